@@ -1,0 +1,76 @@
+import { describeMcpContract, viaHandler, type FetchLike } from "@mcp-auth/mcp-core/testing";
+import { createExecutionContext, env } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import worker from "../src/index.ts";
+
+const MCP_URL = new URL("http://localhost/mcp");
+
+/** Requests go straight into the Worker's default export inside workerd. */
+const viaWorker: FetchLike = viaHandler((request) => exports.default.fetch(request));
+
+/** The same Worker with other variables, as an operator would deploy it. */
+function withVars(vars: Partial<Env>): FetchLike {
+  const configured = { ...env, ...vars };
+  return viaHandler(async (request) => worker.fetch(request, configured, createExecutionContext()));
+}
+
+describeMcpContract({
+  pattern: "no-auth",
+  method: "anonymous",
+  fullAccess: async () => ({ url: MCP_URL, fetch: viaWorker }),
+  readOnly: { connect: async () => ({ url: MCP_URL, fetch: withVars({ ANONYMOUS_SCOPES: "notes:read" }) }), stepUp: false },
+});
+
+describe("no-auth routes", () => {
+  it("GET / is a page that explains the pattern and shows client configs for this URL", async () => {
+    const response = await viaWorker("http://localhost/");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect(response.headers.get("x-frame-options")).toBe("DENY");
+    expect(response.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    const page = await response.text();
+    expect(page).toContain("No authentication");
+    expect(page).toContain("http://localhost/mcp");
+    for (const client of ["Claude Code", "Claude Desktop", "Cursor", "VS Code", "MCP Inspector", "mcp-remote"]) {
+      expect(page).toContain(client);
+    }
+  });
+
+  it("GET /sse (the retired transport) points to /mcp", async () => {
+    const response = await viaWorker("http://localhost/sse");
+    expect(response.status).toBe(410);
+    expect(await response.json()).toMatchObject({
+      error: "transport_retired",
+      endpoint: "http://localhost/mcp",
+    });
+  });
+
+  it("unknown paths are 404 JSON", async () => {
+    const response = await viaWorker("http://localhost/admin");
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ error: "not_found" });
+  });
+
+  it("refuses to serve with a bad configuration and names the variable", async () => {
+    const response = await withVars({ ANONYMOUS_SCOPES: "notes:read admin" })("http://localhost/mcp", {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+    });
+    expect(response.status).toBe(500);
+    const body = await response.json<{ error: string; error_description: string }>();
+    expect(body.error).toBe("server_misconfigured");
+    expect(body.error_description).toMatch(/ANONYMOUS_SCOPES: unknown scope admin/);
+  });
+
+  it("an Origin of another site is refused with 403 before anything runs", async () => {
+    const response = await viaWorker("http://localhost/mcp", {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: "https://evil.example" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+    });
+    expect(response.status).toBe(403);
+    expect(await response.json()).toMatchObject({ error: { message: "Forbidden: Invalid Origin: evil.example" } });
+  });
+});

@@ -1,0 +1,89 @@
+import { z } from "zod";
+import { parseScopeString } from "./scope-token.ts";
+
+/** A comma- or space-separated list variable; empty or absent is the empty list. */
+export function listVar() {
+  return z
+    .string()
+    .optional()
+    .transform((value) => (value ?? "").split(/[\s,]+/).filter((item) => item.length > 0));
+}
+
+/** A hostname list variable: lower-cased hostnames, no scheme, no port, no path. */
+export function hostnamesVar() {
+  return listVar().pipe(
+    z.array(
+      z
+        .string()
+        .regex(/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)$/i, "hostnames only: no scheme, port or path")
+        .transform((name) => name.toLowerCase()),
+    ),
+  );
+}
+
+/** A space-separated scope variable whose scopes must all be in `known`. */
+export function scopesVar(known: readonly string[], fallback: string) {
+  return z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      try {
+        const scopes = parseScopeString(value ?? fallback);
+        const unknown = scopes.filter((scope) => !known.includes(scope));
+        if (unknown.length > 0) {
+          ctx.addIssue({ code: "custom", message: `unknown scope ${unknown.join(", ")}; known: ${known.join(" ")}` });
+          return z.NEVER;
+        }
+        return scopes;
+      } catch {
+        ctx.addIssue({ code: "custom", message: "not a space-separated list of scopes" });
+        return z.NEVER;
+      }
+    });
+}
+
+/** A positive integer variable with a default. */
+export function intVar(fallback: number, max = Number.MAX_SAFE_INTEGER) {
+  return z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined || value === "" ? String(fallback) : value))
+    .pipe(z.coerce.number().int().positive().max(max));
+}
+
+/** Configuration that cannot be used: the app refuses to serve and names the variables. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/**
+ * Parses Worker `env` with `schema`, failing closed with one message naming every bad variable
+ * (never its value: it may be a secret).
+ */
+export function parseEnv<S extends z.ZodType>(schema: S, env: unknown): z.output<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${issue.path.join(".") || "(env)"}: ${issue.message}`);
+  throw new ConfigError(`Invalid configuration — ${problems.join("; ")}`);
+}
+
+/** Memoizes a config parser per `env` object (one parse per isolate, not per request). */
+export function configLoader<E extends object, C>(parse: (env: E) => C): (env: E) => C {
+  const cache = new WeakMap<E, C>();
+  return (env) => {
+    let config = cache.get(env);
+    if (config === undefined) {
+      config = parse(env);
+      cache.set(env, config);
+    }
+    return config;
+  };
+}
+
+/** The answer while configuration is invalid: 500 naming the problem, so operators see it at once. */
+export function configErrorResponse(error: ConfigError): Response {
+  return Response.json(
+    { error: "server_misconfigured", error_description: error.message },
+    { status: 500, headers: { "Cache-Control": "no-store" } },
+  );
+}

@@ -1,0 +1,89 @@
+/** HTML that is already safe to emit. Only {@link html} and {@link raw} create it. */
+export class SafeHtml {
+  readonly value: string;
+  constructor(value: string) {
+    this.value = value;
+  }
+  toString(): string {
+    return this.value;
+  }
+}
+
+/** Escapes text for an HTML text node or a double-quoted attribute value. */
+export function escapeHtml(text: string): string {
+  return text
+    .replaceAll("&", "&amp;")
+    .replaceAll("<", "&lt;")
+    .replaceAll(">", "&gt;")
+    .replaceAll('"', "&quot;")
+    .replaceAll("'", "&#39;");
+}
+
+/** Marks a trusted, constant string as HTML. Never pass client-supplied text. */
+export function raw(trusted: string): SafeHtml {
+  return new SafeHtml(trusted);
+}
+
+type Interpolation = SafeHtml | string | number | undefined | null | false | readonly Interpolation[];
+
+function render(value: Interpolation): string {
+  if (value === undefined || value === null || value === false) return "";
+  if (value instanceof SafeHtml) return value.value;
+  if (Array.isArray(value)) return value.map((item: Interpolation) => render(item)).join("");
+  return escapeHtml(String(value));
+}
+
+/**
+ * Tagged template that escapes every interpolated value unless it is {@link SafeHtml}, so
+ * client-supplied names and URIs cannot inject markup.
+ */
+export function html(strings: TemplateStringsArray, ...values: Interpolation[]): SafeHtml {
+  let out = strings[0] ?? "";
+  values.forEach((value, index) => {
+    out += render(value) + (strings[index + 1] ?? "");
+  });
+  return new SafeHtml(out);
+}
+
+/**
+ * Headers for every page a person looks at: no framing (clickjacking), no scripts, no sniffing,
+ * no referrer leaking URLs with codes or state in them.
+ */
+export function pageHeaders(): Headers {
+  return new Headers({
+    "Content-Type": "text/html; charset=utf-8",
+    "Content-Security-Policy":
+      "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+  });
+}
+
+/** Shared page chrome: one stylesheet, one layout for every human page in the repo. */
+export function layout(title: string, body: SafeHtml): SafeHtml {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title>
+<style>
+  :root { color-scheme: light dark; --fg: #1b1b1f; --muted: #5b5b66; --bg: #fff; --card: #f5f5f7; --accent: #f38020; }
+  @media (prefers-color-scheme: dark) { :root { --fg: #ececf1; --muted: #a0a0ab; --bg: #131316; --card: #1e1e23; } }
+  body { font: 16px/1.55 system-ui, sans-serif; color: var(--fg); background: var(--bg); margin: 0; }
+  main { max-width: 52rem; margin: 0 auto; padding: 2rem 1.25rem 4rem; }
+  h1 { font-size: 1.8rem; margin: 0 0 .25rem; } h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 2px solid var(--accent); padding-bottom: .2rem; }
+  h3 { font-size: 1rem; margin: 1.25rem 0 .4rem; }
+  .lead { color: var(--muted); margin-top: 0; }
+  .badge { display: inline-block; font-size: .8rem; background: var(--accent); color: #fff; border-radius: 999px; padding: .1rem .6rem; }
+  pre { background: var(--card); padding: .8rem 1rem; border-radius: 8px; overflow-x: auto; font-size: .85rem; }
+  code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; }
+  table { border-collapse: collapse; width: 100%; } td, th { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid var(--card); vertical-align: top; }
+  li { margin: .25rem 0; }
+</style>
+</head>
+<body><main>${body}</main></body>
+</html>`;
+}

@@ -1,0 +1,57 @@
+import type { Pattern } from "../identity.ts";
+import { clientConfigs } from "./client-configs.ts";
+import { html, layout, pageHeaders } from "./html.ts";
+
+/** What one app says about itself on its `GET /` page. */
+export interface LandingPageContent {
+  pattern: Pattern;
+  title: string;
+  summary: string;
+  /** How a caller proves who it is, step by step. */
+  howItWorks: readonly string[];
+  /** What can go wrong with this pattern and what the app does about it. */
+  risks: readonly string[];
+  /** Headers a client must send, with placeholder values. */
+  clientHeaders?: Readonly<Record<string, string>>;
+  /** Rows for a "configuration" table: variable → current value (never a secret). */
+  settings?: readonly (readonly [string, string])[];
+}
+
+/**
+ * Renders the human page that describes a pattern and how to connect a client to it. The MCP
+ * URL is derived from the request, so a deployed Worker shows its own address.
+ */
+export function landingPage(request: Request, content: LandingPageContent): Response {
+  const mcpUrl = new URL("/mcp", request.url).href;
+  const configs = clientConfigs(content.pattern, mcpUrl, content.clientHeaders);
+  const body = html`
+<p><span class="badge">${content.pattern}</span></p>
+<h1>${content.title}</h1>
+<p class="lead">${content.summary}</p>
+<p>MCP endpoint (Streamable HTTP): <code>${mcpUrl}</code></p>
+<h2>How a caller proves who it is</h2>
+<ol>${content.howItWorks.map((step) => html`<li>${step}</li>`)}</ol>
+<h2>Risks and what this app does about them</h2>
+<ul>${content.risks.map((risk) => html`<li>${risk}</li>`)}</ul>
+<h2>Tools</h2>
+<table>
+<tr><th>Tool</th><th>Scope</th><th>Does</th></tr>
+<tr><td><code>whoami</code></td><td>any caller</td><td>who the server thinks you are</td></tr>
+<tr><td><code>echo</code></td><td>any caller</td><td>returns your text</td></tr>
+<tr><td><code>notes_list</code></td><td><code>notes:read</code></td><td>your notes</td></tr>
+<tr><td><code>notes_add</code></td><td><code>notes:write</code></td><td>stores a note</td></tr>
+<tr><td><code>notes_delete</code></td><td><code>notes:write</code></td><td>deletes one of your notes</td></tr>
+</table>
+<h2>Connect a client</h2>
+${configs.map(
+  (config) => html`<h3>${config.client} <small class="lead">— ${config.where}</small></h3>
+<pre><code>${config.snippet}</code></pre>`,
+)}
+${
+  content.settings && content.settings.length > 0
+    ? html`<h2>Configuration of this deployment</h2>
+<table>${content.settings.map(([name, value]) => html`<tr><td><code>${name}</code></td><td><code>${value}</code></td></tr>`)}</table>`
+    : ""
+}`;
+  return new Response(layout(`${content.title} — MCP auth patterns`, body).value, { headers: pageHeaders() });
+}

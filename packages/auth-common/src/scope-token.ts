@@ -1,0 +1,29 @@
+import { AuthError } from "./errors.ts";
+
+/** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+/** True when `value` is one syntactically valid OAuth scope token. */
+export function isScopeToken(value: string): boolean {
+  return SCOPE_TOKEN.test(value);
+}
+
+/**
+ * Parses a space-delimited scope string (RFC 6749 §3.3) into distinct tokens, in order.
+ *
+ * Validates: every token matches the scope-token grammar; at most 64 tokens.
+ * Does not validate: that the scopes mean anything to this server (the caller decides).
+ * Throws `AuthError("invalid_request")` on a malformed value.
+ */
+export function parseScopeString(value: string): string[] {
+  const tokens = value.split(" ").filter((token) => token.length > 0);
+  if (tokens.length > 64) {
+    throw new AuthError("invalid_request", "Too many scopes (at most 64).");
+  }
+  for (const token of tokens) {
+    if (!isScopeToken(token)) {
+      throw new AuthError("invalid_request", "A scope contains characters outside RFC 6749 §3.3.");
+    }
+  }
+  return [...new Set(tokens)];
+}

@@ -1,0 +1,77 @@
+import type { AuthInfo } from "@modelcontextprotocol/server";
+import { createMcpHandler } from "agents/mcp/server";
+import { callerFromAuthInfo } from "./caller.ts";
+import type { NotesDirectory } from "./notes/notes-store.ts";
+import { findScopeShortfall } from "./scope-gate.ts";
+import type { Scope } from "./scopes.ts";
+import { buildServer, type ServerInfo } from "./server.ts";
+import type { ToolDeps } from "./tools/tool.ts";
+
+/** Options fixed for the lifetime of an endpoint (one per Worker). */
+export interface McpEndpointOptions extends ServerInfo {
+  /** `Host` names served, as given to the guard (the handler re-checks them). */
+  allowedHostnames: readonly string[];
+  /** Browser `Origin` names allowed, as given to the guard. */
+  allowedOriginHostnames: readonly string[];
+}
+
+/** What one request brings: who the caller is and where notes live. */
+export interface McpCall {
+  /** The caller's identity, packed by auth-common's `toAuthInfo`. */
+  authInfo: AuthInfo;
+  /** The POST body the guard already parsed; `undefined` for GET/DELETE/OPTIONS. */
+  parsedBody: unknown;
+  notes: NotesDirectory;
+  /**
+   * The answer for a call to a tool whose scope the caller lacks, on patterns where the client
+   * can step up (403 `insufficient_scope`). Without it the call gets a clear tool error.
+   */
+  onInsufficientScope?: ((scopes: Scope[]) => Response) | undefined;
+}
+
+interface RequestScope {
+  deps: ToolDeps;
+  deniedCalls: ReadonlySet<string>;
+}
+
+/** The MCP endpoint of an app: `POST /mcp` (Streamable HTTP, 2025-era and 2026-07-28 clients). */
+export interface McpEndpoint {
+  fetch(request: Request, call: McpCall): Promise<Response>;
+}
+
+/**
+ * Creates the one MCP endpoint of an app on `createMcpHandler` from `agents/mcp/server`, which
+ * builds a fresh server per request from our factory. Per-request dependencies reach the
+ * factory through a `WeakMap` keyed by the request object the handler passes back as
+ * `requestInfo`, so nothing request-specific lives in module state.
+ */
+export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
+  const scopes = new WeakMap<Request, RequestScope>();
+  const handler = createMcpHandler(
+    ({ requestInfo }) => {
+      const scope = requestInfo === undefined ? undefined : scopes.get(requestInfo);
+      if (scope === undefined) throw new Error("mcp-core: no request scope for this request");
+      return buildServer(options, scope.deps, scope.deniedCalls);
+    },
+    {
+      route: "/mcp",
+      allowedHostnames: [...options.allowedHostnames],
+      allowedOriginHostnames: [...options.allowedOriginHostnames],
+    },
+  );
+  return {
+    async fetch(request, call) {
+      const caller = callerFromAuthInfo(call.authInfo);
+      const shortfall = findScopeShortfall(call.parsedBody, caller.scopes);
+      if (shortfall && call.onInsufficientScope) return call.onInsufficientScope(shortfall.scopes);
+      scopes.set(request, {
+        deps: { caller, notes: call.notes(caller.subject) },
+        deniedCalls: shortfall?.tools ?? new Set(),
+      });
+      return handler.fetch(request, {
+        authInfo: call.authInfo,
+        ...(call.parsedBody === undefined ? {} : { parsedBody: call.parsedBody }),
+      });
+    },
+  };
+}

@@ -1,0 +1,15 @@
+export { callerFromAuthInfo, type Caller } from "./caller.ts";
+export { createMcpEndpoint, type McpCall, type McpEndpoint, type McpEndpointOptions } from "./endpoint.ts";
+export {
+  MAX_NOTES,
+  MAX_NOTE_LENGTH,
+  type AddNoteResult,
+  type Note,
+  type NotesDirectory,
+  type NotesStore,
+} from "./notes/notes-store.ts";
+export { registerTools } from "./register-tools.ts";
+export { findScopeShortfall, type ScopeShortfall } from "./scope-gate.ts";
+export { SCOPES, allows, effectiveScopes, type Scope } from "./scopes.ts";
+export { buildServer, type ServerInfo } from "./server.ts";
+export { TOOLS, defineTool, type ToolDefinition, type ToolDeps, type ToolOutcome } from "./tools/index.ts";

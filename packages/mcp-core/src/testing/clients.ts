@@ -1,0 +1,87 @@
+import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from "@modelcontextprotocol/client";
+import { Client as ClientV1 } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport as TransportV1 } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+
+/** How requests reach the app: the network, or workerd's `exports.default.fetch`. */
+export type FetchLike = (url: string | URL, init?: RequestInit) => Promise<Response>;
+
+/** How one caller connects: its credential headers and the path its requests take. */
+export interface Connection {
+  url: URL;
+  headers?: Record<string, string>;
+  fetch?: FetchLike;
+}
+
+/** The client generations and protocol eras every app must serve. */
+export const CLIENT_KINDS = ["sdk-v1 (2025)", "sdk-v2 (2025)", "sdk-v2 (2026-07-28)"] as const;
+export type ClientKind = (typeof CLIENT_KINDS)[number];
+
+/** The subset of both SDK clients' surface the contract suite uses. */
+export interface McpTestClient {
+  listToolNames(): Promise<string[]>;
+  listTools(): Promise<{ name: string; description?: string | undefined; inputSchema: unknown }[]>;
+  callTool(name: string, args: Record<string, unknown>): Promise<ToolCallResult>;
+  close(): Promise<void>;
+}
+
+/** A tool result as both SDK generations return it. */
+export interface ToolCallResult {
+  isError?: boolean | undefined;
+  content?: unknown;
+  structuredContent?: Record<string, unknown> | undefined;
+}
+
+/** Text of the first text block of a tool result ("" when there is none). */
+export function resultText(result: ToolCallResult): string {
+  const blocks = Array.isArray(result.content) ? (result.content as unknown[]) : [];
+  for (const block of blocks) {
+    if (typeof block === "object" && block !== null && "type" in block && block.type === "text" && "text" in block) {
+      return String(block.text);
+    }
+  }
+  return "";
+}
+
+const INFO = { name: "mcp-auth-contract", version: "1.0.0" };
+
+/** Connects a real SDK client of the given kind to the app. */
+export async function connectClient(kind: ClientKind, connection: Connection): Promise<McpTestClient> {
+  const requestInit: RequestInit = { headers: connection.headers ?? {} };
+  if (kind === "sdk-v1 (2025)") {
+    const client = new ClientV1(INFO);
+    await client.connect(
+      new TransportV1(connection.url, { requestInit, ...(connection.fetch ? { fetch: connection.fetch } : {}) }),
+    );
+    return {
+      listToolNames: async () => (await client.listTools()).tools.map((tool) => tool.name),
+      listTools: async () => (await client.listTools()).tools,
+      callTool: async (name, args) => (await client.callTool({ name, arguments: args })) as ToolCallResult,
+      close: () => client.close(),
+    };
+  }
+  const client = new ClientV2(
+    INFO,
+    kind === "sdk-v2 (2026-07-28)" ? { versionNegotiation: { mode: { pin: "2026-07-28" } } } : {},
+  );
+  await client.connect(
+    new TransportV2(connection.url, { requestInit, ...(connection.fetch ? { fetch: connection.fetch } : {}) }),
+  );
+  return {
+    listToolNames: async () => (await client.listTools()).tools.map((tool) => tool.name),
+    listTools: async () => (await client.listTools()).tools,
+    callTool: async (name, args) => (await client.callTool({ name, arguments: args })) as ToolCallResult,
+    close: () => client.close(),
+  };
+}
+
+/**
+ * A {@link FetchLike} that hands requests to a Worker's fetch handler inside workerd, with the
+ * `Host` header a real client would send (requests built in a Worker carry none).
+ */
+export function viaHandler(handle: (request: Request) => Promise<Response>): FetchLike {
+  return (url, init) => {
+    const request = new Request(url, init);
+    request.headers.set("host", new URL(request.url).host);
+    return handle(request);
+  };
+}
