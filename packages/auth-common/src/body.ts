@@ -82,7 +82,7 @@ export async function readJsonBody(
   }
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
     return reject(400, -32700, "Parse error: the request body is not valid UTF-8");
   }

@@ -48,7 +48,8 @@ export function intVar(fallback: number, max = Number.MAX_SAFE_INTEGER) {
     .string()
     .optional()
     .transform((value) => (value === undefined || value === "" ? String(fallback) : value))
-    .pipe(z.coerce.number().int().positive().max(max));
+    .pipe(z.string().regex(/^\d+$/, "a whole number").transform(Number))
+    .pipe(z.number().int().positive().max(max));
 }
 
 /** Configuration that cannot be used: the app refuses to serve and names the variables. */

@@ -68,6 +68,7 @@ export function layout(title: string, body: SafeHtml): SafeHtml {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>${title}</title>
 <style>
   :root { color-scheme: light dark; --fg: #1b1b1f; --muted: #5b5b66; --bg: #fff; --card: #f5f5f7; --accent: #f38020; }

@@ -19,7 +19,7 @@ function toNote(row: NoteRow): Note {
  * Object runs one request at a time and each method's SQL commits atomically, so concurrent
  * `add` calls serialize: no write is ever lost and the size cap cannot be overshot.
  */
-export class NotesObject extends DurableObject {
+export class NotesObject extends DurableObject<unknown> {
   constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env);
     ctx.storage.sql.exec(

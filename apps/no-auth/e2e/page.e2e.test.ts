@@ -1,0 +1,59 @@
+import { launchChromium } from "@mcp-auth/mcp-core/testing/node";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { inject } from "vitest";
+
+describe("GET / in a real browser", () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser.close();
+  });
+
+  it("renders the pattern, its risks and a config per client, with no errors", async () => {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on("console", (message) => {
+      if (message.type() === "error") problems.push(message.text());
+    });
+    page.on("pageerror", (error) => problems.push(error.message));
+    const response = await page.goto(`${inject("origin")}/`);
+    expect(response?.status()).toBe(200);
+    await expect(page.title()).resolves.toBe("No authentication — MCP auth patterns");
+    const headings = await page.locator("h2").allTextContents();
+    expect(headings).toEqual([
+      "How a caller proves who it is",
+      "Risks and what this app does about them",
+      "Tools",
+      "Connect a client",
+      "Configuration of this deployment",
+    ]);
+    const clients = await page.locator("h3").allTextContents();
+    expect(clients.map((text) => text.split(" — ")[0])).toEqual([
+      "Claude Code",
+      "Claude Desktop",
+      "Cursor",
+      "VS Code",
+      "MCP Inspector",
+      "mcp-remote",
+    ]);
+    const cursor = JSON.parse(await page.locator("pre").nth(2).innerText()) as { mcpServers: Record<string, { url: string }> };
+    expect(cursor.mcpServers["no-auth"]?.url).toBe(`${inject("origin")}/mcp`);
+    await page.screenshot({ path: "test-results/no-auth-page.png", fullPage: true });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("cannot be framed by another site", async () => {
+    const page = await browser.newPage();
+    await page.setContent(`<iframe src="${inject("origin")}/"></iframe>`);
+    const frame = page.frames()[1];
+    // Chromium blocks the frame (frame-ancestors 'none'): it never gets the page's content.
+    await page.waitForTimeout(500);
+    const text = frame ? await frame.evaluate(() => document.body.innerText).catch(() => "") : "";
+    expect(text).not.toContain("No authentication");
+    await page.close();
+  });
+});

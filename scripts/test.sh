@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The whole test ladder, in the order a failure is cheapest to find: static checks, unit tests in
+# Node, integration tests in workerd, end-to-end tests against `wrangler dev` with real MCP
+# clients and a real browser, then a deploy dry run of every Worker. Ends with one totals line.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Page tests drive Debian's Chromium (the project never downloads a browser of its own).
+if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "Installing Chromium for the page tests (apt-get install chromium)…"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "Chromium is missing: run 'sudo apt-get install -y chromium' (or set CHROMIUM_PATH)." >&2
+    exit 1
+  fi
+fi
+
+rm -rf apps/*/test-results packages/*/test-results
+status=0
+step() {
+  echo
+  echo "━━ $1"
+  shift
+  "$@" || status=1
+}
+step "format" prettier --check --log-level warn .
+step "lint" eslint --max-warnings 0 .
+step "types" turbo run types --output-logs=errors-only
+step "unit tests (Node)" turbo run test:unit
+step "integration tests (workerd)" turbo run test:workerd
+step "end-to-end tests (wrangler dev, SDK v1 + v2 clients, Chromium)" turbo run test:e2e --concurrency 1
+step "deploy dry run" turbo run deploy:dry --output-logs=errors-only
+echo
+node scripts/test-totals.ts || status=1
+exit "$status"
