@@ -24,7 +24,9 @@ for (const group of ["apps", "packages", "bench"]) {
       passed += report.numPassedTests;
       failed += report.numFailedTests;
       skipped += report.numPendingTests + report.numTodoTests;
-      runs.push(`${group}/${name} ${file.replace(/\.json$/, "")}: ${report.numPassedTests} passed, ${report.numFailedTests} failed`);
+      runs.push(
+        `${group}/${name} ${file.replace(/\.json$/, "")}: ${report.numPassedTests} passed, ${report.numFailedTests} failed`,
+      );
     }
   }
 }

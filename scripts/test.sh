@@ -3,6 +3,7 @@
 # Node, integration tests in workerd, end-to-end tests against `wrangler dev` with real MCP
 # clients and a real browser, then a deploy dry run of every Worker. Ends with one totals line.
 set -euo pipefail
+export TURBO_TELEMETRY_DISABLED=1 WRANGLER_SEND_METRICS=false
 cd "$(dirname "$0")/.."
 
 # Page tests drive Debian's Chromium (the project never downloads a browser of its own).

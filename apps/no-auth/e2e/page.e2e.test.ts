@@ -39,7 +39,9 @@ describe("GET / in a real browser", () => {
       "MCP Inspector",
       "mcp-remote",
     ]);
-    const cursor = JSON.parse(await page.locator("pre").nth(2).innerText()) as { mcpServers: Record<string, { url: string }> };
+    const cursor = JSON.parse(await page.locator("pre").nth(2).innerText()) as {
+      mcpServers: Record<string, { url: string }>;
+    };
     expect(cursor.mcpServers["no-auth"]?.url).toBe(`${inject("origin")}/mcp`);
     await page.screenshot({ path: "test-results/no-auth-page.png", fullPage: true });
     expect(problems).toEqual([]);

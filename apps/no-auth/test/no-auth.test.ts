@@ -19,7 +19,10 @@ describeMcpContract({
   pattern: "no-auth",
   method: "anonymous",
   fullAccess: async () => ({ url: MCP_URL, fetch: viaWorker }),
-  readOnly: { connect: async () => ({ url: MCP_URL, fetch: withVars({ ANONYMOUS_SCOPES: "notes:read" }) }), stepUp: false },
+  readOnly: {
+    connect: async () => ({ url: MCP_URL, fetch: withVars({ ANONYMOUS_SCOPES: "notes:read" }) }),
+    stepUp: false,
+  },
 });
 
 describe("no-auth routes", () => {
@@ -61,7 +64,9 @@ describe("no-auth routes", () => {
     expect(response.status).toBe(500);
     const body = await response.json<{ error: string; error_description: string }>();
     expect(body.error).toBe("server_misconfigured");
-    expect(body.error_description).toMatch(/ANONYMOUS_SCOPES: unknown scope admin/);
+    expect(body.error_description).toBe(
+      "Invalid configuration — ANONYMOUS_SCOPES: 1 unknown scope; allowed: notes:read notes:write",
+    );
   });
 
   it("an Origin of another site is refused with 403 before anything runs", async () => {

@@ -21,7 +21,10 @@ const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 export function readBearerToken(request: Request): string {
   const header = request.headers.get("authorization");
   if (header === null || header.trim() === "") {
-    throw new AuthError("missing_credentials", "This MCP server needs a bearer credential in the Authorization header.");
+    throw new AuthError(
+      "missing_credentials",
+      "This MCP server needs a bearer credential in the Authorization header.",
+    );
   }
   if (header.includes(",")) {
     throw new AuthError("invalid_request", "Send exactly one Authorization header.");

@@ -19,6 +19,11 @@ const STATUS: Record<AuthErrorCode, number> = {
   temporarily_unavailable: 503,
 };
 
+/** MCP 2025-11-25 §6: `offline_access` is never advertised to clients, in a header or a body. */
+function advertisable(scopes: readonly string[]): string[] {
+  return scopes.filter((scope) => scope !== "offline_access");
+}
+
 /** RFC 7230 quoted-string: escape `\` and `"`, replace anything outside printable ASCII. */
 function quoted(value: string): string {
   return `"${value.replaceAll(/[\\"]/g, "\\$&").replaceAll(/[^\x20-\x7E]/g, " ")}"`;
@@ -34,12 +39,11 @@ export function bearerChallenge(error: AuthError, options: ChallengeOptions = {}
   const params: string[] = [];
   if (options.realm !== undefined) params.push(`realm=${quoted(options.realm)}`);
   if (error.code !== "missing_credentials") {
-    const oauthCode = error.code === "insufficient_scope" || error.code === "invalid_request" ? error.code : "invalid_token";
+    const oauthCode =
+      error.code === "insufficient_scope" || error.code === "invalid_request" ? error.code : "invalid_token";
     params.push(`error=${quoted(oauthCode)}`, `error_description=${quoted(error.message)}`);
   }
-  const scopes = (error.code === "insufficient_scope" ? error.requiredScopes : (options.scope ?? [])).filter(
-    (scope) => scope !== "offline_access",
-  );
+  const scopes = advertisable(error.code === "insufficient_scope" ? error.requiredScopes : (options.scope ?? []));
   if (scopes.length > 0) params.push(`scope=${quoted(scopes.join(" "))}`);
   if (options.resourceMetadataUrl !== undefined) {
     params.push(`resource_metadata=${quoted(options.resourceMetadataUrl)}`);
@@ -58,13 +62,13 @@ export function challengeResponse(error: AuthError, options: ChallengeOptions = 
   if (status === 400 || status === 401 || status === 403) {
     headers.set("WWW-Authenticate", bearerChallenge(error, options));
   }
-  if (error.retryAfterSeconds !== undefined) {
+  if (error.retryAfterSeconds !== undefined && Number.isFinite(error.retryAfterSeconds)) {
     headers.set("Retry-After", String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
   }
   const body = {
     error: error.code === "missing_credentials" ? "unauthorized" : error.code,
     error_description: error.message,
-    ...(error.requiredScopes.length > 0 ? { scope: error.requiredScopes.join(" ") } : {}),
+    ...(advertisable(error.requiredScopes).length > 0 ? { scope: advertisable(error.requiredScopes).join(" ") } : {}),
   };
   return Response.json(body, { status, headers });
 }

@@ -31,7 +31,9 @@ export function scopesVar(known: readonly string[], fallback: string) {
         const scopes = parseScopeString(value ?? fallback);
         const unknown = scopes.filter((scope) => !known.includes(scope));
         if (unknown.length > 0) {
-          ctx.addIssue({ code: "custom", message: `unknown scope ${unknown.join(", ")}; known: ${known.join(" ")}` });
+          // Counted, not echoed: a value pasted into the wrong variable may be a secret.
+          const noun = unknown.length === 1 ? "scope" : "scopes";
+          ctx.addIssue({ code: "custom", message: `${unknown.length} unknown ${noun}; allowed: ${known.join(" ")}` });
           return z.NEVER;
         }
         return scopes;

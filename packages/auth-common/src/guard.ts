@@ -35,9 +35,13 @@ export function checkBatch(request: Request, parsedBody: unknown): Response | un
   if (!Array.isArray(parsedBody)) return undefined;
   const revision = request.headers.get("mcp-protocol-version") ?? "2025-03-26";
   if (BATCH_REVISIONS.has(revision)) return undefined;
-  return jsonRpcErrorResponse(400, `Invalid Request: JSON-RPC batches are not allowed in protocol revision ${revision}`, {
-    code: -32600,
-  });
+  return jsonRpcErrorResponse(
+    400,
+    `Invalid Request: JSON-RPC batches are not allowed in protocol revision ${revision}`,
+    {
+      code: -32600,
+    },
+  );
 }
 
 /** Everything checked about a request to `/mcp` before anyone asks who the caller is. */
@@ -65,11 +69,16 @@ export async function guardRequest(request: Request, options: GuardOptions): Pro
   const forbidden = checkOrigin(request, options.origins);
   if (forbidden) return forbidden;
   if (options.rateLimit) {
-    const limited = await checkRateLimit(options.rateLimit.limiter, clientAddress(request), options.rateLimit.periodSeconds);
+    const limited = await checkRateLimit(
+      options.rateLimit.limiter,
+      clientAddress(request),
+      options.rateLimit.periodSeconds,
+    );
     if (limited) return limited;
   }
   if (request.method !== "POST") return { parsedBody: undefined };
   const read = await readJsonBody(request, options.body ?? DEFAULT_BODY_LIMITS);
-  if (!read.ok) return jsonRpcErrorResponse(read.rejection.status, read.rejection.message, { code: read.rejection.code });
+  if (!read.ok)
+    return jsonRpcErrorResponse(read.rejection.status, read.rejection.message, { code: read.rejection.code });
   return checkBatch(request, read.body) ?? { parsedBody: read.body };
 }

@@ -21,5 +21,21 @@ export { clientConfigs, type ClientConfig } from "./pages/client-configs.ts";
 export { escapeHtml, html, layout, pageHeaders, raw, SafeHtml } from "./pages/html.ts";
 export { landingPage, type LandingPageContent } from "./pages/landing-page.ts";
 export { DEFAULT_BODY_LIMITS, jsonDepth, readJsonBody, type BodyLimits, type BodyRejection } from "./body.ts";
-export { HEADER_LIMITS, checkBatch, checkHeaderSize, guardRequest, type GuardOptions, type GuardedRequest } from "./guard.ts";
-export { ConfigError, configErrorResponse, configLoader, hostnamesVar, intVar, listVar, parseEnv, scopesVar } from "./env.ts";
+export {
+  HEADER_LIMITS,
+  checkBatch,
+  checkHeaderSize,
+  guardRequest,
+  type GuardOptions,
+  type GuardedRequest,
+} from "./guard.ts";
+export {
+  ConfigError,
+  configErrorResponse,
+  configLoader,
+  hostnamesVar,
+  intVar,
+  listVar,
+  parseEnv,
+  scopesVar,
+} from "./env.ts";

@@ -9,8 +9,8 @@ export function jsonRpcErrorResponse(
 ): Response {
   const headers = new Headers(options.headers);
   headers.set("Content-Type", "application/json");
-  return new Response(
-    JSON.stringify({ jsonrpc: "2.0", error: { code: options.code ?? -32000, message }, id: null }),
-    { status, headers },
-  );
+  return new Response(JSON.stringify({ jsonrpc: "2.0", error: { code: options.code ?? -32000, message }, id: null }), {
+    status,
+    headers,
+  });
 }

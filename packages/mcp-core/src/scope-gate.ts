@@ -9,7 +9,8 @@ export interface ScopeShortfall {
 }
 
 function calledToolName(message: unknown): string | undefined {
-  if (typeof message !== "object" || message === null || !("method" in message) || message.method !== "tools/call") return undefined;
+  if (typeof message !== "object" || message === null || !("method" in message) || message.method !== "tools/call")
+    return undefined;
   if (!("params" in message) || typeof message.params !== "object" || message.params === null) return undefined;
   const name = "name" in message.params ? message.params.name : undefined;
   return typeof name === "string" ? name : undefined;

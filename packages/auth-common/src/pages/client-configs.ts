@@ -10,7 +10,11 @@ export interface ClientConfig {
  * `headers` (e.g. `Authorization: Bearer <key>`) or nothing (OAuth apps and no-auth).
  * Placeholders in header values stay placeholders: the page never shows a real credential.
  */
-export function clientConfigs(serverName: string, mcpUrl: string, headers: Readonly<Record<string, string>> = {}): ClientConfig[] {
+export function clientConfigs(
+  serverName: string,
+  mcpUrl: string,
+  headers: Readonly<Record<string, string>> = {},
+): ClientConfig[] {
   const headerEntries = Object.entries(headers);
   const withHeaders = headerEntries.length > 0 ? { headers: { ...headers } } : {};
   const json = (value: unknown) => JSON.stringify(value, null, 2);
@@ -49,7 +53,13 @@ export function clientConfigs(serverName: string, mcpUrl: string, headers: Reado
     {
       client: "mcp-remote",
       where: "terminal (stdio bridge for clients without HTTP support)",
-      snippet: ["npx", "-y", "mcp-remote", mcpUrl, ...remoteHeaderArgs.map((arg) => (arg.includes(" ") ? `"${arg}"` : arg))].join(" "),
+      snippet: [
+        "npx",
+        "-y",
+        "mcp-remote",
+        mcpUrl,
+        ...remoteHeaderArgs.map((arg) => (arg.includes(" ") ? `"${arg}"` : arg)),
+      ].join(" "),
     },
   ];
 }

@@ -64,27 +64,96 @@ export function pageHeaders(): Headers {
 /** Shared page chrome: one stylesheet, one layout for every human page in the repo. */
 export function layout(title: string, body: SafeHtml): SafeHtml {
   return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="icon" href="data:,">
-<title>${title}</title>
-<style>
-  :root { color-scheme: light dark; --fg: #1b1b1f; --muted: #5b5b66; --bg: #fff; --card: #f5f5f7; --accent: #f38020; }
-  @media (prefers-color-scheme: dark) { :root { --fg: #ececf1; --muted: #a0a0ab; --bg: #131316; --card: #1e1e23; } }
-  body { font: 16px/1.55 system-ui, sans-serif; color: var(--fg); background: var(--bg); margin: 0; }
-  main { max-width: 52rem; margin: 0 auto; padding: 2rem 1.25rem 4rem; }
-  h1 { font-size: 1.8rem; margin: 0 0 .25rem; } h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 2px solid var(--accent); padding-bottom: .2rem; }
-  h3 { font-size: 1rem; margin: 1.25rem 0 .4rem; }
-  .lead { color: var(--muted); margin-top: 0; }
-  .badge { display: inline-block; font-size: .8rem; background: var(--accent); color: #fff; border-radius: 999px; padding: .1rem .6rem; }
-  pre { background: var(--card); padding: .8rem 1rem; border-radius: 8px; overflow-x: auto; font-size: .85rem; }
-  code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; }
-  table { border-collapse: collapse; width: 100%; } td, th { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid var(--card); vertical-align: top; }
-  li { margin: .25rem 0; }
-</style>
-</head>
-<body><main>${body}</main></body>
-</html>`;
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <link rel="icon" href="data:," />
+        <title>${title}</title>
+        <style>
+          :root {
+            color-scheme: light dark;
+            --fg: #1b1b1f;
+            --muted: #5b5b66;
+            --bg: #fff;
+            --card: #f5f5f7;
+            --accent: #f38020;
+          }
+          @media (prefers-color-scheme: dark) {
+            :root {
+              --fg: #ececf1;
+              --muted: #a0a0ab;
+              --bg: #131316;
+              --card: #1e1e23;
+            }
+          }
+          body {
+            font:
+              16px/1.55 system-ui,
+              sans-serif;
+            color: var(--fg);
+            background: var(--bg);
+            margin: 0;
+          }
+          main {
+            max-width: 52rem;
+            margin: 0 auto;
+            padding: 2rem 1.25rem 4rem;
+          }
+          h1 {
+            font-size: 1.8rem;
+            margin: 0 0 0.25rem;
+          }
+          h2 {
+            font-size: 1.2rem;
+            margin-top: 2rem;
+            border-bottom: 2px solid var(--accent);
+            padding-bottom: 0.2rem;
+          }
+          h3 {
+            font-size: 1rem;
+            margin: 1.25rem 0 0.4rem;
+          }
+          .lead {
+            color: var(--muted);
+            margin-top: 0;
+          }
+          .badge {
+            display: inline-block;
+            font-size: 0.8rem;
+            background: var(--accent);
+            color: #fff;
+            border-radius: 999px;
+            padding: 0.1rem 0.6rem;
+          }
+          pre {
+            background: var(--card);
+            padding: 0.8rem 1rem;
+            border-radius: 8px;
+            overflow-x: auto;
+            font-size: 0.85rem;
+          }
+          code {
+            font-family: ui-monospace, SFMono-Regular, Menlo, monospace;
+          }
+          table {
+            border-collapse: collapse;
+            width: 100%;
+          }
+          td,
+          th {
+            text-align: left;
+            padding: 0.35rem 0.5rem;
+            border-bottom: 1px solid var(--card);
+            vertical-align: top;
+          }
+          li {
+            margin: 0.25rem 0;
+          }
+        </style>
+      </head>
+      <body>
+        <main>${body}</main>
+      </body>
+    </html>`;
 }

@@ -24,34 +24,70 @@ export interface LandingPageContent {
 export function landingPage(request: Request, content: LandingPageContent): Response {
   const mcpUrl = new URL("/mcp", request.url).href;
   const configs = clientConfigs(content.pattern, mcpUrl, content.clientHeaders);
-  const body = html`
-<p><span class="badge">${content.pattern}</span></p>
-<h1>${content.title}</h1>
-<p class="lead">${content.summary}</p>
-<p>MCP endpoint (Streamable HTTP): <code>${mcpUrl}</code></p>
-<h2>How a caller proves who it is</h2>
-<ol>${content.howItWorks.map((step) => html`<li>${step}</li>`)}</ol>
-<h2>Risks and what this app does about them</h2>
-<ul>${content.risks.map((risk) => html`<li>${risk}</li>`)}</ul>
-<h2>Tools</h2>
-<table>
-<tr><th>Tool</th><th>Scope</th><th>Does</th></tr>
-<tr><td><code>whoami</code></td><td>any caller</td><td>who the server thinks you are</td></tr>
-<tr><td><code>echo</code></td><td>any caller</td><td>returns your text</td></tr>
-<tr><td><code>notes_list</code></td><td><code>notes:read</code></td><td>your notes</td></tr>
-<tr><td><code>notes_add</code></td><td><code>notes:write</code></td><td>stores a note</td></tr>
-<tr><td><code>notes_delete</code></td><td><code>notes:write</code></td><td>deletes one of your notes</td></tr>
-</table>
-<h2>Connect a client</h2>
-${configs.map(
-  (config) => html`<h3>${config.client} <small class="lead">— ${config.where}</small></h3>
-<pre><code>${config.snippet}</code></pre>`,
-)}
-${
-  content.settings && content.settings.length > 0
-    ? html`<h2>Configuration of this deployment</h2>
-<table>${content.settings.map(([name, value]) => html`<tr><td><code>${name}</code></td><td><code>${value}</code></td></tr>`)}</table>`
-    : ""
-}`;
+  const body = html` <p><span class="badge">${content.pattern}</span></p>
+    <h1>${content.title}</h1>
+    <p class="lead">${content.summary}</p>
+    <p>MCP endpoint (Streamable HTTP): <code>${mcpUrl}</code></p>
+    <h2>How a caller proves who it is</h2>
+    <ol>
+      ${content.howItWorks.map((step) => html`<li>${step}</li>`)}
+    </ol>
+    <h2>Risks and what this app does about them</h2>
+    <ul>
+      ${content.risks.map((risk) => html`<li>${risk}</li>`)}
+    </ul>
+    <h2>Tools</h2>
+    <table>
+      <tr>
+        <th>Tool</th>
+        <th>Scope</th>
+        <th>Does</th>
+      </tr>
+      <tr>
+        <td><code>whoami</code></td>
+        <td>any caller</td>
+        <td>who the server thinks you are</td>
+      </tr>
+      <tr>
+        <td><code>echo</code></td>
+        <td>any caller</td>
+        <td>returns your text</td>
+      </tr>
+      <tr>
+        <td><code>notes_list</code></td>
+        <td><code>notes:read</code></td>
+        <td>your notes</td>
+      </tr>
+      <tr>
+        <td><code>notes_add</code></td>
+        <td><code>notes:write</code></td>
+        <td>stores a note</td>
+      </tr>
+      <tr>
+        <td><code>notes_delete</code></td>
+        <td><code>notes:write</code></td>
+        <td>deletes one of your notes</td>
+      </tr>
+    </table>
+    <h2>Connect a client</h2>
+    ${configs.map(
+      (config) =>
+        html`<h3>${config.client} <small class="lead">— ${config.where}</small></h3>
+          <pre><code>${config.snippet}</code></pre>`,
+    )}
+    ${
+      content.settings && content.settings.length > 0
+        ? html`<h2>Configuration of this deployment</h2>
+            <table>
+              ${content.settings.map(
+                ([name, value]) =>
+                  html`<tr>
+                    <td><code>${name}</code></td>
+                    <td><code>${value}</code></td>
+                  </tr>`,
+              )}
+            </table>`
+        : ""
+    }`;
   return new Response(layout(`${content.title} — MCP auth patterns`, body).value, { headers: pageHeaders() });
 }

@@ -28,14 +28,21 @@ export class NotesObject extends DurableObject<unknown> {
   }
 
   list(): Note[] {
-    return this.ctx.storage.sql.exec<NoteRow>("SELECT id, text, created_at FROM notes ORDER BY id").toArray().map(toNote);
+    return this.ctx.storage.sql
+      .exec<NoteRow>("SELECT id, text, created_at FROM notes ORDER BY id")
+      .toArray()
+      .map(toNote);
   }
 
   add(text: string): AddNoteResult {
     const { count } = this.ctx.storage.sql.exec<{ count: number }>("SELECT count(*) AS count FROM notes").one();
     if (count >= MAX_NOTES) return { ok: false, reason: "notebook_full" };
     const row = this.ctx.storage.sql
-      .exec<NoteRow>("INSERT INTO notes (text, created_at) VALUES (?, ?) RETURNING id, text, created_at", text, Date.now())
+      .exec<NoteRow>(
+        "INSERT INTO notes (text, created_at) VALUES (?, ?) RETURNING id, text, created_at",
+        text,
+        Date.now(),
+      )
       .one();
     return { ok: true, note: toNote(row) };
   }

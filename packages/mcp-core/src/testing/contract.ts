@@ -119,7 +119,9 @@ export function describeMcpContract(target: ContractTarget): void {
             const before = await client.callTool("notes_list", {});
             expect(before.isError ?? false).toBe(false);
             if (readOnly.stepUp) {
-              await expect(client.callTool("notes_add", { text: "step up" })).rejects.toThrow(/403|insufficient_scope/i);
+              await expect(client.callTool("notes_add", { text: "step up" })).rejects.toThrow(
+                /403|insufficient_scope/i,
+              );
             } else {
               const denied = await client.callTool("notes_add", { text: "should not be stored" });
               expect(denied.isError).toBe(true);

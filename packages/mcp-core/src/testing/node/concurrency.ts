@@ -36,7 +36,10 @@ export function describeConcurrentWrites(target: ConcurrencyTarget): void {
         }),
       );
       expect(new Set(added).size).toBe(target.clients);
-      const reader = await connectClient("sdk-v2 (2025)", { url, headers: { ...credential, "cf-connecting-ip": "10.69.0.1" } });
+      const reader = await connectClient("sdk-v2 (2025)", {
+        url,
+        headers: { ...credential, "cf-connecting-ip": "10.69.0.1" },
+      });
       try {
         const listed = await reader.callTool("notes_list", {});
         const texts = (listed.structuredContent?.["notes"] as { text: string }[])

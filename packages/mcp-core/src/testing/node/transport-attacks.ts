@@ -38,7 +38,12 @@ export function describeTransportAttacks(target: TransportTarget): void {
   let address = 0;
   /** Each request from its own address, so the per-address limit never interferes. */
   async function send(
-    options: { method?: string; headers?: Record<string, string | string[]>; body?: string | Buffer; path?: string } = {},
+    options: {
+      method?: string;
+      headers?: Record<string, string | string[]>;
+      body?: string | Buffer;
+      path?: string;
+    } = {},
   ) {
     const credential = (await target.headers?.()) ?? {};
     return rawRequest(`${target.origin()}${options.path ?? "/mcp"}`, {
@@ -204,7 +209,12 @@ export function describeTransportAttacks(target: TransportTarget): void {
         JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: null }),
         JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: 42 } }),
         JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "notes_add", arguments: [] } }),
-        JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "notes_delete", arguments: { id: 1e300 } } }),
+        JSON.stringify({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "tools/call",
+          params: { name: "notes_delete", arguments: { id: 1e300 } },
+        }),
         JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: 42 } }),
         JSON.stringify({ jsonrpc: "1.0", id: 1, method: "tools/list" }),
         JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),

@@ -72,7 +72,11 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
   const port = await freePort();
   const state = mkdtempSync(join(tmpdir(), "mcp-auth-state-"));
   // The app's own wrangler (its package.json exports only `./package.json`, so resolve that).
-  const wranglerBin = join(dirname(createRequire(join(options.cwd, "package.json")).resolve("wrangler/package.json")), "bin", "wrangler.js");
+  const wranglerBin = join(
+    dirname(createRequire(join(options.cwd, "package.json")).resolve("wrangler/package.json")),
+    "bin",
+    "wrangler.js",
+  );
   const vars = Object.entries(options.vars ?? {}).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
   const args = [wranglerBin, "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state];
   args.push("--inspector-port", String(await freePort()), "--log-level", "warn", ...vars);

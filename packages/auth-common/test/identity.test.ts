@@ -1,0 +1,150 @@
+import { describe, expect, it } from "vitest";
+import { ZodError } from "zod";
+import {
+  ANONYMOUS_SUBJECT,
+  IDENTITY_EXTRA_KEY,
+  METHODS,
+  PATTERNS,
+  anonymousIdentity,
+  identitySchema,
+  toAuthInfo,
+  type Identity,
+} from "../src/identity.ts";
+import { thrown } from "./helpers.ts";
+
+const BASE: Identity = {
+  subject: "user-123",
+  displayName: "Ada",
+  clientId: "client-abc",
+  scopes: ["notes:read", "notes:write"],
+  pattern: "token-validation",
+  method: "jwt",
+};
+
+describe("anonymousIdentity", () => {
+  it.each(PATTERNS)("for %s", (pattern) => {
+    const scopes = ["notes:read"];
+    const identity = anonymousIdentity(pattern, scopes);
+    expect(identity).toStrictEqual({
+      subject: ANONYMOUS_SUBJECT,
+      displayName: "Anonymous",
+      clientId: "anonymous",
+      scopes: ["notes:read"],
+      pattern,
+      method: "anonymous",
+    });
+    expect(identity.scopes).not.toBe(scopes);
+    expect(identity).not.toHaveProperty("expiresAt");
+  });
+
+  it("with no scopes", () => {
+    expect(anonymousIdentity("no-auth", []).scopes).toEqual([]);
+  });
+
+  it.each([["a b"], ['a"b'], [""]])("rejects an invalid configured scope %j", (scope) => {
+    const error = thrown(() => anonymousIdentity("no-auth", [scope]));
+    expect(error).toBeInstanceOf(ZodError);
+    if (!(error instanceof ZodError)) throw new Error("unreachable");
+    expect(error.issues.map((issue) => issue.path)).toEqual([["scopes", 0]]);
+  });
+});
+
+describe("toAuthInfo", () => {
+  it("packs the identity, with an empty token and no expiry", () => {
+    const info = toAuthInfo(BASE);
+    expect(info).toStrictEqual({
+      token: "",
+      clientId: "client-abc",
+      scopes: ["notes:read", "notes:write"],
+      extra: { [IDENTITY_EXTRA_KEY]: BASE },
+    });
+    expect(IDENTITY_EXTRA_KEY).toBe("identity");
+    expect(info).not.toHaveProperty("expiresAt");
+    expect(info).not.toHaveProperty("resourceMetadataUrl");
+    expect(info.scopes).not.toBe(BASE.scopes);
+  });
+
+  it("carries expiresAt and resourceMetadataUrl when set", () => {
+    const identity: Identity = { ...BASE, expiresAt: 1_900_000_000 };
+    const info = toAuthInfo(identity, {
+      resourceMetadataUrl: "https://mcp.example.com/.well-known/oauth-protected-resource",
+    });
+    expect(info.expiresAt).toBe(1_900_000_000);
+    expect(info.resourceMetadataUrl).toBe("https://mcp.example.com/.well-known/oauth-protected-resource");
+    expect(info.extra).toStrictEqual({ identity });
+    expect(info.token).toBe("");
+  });
+
+  it("never carries a credential even if one is smuggled into the identity", () => {
+    const smuggled = { ...BASE, token: "s3cr3t" };
+    const error = thrown(() => toAuthInfo(smuggled));
+    expect(error).toBeInstanceOf(ZodError);
+  });
+});
+
+describe("identitySchema", () => {
+  it.each(METHODS)("accepts method %s", (method) => {
+    expect(identitySchema.parse({ ...BASE, method }).method).toBe(method);
+  });
+
+  it("accepts a minimal identity", () => {
+    const minimal: Identity = {
+      subject: BASE.subject,
+      clientId: BASE.clientId,
+      scopes: BASE.scopes,
+      pattern: BASE.pattern,
+      method: BASE.method,
+    };
+    expect(identitySchema.parse(minimal)).toStrictEqual(minimal);
+  });
+
+  it("accepts 64 scopes and a 256-character subject", () => {
+    const identity = { ...BASE, subject: "s".repeat(256), scopes: Array.from({ length: 64 }, (_, i) => `s${i}`) };
+    expect(identitySchema.parse(identity)).toStrictEqual(identity);
+  });
+
+  it.each<[string, Record<string, unknown>, (string | number)[], string]>([
+    ["an extra key (token)", { token: "s3cr3t" }, [], "unrecognized_keys"],
+    ["an extra key (password)", { password: "x" }, [], "unrecognized_keys"],
+    ["an empty subject", { subject: "" }, ["subject"], "too_small"],
+    ["a 257-character subject", { subject: "s".repeat(257) }, ["subject"], "too_big"],
+    ["a non-string subject", { subject: 42 }, ["subject"], "invalid_type"],
+    ["an empty clientId", { clientId: "" }, ["clientId"], "too_small"],
+    ["a 257-character displayName", { displayName: "d".repeat(257) }, ["displayName"], "too_big"],
+    ["a scope with a space", { scopes: ["notes:read", "a b"] }, ["scopes", 1], "custom"],
+    ["a scope with a quote", { scopes: ['a"b'] }, ["scopes", 0], "custom"],
+    ["a scope with a backslash", { scopes: ["a\\b"] }, ["scopes", 0], "custom"],
+    ["a non-ASCII scope", { scopes: ["caf\u00e9"] }, ["scopes", 0], "custom"],
+    ["an empty scope", { scopes: [""] }, ["scopes", 0], "custom"],
+    ["scopes as a string", { scopes: "notes:read" }, ["scopes"], "invalid_type"],
+    ["65 scopes", { scopes: Array.from({ length: 65 }, (_, i) => `s${i}`) }, ["scopes"], "too_big"],
+    ["an unknown pattern", { pattern: "magic" }, ["pattern"], "invalid_value"],
+    ["an unknown method", { method: "password" }, ["method"], "invalid_value"],
+    ["expiresAt zero", { expiresAt: 0 }, ["expiresAt"], "too_small"],
+    ["a negative expiresAt", { expiresAt: -1 }, ["expiresAt"], "too_small"],
+    ["a fractional expiresAt", { expiresAt: 1.5 }, ["expiresAt"], "invalid_type"],
+    ["expiresAt in milliseconds as a string", { expiresAt: "1900000000" }, ["expiresAt"], "invalid_type"],
+  ])("rejects %s", (_label, patch, path, code) => {
+    const result = identitySchema.safeParse({ ...BASE, ...patch });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues.map((issue) => [issue.path, issue.code])).toEqual([[path, code]]);
+    expect(thrown(() => toAuthInfo({ ...BASE, ...patch }))).toBeInstanceOf(ZodError);
+  });
+
+  it("the scope refinement names the grammar", () => {
+    const result = identitySchema.safeParse({ ...BASE, scopes: ["a b"] });
+    expect(result.error?.issues[0]?.message).toBe("not an RFC 6749 scope token");
+  });
+
+  it.each([
+    ["subject", "invalid_type"],
+    ["clientId", "invalid_type"],
+    ["scopes", "invalid_type"],
+    ["pattern", "invalid_value"],
+    ["method", "invalid_value"],
+  ])("requires %s (%s when absent)", (key, code) => {
+    const result = identitySchema.safeParse(Object.fromEntries(Object.entries(BASE).filter(([name]) => name !== key)));
+    expect(result.success).toBe(false);
+    expect(result.error?.issues.map((issue) => [issue.path, issue.code])).toEqual([[[key], code]]);
+  });
+});

@@ -1,0 +1,253 @@
+import { describe, expect, it } from "vitest";
+import { clientConfigs, type ClientConfig } from "../src/pages/client-configs.ts";
+import { escapeHtml, html, layout, pageHeaders, raw, SafeHtml } from "../src/pages/html.ts";
+import { landingPage, type LandingPageContent } from "../src/pages/landing-page.ts";
+
+const HOSTILE = [
+  "<script>alert(1)</script>",
+  '"><img src=x onerror=alert(1)>',
+  "'><svg onload=alert(1)>",
+  "&lt;already-escaped&gt;",
+  "</code></pre><iframe src=//evil>",
+  "a & b < c > d \" e ' f",
+];
+
+/** Undoes exactly the five entities escapeHtml produces. */
+function unescape(text: string): string {
+  return text
+    .replaceAll("&#39;", "'")
+    .replaceAll("&quot;", '"')
+    .replaceAll("&gt;", ">")
+    .replaceAll("&lt;", "<")
+    .replaceAll("&amp;", "&");
+}
+
+describe("escapeHtml / html``", () => {
+  it("escapes the five HTML-significant characters", () => {
+    expect(escapeHtml(`<a href="x" title='y'>&</a>`)).toBe(
+      "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;",
+    );
+    expect(html`<p>${`<a href="x" title='y'>&</a>`}</p>`.value).toBe(
+      "<p>&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;</p>",
+    );
+  });
+
+  it.each(HOSTILE)("an interpolated %j cannot produce markup and round-trips", (text) => {
+    const out = html`<td title="${text}">${text}</td>`.value;
+    const inner = out.slice('<td title="'.length, out.length - "</td>".length);
+    const [attribute, body] = inner.split('">');
+    expect(inner.split('">')).toHaveLength(2);
+    for (const part of [attribute ?? "", body ?? ""]) {
+      expect(part).not.toMatch(/[<>"']/);
+      expect(part).not.toMatch(/&(?!(amp|lt|gt|quot|#39);)/);
+      expect(unescape(part)).toBe(text);
+    }
+  });
+
+  it("escapes every item of an array, recursively", () => {
+    const items = ["<a>", ["&", ["'"]], html`<li>ok</li>`];
+    // prettier-ignore
+    const list = html`<ul>${items}</ul>`;
+    expect(list.value).toBe("<ul>&lt;a&gt;&amp;&#39;<li>ok</li></ul>");
+  });
+
+  it("passes SafeHtml through without double escaping", () => {
+    const inner = html`<b>${"<i>"}</b>`;
+    expect(inner).toBeInstanceOf(SafeHtml);
+    expect(html`<p>${inner}</p>`.value).toBe("<p><b>&lt;i&gt;</b></p>");
+    expect(html`${raw("<hr>")}`.value).toBe("<hr>");
+    expect(String(raw("<br>"))).toBe("<br>");
+  });
+
+  it.each<[string, null | undefined | false]>([
+    ["null", null],
+    ["undefined", undefined],
+    ["false", false],
+  ])("%s renders as nothing", (_label, value) => {
+    expect(html`[${value}]`.value).toBe("[]");
+    expect(html`[${[value, "x", value]}]`.value).toBe("[x]");
+  });
+
+  it("renders numbers, including 0", () => {
+    expect(html`${0}|${42}|${-1.5}`.value).toBe("0|42|-1.5");
+  });
+
+  it("an interpolation-free template is returned as is", () => {
+    expect(html`<p>plain</p>`.value).toBe("<p>plain</p>");
+  });
+
+  it("layout escapes the title", () => {
+    const page = layout("<script>x</script>", raw("<p>body</p>")).value;
+    expect(page).toContain("<title>&lt;script&gt;x&lt;/script&gt;</title>");
+    expect(page).toContain("<main><p>body</p></main>");
+    expect(page).not.toContain("<script>");
+  });
+});
+
+describe("pageHeaders", () => {
+  it("forbids framing, sniffing, scripts, caching and referrers", () => {
+    const headers = pageHeaders();
+    const csp = new Map(
+      (headers.get("content-security-policy") ?? "").split(";").map((directive) => {
+        const [name = "", ...values] = directive.trim().split(/\s+/);
+        return [name, values] as const;
+      }),
+    );
+    expect(csp.get("frame-ancestors")).toEqual(["'none'"]);
+    expect(csp.get("default-src")).toEqual(["'none'"]);
+    expect(csp.get("base-uri")).toEqual(["'none'"]);
+    expect(csp.has("script-src")).toBe(false);
+    expect(headers.get("x-frame-options")).toBe("DENY");
+    expect(headers.get("x-content-type-options")).toBe("nosniff");
+    expect(headers.get("referrer-policy")).toBe("no-referrer");
+    expect(headers.get("cache-control")).toBe("no-store");
+    expect(headers.get("content-type")).toBe("text/html; charset=utf-8");
+  });
+
+  it("returns a fresh object each call", () => {
+    const first = pageHeaders();
+    first.set("x-frame-options", "SAMEORIGIN");
+    expect(pageHeaders().get("x-frame-options")).toBe("DENY");
+  });
+});
+
+function byClient(configs: readonly ClientConfig[], client: string): ClientConfig {
+  const config = configs.find((candidate) => candidate.client === client);
+  if (config === undefined) throw new Error(`no config for ${client}`);
+  return config;
+}
+
+function parsed(config: ClientConfig): Record<string, Record<string, Record<string, unknown>>> {
+  return JSON.parse(config.snippet) as Record<string, Record<string, Record<string, unknown>>>;
+}
+
+describe("clientConfigs", () => {
+  const URL_ = "https://mcp.example.com/mcp";
+  const CLIENTS = ["Claude Code", "Claude Desktop", "Cursor", "VS Code", "MCP Inspector", "mcp-remote"];
+
+  it("covers the common clients, each pointing at the MCP URL", () => {
+    const configs = clientConfigs("token-validation", URL_);
+    expect(configs.map((config) => config.client)).toEqual(CLIENTS);
+    for (const config of configs) {
+      expect(config.snippet).toContain(URL_);
+      expect(config.where.length).toBeGreaterThan(0);
+    }
+  });
+
+  it("without headers: no headers key and no --header flag", () => {
+    const configs = clientConfigs("no-auth", URL_);
+    expect(parsed(byClient(configs, "Cursor"))).toStrictEqual({ mcpServers: { "no-auth": { url: URL_ } } });
+    expect(parsed(byClient(configs, "VS Code"))).toStrictEqual({ servers: { "no-auth": { type: "http", url: URL_ } } });
+    expect(parsed(byClient(configs, "Claude Desktop"))).toStrictEqual({
+      mcpServers: { "no-auth": { command: "npx", args: ["-y", "mcp-remote", URL_] } },
+    });
+    for (const config of configs) expect(config.snippet).not.toContain("--header");
+    expect(byClient(configs, "Claude Code").snippet).toBe(`claude mcp add --transport http no-auth ${URL_}`);
+    expect(byClient(configs, "mcp-remote").snippet).toBe(`npx -y mcp-remote ${URL_}`);
+  });
+
+  it("with headers: they appear in every client's configuration", () => {
+    const headers = { Authorization: "Bearer <your-api-key>", "X-Tenant": "<tenant>" };
+    const configs = clientConfigs("token-validation", URL_, headers);
+    expect(parsed(byClient(configs, "Cursor"))).toStrictEqual({
+      mcpServers: { "token-validation": { url: URL_, headers } },
+    });
+    expect(parsed(byClient(configs, "VS Code"))).toStrictEqual({
+      servers: { "token-validation": { type: "http", url: URL_, headers } },
+    });
+    expect(parsed(byClient(configs, "Claude Desktop"))).toStrictEqual({
+      mcpServers: {
+        "token-validation": {
+          command: "npx",
+          args: [
+            "-y",
+            "mcp-remote",
+            URL_,
+            "--header",
+            "Authorization:Bearer <your-api-key>",
+            "--header",
+            "X-Tenant:<tenant>",
+          ],
+        },
+      },
+    });
+    const claude = byClient(configs, "Claude Code").snippet;
+    expect(claude).toContain('--header "Authorization: Bearer <your-api-key>"');
+    expect(claude).toContain('--header "X-Tenant: <tenant>"');
+    const inspector = byClient(configs, "MCP Inspector").snippet;
+    expect(inspector).toContain('--header "Authorization: Bearer <your-api-key>"');
+    expect(byClient(configs, "mcp-remote").snippet).toBe(
+      `npx -y mcp-remote ${URL_} --header "Authorization:Bearer <your-api-key>" --header X-Tenant:<tenant>`,
+    );
+  });
+
+  it("does not alias the caller's headers object", () => {
+    const headers: Record<string, string> = { Authorization: "Bearer <key>" };
+    const configs = clientConfigs("x", URL_, headers);
+    headers["Authorization"] = "changed";
+    expect(parsed(byClient(configs, "Cursor"))["mcpServers"]?.["x"]?.["headers"]).toEqual({
+      Authorization: "Bearer <key>",
+    });
+  });
+});
+
+describe("landingPage", () => {
+  const CONTENT: LandingPageContent = {
+    pattern: "token-validation",
+    title: "Token validation",
+    summary: "Callers present a bearer token.",
+    howItWorks: ["Send the token", "The server verifies it"],
+    risks: ["Token theft"],
+    clientHeaders: { Authorization: "Bearer <your-api-key>" },
+    settings: [["ALLOWED_HOSTNAMES", "mcp.example.com"]],
+  };
+
+  it.each([
+    ["https://mcp.example.com/", "https://mcp.example.com/mcp"],
+    ["https://mcp.example.com/some/page?x=1#y", "https://mcp.example.com/mcp"],
+    ["http://localhost:8787/", "http://localhost:8787/mcp"],
+    ["https://other.example:8443/", "https://other.example:8443/mcp"],
+  ])("derives the MCP URL from %s", async (url, mcpUrl) => {
+    const response = landingPage(new Request(url), CONTENT);
+    const page = await response.text();
+    expect(page).toContain(`<code>${mcpUrl}</code>`);
+    const cursor = /"url": "([^"&]*)"|&quot;url&quot;: &quot;(.*?)&quot;/.exec(page);
+    expect(cursor?.[2] ?? cursor?.[1]).toBe(mcpUrl);
+  });
+
+  it("serves HTML with the page headers", async () => {
+    const response = landingPage(new Request("https://mcp.example.com/"), CONTENT);
+    expect(response.status).toBe(200);
+    expect([...response.headers]).toEqual([...pageHeaders()]);
+    const page = await response.text();
+    expect(page.startsWith("<!doctype html>")).toBe(true);
+    expect(page).toContain("<title>Token validation — MCP auth patterns</title>");
+    expect(page).toContain("<li>Send the token</li><li>The server verifies it</li>");
+    expect(page).toContain("<td><code>ALLOWED_HOSTNAMES</code></td><td><code>mcp.example.com</code></td>");
+    expect(page).toContain("Bearer &lt;your-api-key&gt;");
+  });
+
+  it("omits the configuration table without settings", async () => {
+    const content: LandingPageContent = { ...CONTENT, settings: undefined };
+    const page = await landingPage(new Request("https://mcp.example.com/"), content).text();
+    expect(page).not.toContain("Configuration of this deployment");
+    const empty = await landingPage(new Request("https://mcp.example.com/"), { ...content, settings: [] }).text();
+    expect(empty).not.toContain("Configuration of this deployment");
+  });
+
+  it.each(HOSTILE)("escapes the hostile string %j wherever content is shown", async (hostile) => {
+    const content: LandingPageContent = {
+      pattern: "no-auth",
+      title: hostile,
+      summary: hostile,
+      howItWorks: [hostile],
+      risks: [hostile],
+      clientHeaders: { "X-Hostile": hostile },
+      settings: [[hostile, hostile]],
+    };
+    const page = await landingPage(new Request("https://mcp.example.com/"), content).text();
+    expect(page).not.toContain(hostile);
+    expect(page).toContain(escapeHtml(hostile));
+    expect(page).not.toMatch(/<(script|img|svg|iframe)/i);
+  });
+});
