@@ -223,7 +223,7 @@ describe("landingPage", () => {
     expect(page.startsWith("<!doctype html>")).toBe(true);
     expect(page).toContain("<title>Token validation — MCP auth patterns</title>");
     expect(page).toContain("<li>Send the token</li><li>The server verifies it</li>");
-    expect(page).toContain("<td><code>ALLOWED_HOSTNAMES</code></td><td><code>mcp.example.com</code></td>");
+    expect(page).toMatch(/<td><code>ALLOWED_HOSTNAMES<\/code><\/td>\s*<td><code>mcp\.example\.com<\/code><\/td>/);
     expect(page).toContain("Bearer &lt;your-api-key&gt;");
   });
 
