@@ -1,5 +1,6 @@
 // Benchmark: `tools/call echo` throughput of apps/no-auth against a bare `createMcpHandler` Worker
-// (bench/baseline), plus the gzip size of every app's bundle. Run from the repo root with
+// (bench/baseline) and against that same Worker with no-auth's rate-limit binding added
+// (bench/baseline/wrangler.ratelimited.jsonc), plus the gzip size of every app's bundle. Run from the repo root with
 // `node bench/run.ts` (Node 24 strips the types). It is a report: exit 0 even below target,
 // non-zero only when something broke (a server did not start, a build failed, a request failed).
 //
@@ -17,6 +18,8 @@ import { gzipSync } from "node:zlib";
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const BASELINE_DIR = join(ROOT, "bench", "baseline");
 const NO_AUTH_DIR = join(ROOT, "apps", "no-auth");
+/** The baseline with a `ratelimits` binding configured like no-auth's; src/index.ts calls it. */
+const RATELIMITED_CONFIG = "wrangler.ratelimited.jsonc";
 
 const ROUNDS = positiveInt("BENCH_ROUNDS", 6);
 const SECONDS = positiveNumber("BENCH_SECONDS", 5);
@@ -187,7 +190,8 @@ interface Target {
  * 60 s, and under `wrangler dev` the header the client sends reaches the Worker as is. So every
  * request comes from its own virtual client 10.77.<a>.<b>, cycling through 65,024 addresses:
  * an address is reused only every 65,024 requests, far below 600 a minute at any rate this
- * machine can reach. The baseline gets the same header so both sides do the same work.
+ * machine can reach. The baselines get the same header so every target does the same work, and
+ * baseline+rl, keyed on it like no-auth, never hits its limit either.
  */
 function clientAddress(n: number): string {
   const index = n % (256 * 254);
@@ -376,7 +380,7 @@ interface Server {
   rounds: Measurement[];
 }
 
-async function startServer(name: string, dir: string, ports: Set<number>, registryDir: string) {
+async function startServer(name: string, dir: string, config: string, ports: Set<number>, registryDir: string) {
   const port = await freePort(ports);
   const inspectorPort = await freePort(ports);
   const server: Server = { target: { name, url: `http://127.0.0.1:${port}/mcp` }, dir, rounds: [] };
@@ -384,7 +388,7 @@ async function startServer(name: string, dir: string, ports: Set<number>, regist
     dir,
     [
       "dev",
-      ...["--config", "wrangler.jsonc"],
+      ...["--config", config],
       ...["--ip", "127.0.0.1"],
       ...["--port", String(port)],
       ...["--inspector-port", String(inspectorPort)],
@@ -395,7 +399,7 @@ async function startServer(name: string, dir: string, ports: Set<number>, regist
     ],
     registryDir,
   );
-  console.log(`starting ${name} (${relative(ROOT, dir)}) on 127.0.0.1:${port}`);
+  console.log(`starting ${name} (${join(relative(ROOT, dir), config)}) on 127.0.0.1:${port}`);
   return { server, run };
 }
 
@@ -407,10 +411,13 @@ async function main(): Promise<number> {
   const registryDir = tempDir("registry");
   const ports = new Set<number>();
   const started = [
-    await startServer("baseline", BASELINE_DIR, ports, registryDir),
-    await startServer("no-auth", NO_AUTH_DIR, ports, registryDir),
+    await startServer("baseline", BASELINE_DIR, "wrangler.jsonc", ports, registryDir),
+    await startServer("baseline+rl", BASELINE_DIR, RATELIMITED_CONFIG, ports, registryDir),
+    await startServer("no-auth", NO_AUTH_DIR, "wrangler.jsonc", ports, registryDir),
   ];
-  const [baseline, noAuth] = started.map(({ server }) => server) as [Server, Server];
+  const [baseline, baselineRl, noAuth] = started.map(({ server }) => server) as [Server, Server, Server];
+  const servers = [baseline, baselineRl, noAuth];
+  const nameWidth = Math.max(...servers.map((server) => server.target.name.length));
 
   // Bundles build while the dev servers boot; nothing is measured yet.
   const bundlesPromise = (async () => {
@@ -421,7 +428,7 @@ async function main(): Promise<number> {
   bundlesPromise.catch(() => undefined);
   await Promise.all(started.map(({ server, run }) => waitUntilServing(server.target, run)));
   stopIfInterrupted();
-  console.log(`both servers answer (${fixed((performance.now() - startedAt) / 1000)} s)`);
+  console.log(`all servers answer (${fixed((performance.now() - startedAt) / 1000)} s)`);
   const bundles = await bundlesPromise;
 
   const failures: string[] = [];
@@ -431,16 +438,16 @@ async function main(): Promise<number> {
     }
   };
 
-  for (const server of [baseline, noAuth]) {
+  for (const server of servers) {
     stopIfInterrupted();
     const warm = await measure(server.target, WARMUP_SECONDS);
     check(server, warm, "warm-up");
-    console.log(`warm-up ${server.target.name.padEnd(8)} ${fixed(warm.rps).padStart(8)} req/s`);
+    console.log(`warm-up ${server.target.name.padEnd(nameWidth)} ${fixed(warm.rps).padStart(8)} req/s`);
   }
 
   for (let round = 1; round <= ROUNDS && failures.length === 0; round++) {
     const line: string[] = [];
-    for (const server of [baseline, noAuth]) {
+    for (const server of servers) {
       const m = await measure(server.target, SECONDS);
       server.rounds.push(m);
       check(server, m, `round ${round}`);
@@ -454,7 +461,7 @@ async function main(): Promise<number> {
   const summary = [["target", "median req/s", "min-max req/s", "p50 ms", "p95 ms", "requests", "errors"]];
   const medianRps = (server: Server) =>
     server.rounds.length > 0 ? median(server.rounds.map((m) => m.rps)) : Number.NaN;
-  for (const server of [baseline, noAuth]) {
+  for (const server of servers) {
     const rps = server.rounds.map((m) => m.rps);
     const latencies = server.rounds.flatMap((m) => m.latencies);
     summary.push([
@@ -469,12 +476,21 @@ async function main(): Promise<number> {
   }
   const ratio = medianRps(noAuth) / medianRps(baseline);
   const verdict = Number.isFinite(ratio) && ratio >= RATIO_TARGET ? "PASS" : "BELOW TARGET";
+  // ratio = binding x app: the rate-limit binding's cost under wrangler dev, then everything else.
+  const bindingRatio = medianRps(baselineRl) / medianRps(baseline);
+  const appRatio = medianRps(noAuth) / medianRps(baselineRl);
 
   console.log("\nThroughput (tools/call echo)");
   console.log(table(summary));
-  console.log(`ratio no-auth / baseline: ${fixed(ratio, 3)} (target >= ${RATIO_TARGET}) ${verdict}`);
+  const ratios: [string, number, string][] = [
+    ["no-auth / baseline", ratio, `(target >= ${RATIO_TARGET}) ${verdict}`],
+    ["baseline+rl / baseline", bindingRatio, "cost of the rate-limit binding under wrangler dev"],
+    ["no-auth / baseline+rl", appRatio, "the app's own overhead"],
+  ];
+  for (const [what, value, note] of ratios) console.log(`ratio ${`${what}:`.padEnd(24)} ${fixed(value, 3)}  ${note}`);
 
-  console.log("\nBundles (wrangler deploy --dry-run, .js/.mjs in outdir)");
+  // baseline+rl is the baseline's code under another config: the same bundle, not listed twice.
+  console.log("\nBundles (wrangler deploy --dry-run, .js/.mjs in outdir; baseline+rl = baseline)");
   const bundleRows = [["bundle", "files", "raw KiB", "gzip KiB", "target", "status"]];
   for (const bundle of bundles) {
     bundleRows.push([
