@@ -90,3 +90,22 @@ export function configErrorResponse(error: ConfigError): Response {
     { status: 500, headers: { "Cache-Control": "no-store" } },
   );
 }
+
+/**
+ * Runs `serve` with the parsed configuration, or answers {@link configErrorResponse} while the
+ * configuration is invalid. Every app's `fetch` starts here.
+ */
+export async function withConfig<E extends object, C>(
+  env: E,
+  load: (env: E) => C,
+  serve: (config: C) => Promise<Response> | Response,
+): Promise<Response> {
+  let config: C;
+  try {
+    config = load(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return configErrorResponse(error);
+    throw error;
+  }
+  return serve(config);
+}

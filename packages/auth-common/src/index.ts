@@ -38,4 +38,45 @@ export {
   listVar,
   parseEnv,
   scopesVar,
+  withConfig,
 } from "./env.ts";
+export {
+  API_KEY_PREFIX,
+  apiKeyVerifier,
+  generateApiKey,
+  hashApiKey,
+  looksLikeApiKey,
+  type ApiKeyRecord,
+  type ApiKeyStore,
+} from "./api-key.ts";
+export { createAuthenticator, type Authenticator, type AuthenticatorOptions } from "./authenticate.ts";
+export {
+  ASYMMETRIC_ALGORITHMS,
+  checkAlgorithms,
+  MAX_JWT_LENGTH,
+  MIN_HS256_SECRET_BYTES,
+  identityFromClaims,
+  jwtKeyResolver,
+  jwtVerifier,
+  looksLikeJwt,
+  scopesFromClaims,
+  verifyJwt,
+  type JwtKeySource,
+  type JwtOptions,
+} from "./jwt.ts";
+export {
+  protectedResourceMetadata,
+  protectedResourceMetadataResponse,
+  resourceMetadataUrl,
+  type ProtectedResource,
+} from "./metadata.ts";
+export { sha256Hex, timingSafeEqual, type CredentialVerifier, type PresentedCredentials } from "./verifier.ts";
+export { notFoundResponse, sseRetiredResponse } from "./routes.ts";
+export { ACCESS_JWT_HEADER, accessTeamOrigin, accessVerifier, type AccessOptions } from "./access.ts";
+export {
+  INTROSPECTION_NEGATIVE_TTL_SECONDS,
+  clientSecretBasic,
+  introspectionVerifier,
+  type IntrospectionOptions,
+} from "./introspection.ts";
+export { mtlsVerifier, normalizeFingerprint, type MtlsOptions } from "./mtls.ts";

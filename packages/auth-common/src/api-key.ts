@@ -1,0 +1,92 @@
+import { AuthError } from "./errors.ts";
+import { identitySchema, type Identity } from "./identity.ts";
+import { sha256Hex, timingSafeEqual, type CredentialVerifier } from "./verifier.ts";
+
+/** Every key starts with this, so a leaked key is recognizable (and secret scanners can match it). */
+export const API_KEY_PREFIX = "mcpk_";
+/** `mcpk_` + 43 base64url characters (32 random bytes). */
+const API_KEY_PATTERN = /^mcpk_[A-Za-z0-9_-]{43}$/;
+
+/** What the store keeps about a key. Never the key itself: only its SHA-256. */
+export interface ApiKeyRecord {
+  /** Public id, shown in listings and used to revoke, e.g. `key_3fj9a0c2kq`. */
+  id: string;
+  hash: string;
+  owner: string;
+  scopes: string[];
+  createdAt: number;
+  expiresAt: number | null;
+  revokedAt: number | null;
+}
+
+/** Looks a key up by the hash of the presented value. */
+export interface ApiKeyStore {
+  findByHash(hash: string): Promise<ApiKeyRecord | null>;
+}
+
+function base64url(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replace(/=+$/, "");
+}
+
+/** A new key (shown once), its public id and the hash to store. */
+export async function generateApiKey(): Promise<{ key: string; id: string; hash: string }> {
+  const key = API_KEY_PREFIX + base64url(crypto.getRandomValues(new Uint8Array(32)));
+  const id = `key_${base64url(crypto.getRandomValues(new Uint8Array(8)))
+    .toLowerCase()
+    .replaceAll(/[^a-z0-9]/g, "")
+    .slice(0, 10)
+    .padEnd(10, "0")}`;
+  return { key, id, hash: await hashApiKey(key) };
+}
+
+/**
+ * SHA-256 of the key. A fast hash is right here: keys carry 256 bits of entropy, so there is
+ * nothing to brute-force, and lookups happen on every request.
+ */
+export function hashApiKey(key: string): Promise<string> {
+  return sha256Hex(key);
+}
+
+/** True for a value shaped like one of our keys (prefix, length, alphabet). */
+export function looksLikeApiKey(token: string): boolean {
+  return API_KEY_PATTERN.test(token);
+}
+
+/**
+ * API keys as bearer credentials.
+ *
+ * Validates: the key's shape; that its hash is stored (lookup by hash, then a constant-time
+ * comparison); not revoked; not expired (`now` in ms).
+ * Does not validate: rate limits or usage (the app counts per key id, the identity's `clientId`).
+ * Claims only bearer tokens with the `mcpk_` prefix; other tokens are left to other methods.
+ */
+export function apiKeyVerifier(options: { store: ApiKeyStore; now?: () => number }): CredentialVerifier {
+  const now = options.now ?? Date.now;
+  return {
+    method: "api_key",
+    async verify({ bearer }): Promise<Identity | undefined> {
+      if (bearer === undefined || !bearer.startsWith(API_KEY_PREFIX)) return undefined;
+      if (!looksLikeApiKey(bearer)) throw new AuthError("invalid_token", "Malformed API key.");
+      const hash = await hashApiKey(bearer);
+      const record = await options.store.findByHash(hash);
+      if (record === null || !timingSafeEqual(record.hash, hash))
+        throw new AuthError("invalid_token", "Unknown API key.");
+      if (record.revokedAt !== null) throw new AuthError("invalid_token", "This API key has been revoked.");
+      if (record.expiresAt !== null && record.expiresAt <= now()) {
+        throw new AuthError("invalid_token", "This API key has expired.");
+      }
+      return identitySchema.parse({
+        subject: record.owner,
+        displayName: record.owner,
+        clientId: record.id,
+        scopes: record.scopes,
+        pattern: "token-validation",
+        method: "api_key",
+        ...(record.expiresAt === null ? {} : { expiresAt: Math.floor(record.expiresAt / 1000) }),
+      });
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import { readBearerToken } from "./bearer.ts";
+import { challengeResponse, type ChallengeOptions } from "./challenge.ts";
+import { AuthError } from "./errors.ts";
+import { anonymousIdentity, type Identity, type Pattern } from "./identity.ts";
+import type { CredentialVerifier } from "./verifier.ts";
+
+/** How a server authenticates callers. */
+export interface AuthenticatorOptions {
+  pattern: Pattern;
+  /** Tried in order; the first that recognizes a credential decides. */
+  verifiers: readonly CredentialVerifier[];
+  /**
+   * `required`: no credential → 401. `optional` (migration mode): no credential → the anonymous
+   * identity with `anonymousScopes`; a credential that is present but bad is still rejected.
+   */
+  mode: "required" | "optional";
+  anonymousScopes?: readonly string[];
+  /** Parameters every challenge carries (resource metadata URL, scopes to request). */
+  challenge?: ChallengeOptions;
+}
+
+/**
+ * The gate: the caller's identity, or the ready 400/401/403/503 `Response`. `challenge` adds
+ * per-request parameters (the metadata URL derived from the request's own origin).
+ */
+export type Authenticator = (request: Request, challenge?: ChallengeOptions) => Promise<Identity | Response>;
+
+function missingMessage(request: Request): string {
+  // RFC 6750 §2.3 query tokens are not offered (MCP: header only). Say so instead of ignoring silently.
+  return new URL(request.url).searchParams.has("access_token")
+    ? "Tokens in the query string are ignored: send the credential in the Authorization header."
+    : "This MCP server needs a credential in the Authorization header.";
+}
+
+/**
+ * Builds the gate every authenticated app runs: verify with each configured method in order,
+ * answer through the one challenge builder. Apps write `if (result instanceof Response) return result`.
+ *
+ * Validates: one well-formed `Authorization` header; that some configured method accepts the
+ * credential. Does not validate: scopes per operation (mcp-core's scope gate does).
+ */
+export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
+  return async (request, perRequest) => {
+    const challenge = { ...options.challenge, ...perRequest };
+    try {
+      let bearer: string | undefined;
+      try {
+        bearer = readBearerToken(request);
+      } catch (error) {
+        if (!(error instanceof AuthError) || error.code !== "missing_credentials") throw error;
+      }
+      for (const verifier of options.verifiers) {
+        const identity = await verifier.verify({ request, bearer });
+        if (identity) return identity;
+      }
+      if (bearer !== undefined) {
+        throw new AuthError("invalid_token", "The bearer credential is not one this server accepts.");
+      }
+      if (options.mode === "optional") return anonymousIdentity(options.pattern, options.anonymousScopes ?? []);
+      throw new AuthError("missing_credentials", missingMessage(request));
+    } catch (error) {
+      if (error instanceof AuthError) return challengeResponse(error, challenge);
+      throw error;
+    }
+  };
+}

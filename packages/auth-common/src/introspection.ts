@@ -1,0 +1,224 @@
+import { z } from "zod";
+import { AuthError } from "./errors.ts";
+import { identitySchema, type Identity, type Pattern } from "./identity.ts";
+import { parseScopeString } from "./scope-token.ts";
+import { sha256Hex, type CredentialVerifier } from "./verifier.ts";
+
+/** How long an `active: false` (or otherwise invalid) answer is remembered, seconds. */
+export const INTROSPECTION_NEGATIVE_TTL_SECONDS = 5;
+/** Largest introspection response read, in characters. */
+const MAX_RESPONSE_LENGTH = 64 * 1024;
+/** An `https:` URL, or plain HTTP on a loopback host (local fakes in tests and dev). */
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/** How a server asks an authorization server whether a token is active (RFC 7662). */
+export interface IntrospectionOptions {
+  /** The introspection endpoint. */
+  url: string | URL;
+  /** This resource server's client credentials at the authorization server. */
+  clientId: string;
+  clientSecret: string;
+  /** When set, the response's `aud` (string or array) must include it. */
+  audience?: string;
+  /** When set, a response `iss` must equal it. */
+  issuer?: string;
+  /** Fetch for the endpoint (default: the global `fetch`). */
+  fetch?: typeof fetch;
+  /** Clock in milliseconds (default `Date.now`). */
+  now?: () => number;
+  /** How long an active answer is reused, seconds (default 30; never past the token's `exp`). */
+  cacheSeconds?: number;
+  /** Most answers remembered; the oldest goes first (default 1000). */
+  maxCacheEntries?: number;
+  /** Abort the request after this many seconds (default 5). */
+  timeoutSeconds?: number;
+  /** Pattern recorded in the identity (default `token-validation`). */
+  pattern?: Pattern;
+}
+
+/** The fields of an RFC 7662 §2.2 response this verifier reads; others are ignored. */
+const introspectionResponseSchema = z.looseObject({
+  active: z.boolean(),
+  scope: z.string().optional(),
+  client_id: z.string().optional(),
+  username: z.string().optional(),
+  exp: z.number().optional(),
+  sub: z.string().optional(),
+  aud: z.union([z.string(), z.array(z.string())]).optional(),
+  iss: z.string().optional(),
+});
+type IntrospectionResponse = z.infer<typeof introspectionResponseSchema>;
+
+type CacheEntry = { until: number } & ({ identity: Identity } | { message: string });
+
+/** RFC 6749 §2.3.1: client id and secret are form-urlencoded before Basic encoding. */
+function formEncode(value: string): string {
+  return new URLSearchParams([["", value]]).toString().slice(1);
+}
+
+/** The `Authorization: Basic …` value for a client id and secret (RFC 6749 §2.3.1). */
+export function clientSecretBasic(clientId: string, clientSecret: string): string {
+  return `Basic ${btoa(`${formEncode(clientId)}:${formEncode(clientSecret)}`)}`;
+}
+
+function unavailable(cause: unknown): AuthError {
+  return new AuthError("temporarily_unavailable", "The token introspection service is unavailable right now.", {
+    cause,
+    retryAfterSeconds: 30,
+  });
+}
+
+function endpointUrl(value: string | URL): URL {
+  const url = new URL(value);
+  const loopback = url.protocol === "http:" && LOOPBACK_HOSTS.has(url.hostname);
+  if ((url.protocol !== "https:" && !loopback) || url.username !== "" || url.password !== "") {
+    throw new Error("Introspection URL must be https (or http on a loopback host) without credentials");
+  }
+  return url;
+}
+
+function nonNegative(value: number | undefined, fallback: number, name: string): number {
+  const result = value ?? fallback;
+  if (!Number.isFinite(result) || result < 0) throw new Error(`Introspection ${name} must be a non-negative number`);
+  return result;
+}
+
+/** The identity an active introspection response proves, or the `invalid_token` reason. */
+function identityFromResponse(
+  body: IntrospectionResponse,
+  options: IntrospectionOptions,
+  nowSeconds: number,
+): Identity {
+  if (!body.active) throw new AuthError("invalid_token", "The token is not active.");
+  if (body.exp !== undefined && body.exp <= nowSeconds) throw new AuthError("invalid_token", "The token has expired.");
+  if (options.audience !== undefined) {
+    const audiences = body.aud === undefined ? [] : typeof body.aud === "string" ? [body.aud] : body.aud;
+    if (!audiences.includes(options.audience)) {
+      throw new AuthError("invalid_token", "The token is not meant for this server (audience).");
+    }
+  }
+  if (options.issuer !== undefined && body.iss !== undefined && body.iss !== options.issuer) {
+    throw new AuthError("invalid_token", "The token was issued by an issuer this server does not trust.");
+  }
+  const subject = body.sub !== undefined && body.sub !== "" ? body.sub : body.username;
+  if (subject === undefined || subject === "") throw new AuthError("invalid_token", "The token has no subject.");
+  let scopes: string[];
+  try {
+    scopes = parseScopeString(body.scope ?? "");
+  } catch {
+    throw new AuthError("invalid_token", "The token's scopes are not valid.");
+  }
+  const parsed = identitySchema.safeParse({
+    subject,
+    ...(body.username === undefined || body.username === "" ? {} : { displayName: body.username }),
+    clientId: body.client_id === undefined || body.client_id === "" ? subject : body.client_id,
+    scopes,
+    pattern: options.pattern ?? "token-validation",
+    method: "introspection",
+    ...(body.exp === undefined ? {} : { expiresAt: Math.floor(body.exp) }),
+  });
+  if (!parsed.success) {
+    throw new AuthError("invalid_token", "The token's introspection data do not form a usable identity.");
+  }
+  return parsed.data;
+}
+
+/**
+ * Opaque bearer tokens checked with the authorization server (RFC 7662 token introspection).
+ * Claims every bearer token, so it goes last in the verifier order.
+ *
+ * Validates: the server's answer (`POST`, form body, client_secret_basic, 5 s timeout, 200 JSON
+ * only — anything else fails closed with `temporarily_unavailable`); `active: true`; `exp` in the
+ * future when present; `aud` includes `audience` when configured; `iss` equals `issuer` when both
+ * are present; a subject (`sub`, else `username`); scopes are RFC 6749 scope tokens.
+ * Does not validate: revocation within the cache window (an active answer is reused for up to
+ * `cacheSeconds`, per isolate, keyed by the token's SHA-256 — never the token); scopes per
+ * operation (the scope gate does). Invalid answers are remembered for
+ * {@link INTROSPECTION_NEGATIVE_TTL_SECONDS} s so a bad token cannot hammer the server.
+ */
+export function introspectionVerifier(options: IntrospectionOptions): CredentialVerifier {
+  const url = endpointUrl(options.url);
+  const fetchImpl = options.fetch ?? fetch;
+  const now = options.now ?? Date.now;
+  const cacheSeconds = nonNegative(options.cacheSeconds, 30, "cacheSeconds");
+  const maxEntries = nonNegative(options.maxCacheEntries, 1000, "maxCacheEntries");
+  const timeoutMs = Math.ceil(nonNegative(options.timeoutSeconds, 5, "timeoutSeconds") * 1000);
+  const authorization = clientSecretBasic(options.clientId, options.clientSecret);
+  const cache = new Map<string, CacheEntry>();
+
+  function remember(key: string, entry: CacheEntry): void {
+    if (entry.until <= now() || maxEntries < 1) return;
+    cache.delete(key);
+    cache.set(key, entry);
+    for (const oldest of cache.keys()) {
+      if (cache.size <= maxEntries) break;
+      cache.delete(oldest);
+    }
+  }
+
+  async function introspect(token: string): Promise<IntrospectionResponse> {
+    let response: Response;
+    try {
+      response = await fetchImpl(url, {
+        method: "POST",
+        headers: {
+          Authorization: authorization,
+          "Content-Type": "application/x-www-form-urlencoded",
+          Accept: "application/json",
+        },
+        body: new URLSearchParams({ token, token_type_hint: "access_token" }).toString(),
+        redirect: "manual",
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      throw unavailable(error instanceof Error ? error.name : "unknown");
+    }
+    if (response.status !== 200) {
+      await response.body?.cancel().catch(() => undefined);
+      throw unavailable({ status: response.status });
+    }
+    let json: unknown;
+    try {
+      const text = await response.text();
+      if (text.length > MAX_RESPONSE_LENGTH) throw new Error("too long");
+      json = JSON.parse(text);
+    } catch {
+      throw unavailable("unreadable response");
+    }
+    const parsed = introspectionResponseSchema.safeParse(json);
+    if (!parsed.success) throw unavailable("unexpected response shape");
+    return parsed.data;
+  }
+
+  return {
+    method: "introspection",
+    async verify({ bearer }) {
+      if (bearer === undefined) return undefined;
+      const key = await sha256Hex(bearer);
+      const cached = cache.get(key);
+      if (cached !== undefined) {
+        if (cached.until > now()) {
+          if ("identity" in cached) return cached.identity;
+          throw new AuthError("invalid_token", cached.message);
+        }
+        cache.delete(key);
+      }
+      const body = await introspect(bearer);
+      const nowMs = now();
+      try {
+        const identity = identityFromResponse(body, options, nowMs / 1000);
+        const ttlMs = Math.min(
+          cacheSeconds * 1000,
+          identity.expiresAt === undefined ? Infinity : identity.expiresAt * 1000 - nowMs,
+        );
+        remember(key, { until: nowMs + ttlMs, identity });
+        return identity;
+      } catch (error) {
+        if (error instanceof AuthError) {
+          remember(key, { until: nowMs + INTROSPECTION_NEGATIVE_TTL_SECONDS * 1000, message: error.message });
+        }
+        throw error;
+      }
+    },
+  };
+}

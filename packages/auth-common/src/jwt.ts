@@ -1,0 +1,212 @@
+import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
+import { AuthError } from "./errors.ts";
+import { identitySchema, type Identity, type Method, type Pattern } from "./identity.ts";
+import { parseScopeString } from "./scope-token.ts";
+import type { CredentialVerifier } from "./verifier.ts";
+
+/** Asymmetric algorithms a JWKS may be pinned to. */
+export const ASYMMETRIC_ALGORITHMS = ["RS256", "PS256", "ES256", "EdDSA"] as const;
+/** Shortest HS256 secret accepted (RFC 7518 §3.2: at least the hash size). */
+export const MIN_HS256_SECRET_BYTES = 32;
+/** Longest JWT accepted; checked before any decoding or crypto. */
+export const MAX_JWT_LENGTH = 8192;
+/** JWS compact serialization: three base64url segments. */
+const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+/** The JWKS endpoint answered, but not with a key set: an outage, never a bad token. */
+class JwksUnavailableError extends Error {
+  override readonly name = "JwksUnavailableError";
+}
+
+/** Where verification keys come from. */
+export type JwtKeySource =
+  { kind: "secret"; secret: string } | { kind: "jwks"; url: URL; fetch?: typeof fetch; cooldownSeconds?: number };
+
+export interface JwtOptions {
+  issuer: string;
+  audience: string;
+  algorithms: readonly string[];
+  keys: JwtKeySource;
+  /** Allowed clock skew for exp/nbf/iat, seconds (default 60). */
+  clockToleranceSeconds?: number;
+  /** Require this `typ` header, e.g. `at+jwt` (RFC 9068). */
+  typ?: string;
+}
+
+/** True for a value shaped like a JWS in compact serialization. */
+export function looksLikeJwt(token: string): boolean {
+  return JWS_COMPACT.test(token);
+}
+
+/**
+ * A key resolver for `jwtVerify`. For a JWKS it is created once and reused: jose caches the
+ * set, refetches it at most once per cooldown on an unknown `kid`, and never per request.
+ */
+export function jwtKeyResolver(keys: JwtKeySource): Uint8Array | JWTVerifyGetKey {
+  if (keys.kind === "secret") {
+    const secret = new TextEncoder().encode(keys.secret);
+    if (secret.byteLength < MIN_HS256_SECRET_BYTES) {
+      throw new Error(`HS256 secret must be at least ${MIN_HS256_SECRET_BYTES} bytes`);
+    }
+    return secret;
+  }
+  const fetchKeys = keys.fetch ?? fetch;
+  return createRemoteJWKSet(keys.url, {
+    cooldownDuration: (keys.cooldownSeconds ?? 30) * 1000,
+    cacheMaxAge: 10 * 60 * 1000,
+    timeoutDuration: 5000,
+    // A non-200 from the key server is an outage (503), not a verdict on the token.
+    [customFetch]: async (url: string, init: RequestInit) => {
+      const response = await fetchKeys(url, init);
+      if (response.status !== 200) throw new JwksUnavailableError(`JWKS endpoint answered ${response.status}`);
+      return response;
+    },
+  });
+}
+
+/** Maps jose's coded errors to ours; messages name the failed check, never the token. */
+function toAuthError(error: unknown): AuthError {
+  if (error instanceof AuthError) return error;
+  if (error instanceof errors.JWTExpired)
+    return new AuthError("invalid_token", "The token has expired.", { cause: error.code });
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    return new AuthError("invalid_token", `The token's "${error.claim}" claim is not valid here (${error.reason}).`, {
+      cause: error.code,
+    });
+  }
+  if (error instanceof errors.JOSEAlgNotAllowed) {
+    return new AuthError("invalid_token", "The token is signed with an algorithm this server does not allow.", {
+      cause: error.code,
+    });
+  }
+  if (error instanceof errors.JWKSNoMatchingKey) {
+    return new AuthError("invalid_token", "The token is signed with a key this server does not know.", {
+      cause: error.code,
+    });
+  }
+  if (
+    error instanceof errors.JWKSTimeout ||
+    error instanceof errors.JWKSInvalid ||
+    error instanceof JwksUnavailableError
+  ) {
+    return new AuthError("temporarily_unavailable", "The token's signing keys cannot be fetched right now.", {
+      cause: error instanceof JwksUnavailableError ? "ERR_JWKS_UNAVAILABLE" : error.code,
+      retryAfterSeconds: 30,
+    });
+  }
+  if (error instanceof errors.JOSEError) {
+    return new AuthError("invalid_token", "The token is not valid.", { cause: error.code });
+  }
+  // A failed JWKS fetch (network) surfaces as a TypeError from fetch: fail closed, never accept.
+  return new AuthError("temporarily_unavailable", "The token's signing keys cannot be fetched right now.", {
+    cause: error instanceof Error ? error.name : "unknown",
+    retryAfterSeconds: 30,
+  });
+}
+
+/**
+ * Verifies a JWT access token.
+ *
+ * Validates: length ≤ {@link MAX_JWT_LENGTH} and JWS shape before any crypto; signature with a
+ * pinned algorithm list (no `none`, no HS/RS confusion: a secret only verifies HS256, a JWKS only
+ * the asymmetric list); `iss` and `aud` exactly; `exp` and `sub` required, `exp` in the future,
+ * `nbf` and `iat` not later than now plus the clock tolerance; `typ` when configured.
+ * Does not validate: scopes against an operation (the scope gate does), revocation (JWTs are
+ * valid until `exp`).
+ */
+export async function verifyJwt(
+  token: string,
+  options: JwtOptions,
+  key: Uint8Array | JWTVerifyGetKey,
+): Promise<JWTPayload> {
+  if (token.length > MAX_JWT_LENGTH) throw new AuthError("invalid_token", "The token is too long.");
+  if (!looksLikeJwt(token)) throw new AuthError("invalid_token", "The token is not a JWT.");
+  try {
+    const verifyOptions = {
+      issuer: options.issuer,
+      audience: options.audience,
+      algorithms: [...options.algorithms],
+      requiredClaims: ["exp", "sub"],
+      clockTolerance: options.clockToleranceSeconds ?? 60,
+      ...(options.typ === undefined ? {} : { typ: options.typ }),
+    };
+    const { payload } =
+      key instanceof Uint8Array
+        ? await jwtVerify(token, key, verifyOptions)
+        : await jwtVerify(token, key, verifyOptions);
+    // jose checks `iat` only with maxTokenAge; a token "issued" in the future is refused here.
+    if (typeof payload.iat === "number" && payload.iat > Date.now() / 1000 + verifyOptions.clockTolerance) {
+      throw new AuthError("invalid_token", 'The token\'s "iat" claim is not valid here (issued in the future).');
+    }
+    return payload;
+  } catch (error) {
+    throw toAuthError(error);
+  }
+}
+
+/** Scopes from `scope` (RFC 9068/8693, space-delimited) or `scp` (array or string). */
+export function scopesFromClaims(claims: JWTPayload): string[] {
+  const scope = claims["scope"] ?? claims["scp"];
+  if (typeof scope === "string") return parseScopeString(scope);
+  if (Array.isArray(scope) && scope.every((item): item is string => typeof item === "string")) {
+    return parseScopeString(scope.join(" "));
+  }
+  return [];
+}
+
+/**
+ * The identity a verified JWT proves. A signed token whose claims do not describe a caller
+ * (empty `sub`, malformed `scope`, oversized `name`) is an invalid token (401), never a 500.
+ */
+export function identityFromClaims(claims: JWTPayload, pattern: Pattern, method: Method): Identity {
+  const name = claims["name"] ?? claims["email"];
+  const clientId = claims["client_id"] ?? claims["azp"] ?? claims.sub;
+  let scopes: string[];
+  try {
+    scopes = scopesFromClaims(claims);
+  } catch {
+    throw new AuthError("invalid_token", 'The token\'s "scope" claim is malformed.');
+  }
+  const identity = identitySchema.safeParse({
+    subject: claims.sub,
+    ...(typeof name === "string" ? { displayName: name } : {}),
+    clientId: typeof clientId === "string" ? clientId : claims.sub,
+    scopes,
+    pattern,
+    method,
+    ...(typeof claims.exp === "number" ? { expiresAt: Math.floor(claims.exp) } : {}),
+  });
+  if (!identity.success) {
+    const claim = String(identity.error.issues[0]?.path[0] ?? "claims");
+    throw new AuthError("invalid_token", `The token's claims do not describe a caller (${claim}).`);
+  }
+  return identity.data;
+}
+
+/**
+ * Pins each key source to its algorithm family: a shared secret verifies only HS256, a JWKS only
+ * the asymmetric list. Throws on a mix (a configuration error, caught at startup).
+ */
+export function checkAlgorithms(keys: JwtKeySource, algorithms: readonly string[]): void {
+  const allowed: readonly string[] = keys.kind === "secret" ? ["HS256"] : ASYMMETRIC_ALGORITHMS;
+  const wrong = algorithms.filter((alg) => !allowed.includes(alg));
+  if (algorithms.length === 0 || wrong.length > 0) {
+    throw new Error(
+      `JWT algorithms for a ${keys.kind === "secret" ? "shared secret" : "JWKS"} must be among ${allowed.join(", ")}`,
+    );
+  }
+}
+
+/** JWT access tokens as bearer credentials; claims only bearer values shaped like a JWS. */
+export function jwtVerifier(options: JwtOptions & { pattern?: Pattern }): CredentialVerifier {
+  checkAlgorithms(options.keys, options.algorithms);
+  const key = jwtKeyResolver(options.keys);
+  return {
+    method: "jwt",
+    async verify({ bearer }) {
+      if (bearer === undefined || !looksLikeJwt(bearer)) return undefined;
+      const claims = await verifyJwt(bearer, options, key);
+      return identityFromClaims(claims, options.pattern ?? "token-validation", "jwt");
+    },
+  };
+}

@@ -1,0 +1,403 @@
+import { SignJWT, exportSPKI, type JWTPayload } from "jose";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import {
+  ASYMMETRIC_ALGORITHMS,
+  MAX_JWT_LENGTH,
+  MIN_HS256_SECRET_BYTES,
+  identityFromClaims,
+  jwtKeyResolver,
+  jwtVerifier,
+  looksLikeJwt,
+  scopesFromClaims,
+  verifyJwt,
+  type JwtOptions,
+} from "../src/jwt.ts";
+import { AuthError } from "../src/errors.ts";
+import { FakeFetch, base64url, epochSeconds, expectAuthError, rsaKey, signRs256, type SigningKey } from "./fakes.ts";
+import { thrown } from "./helpers.ts";
+
+const ISSUER = "https://issuer.example";
+const AUDIENCE = "https://mcp.example.com/mcp";
+const SECRET = "s".repeat(MIN_HS256_SECRET_BYTES);
+const JWKS_URL = new URL("https://issuer.example/.well-known/jwks.json");
+const REQUEST = new Request(AUDIENCE);
+
+const UNKNOWN_KEY = "The token is signed with a key this server does not know.";
+const BAD_ALG = "The token is signed with an algorithm this server does not allow.";
+const NOT_VALID = "The token is not valid.";
+const KEYS_DOWN = "The token's signing keys cannot be fetched right now.";
+
+const secretOptions: JwtOptions = {
+  issuer: ISSUER,
+  audience: AUDIENCE,
+  algorithms: ["HS256"],
+  keys: { kind: "secret", secret: SECRET },
+};
+
+function claims(overrides: JWTPayload = {}): JWTPayload {
+  const now = epochSeconds();
+  return { iss: ISSUER, aud: AUDIENCE, sub: "user-1", iat: now, exp: now + 600, ...overrides };
+}
+
+/** Drops the named claims (SignJWT would otherwise keep whatever `claims()` set). */
+function without(payload: JWTPayload, ...names: string[]): JWTPayload {
+  return Object.fromEntries(Object.entries(payload).filter(([name]) => !names.includes(name)));
+}
+
+function signHs256(payload: JWTPayload, secret = SECRET, header: { typ?: string; alg?: string } = {}): Promise<string> {
+  return new SignJWT(payload)
+    .setProtectedHeader({ alg: header.alg ?? "HS256", ...(header.typ === undefined ? {} : { typ: header.typ }) })
+    .sign(new TextEncoder().encode(secret));
+}
+
+function verifySecret(token: string, options: Partial<JwtOptions> = {}) {
+  const merged = { ...secretOptions, ...options };
+  return verifyJwt(token, merged, jwtKeyResolver(merged.keys));
+}
+
+describe("looksLikeJwt", () => {
+  it.each([
+    ["a three-segment JWS", "a.b.c", true],
+    ["an unsecured JWS (empty signature)", "a.b.", true],
+    ["two segments", "a.b", false],
+    ["four segments", "a.b.c.d", false],
+    ["an API key", "mcpk_abc", false],
+    ["standard base64 characters", "a+b.c/d.e", false],
+    ["an empty header", ".b.c", false],
+  ])("%s → %s", (_label, token, expected) => {
+    expect(looksLikeJwt(token)).toBe(expected);
+  });
+});
+
+describe("verifyJwt with an HS256 secret", () => {
+  it("accepts a valid token and builds the identity", async () => {
+    const payload = await verifySecret(
+      await signHs256(claims({ scope: "notes:read notes:write", name: "Ada", client_id: "app-1" })),
+    );
+    expect(identityFromClaims(payload, "token-validation", "jwt")).toEqual({
+      subject: "user-1",
+      displayName: "Ada",
+      clientId: "app-1",
+      scopes: ["notes:read", "notes:write"],
+      pattern: "token-validation",
+      method: "jwt",
+      expiresAt: payload.exp,
+    });
+  });
+
+  it("reads scopes from an scp array and falls back to sub for the client id", async () => {
+    const payload = await verifySecret(await signHs256(claims({ scp: ["notes:read", "notes:read", "profile"] })));
+    const identity = identityFromClaims(payload, "token-validation", "jwt");
+    expect(identity.scopes).toEqual(["notes:read", "profile"]);
+    expect(identity.clientId).toBe("user-1");
+    expect(identity.displayName).toBeUndefined();
+  });
+
+  it("jwtVerifier claims a JWT bearer and answers undefined for anything else", async () => {
+    const verifier = jwtVerifier(secretOptions);
+    expect(verifier.method).toBe("jwt");
+    expect(await verifier.verify({ request: REQUEST, bearer: undefined })).toBeUndefined();
+    expect(await verifier.verify({ request: REQUEST, bearer: "mcpk_not-a-jwt" })).toBeUndefined();
+    const identity = await verifier.verify({ request: REQUEST, bearer: await signHs256(claims({ scope: "a" })) });
+    expect(identity).toMatchObject({ subject: "user-1", scopes: ["a"], method: "jwt", pattern: "token-validation" });
+  });
+
+  it("rejects alg none (an unsecured JWT crafted by hand)", async () => {
+    const token = `${base64url('{"alg":"none"}')}.${base64url(JSON.stringify(claims()))}.`;
+    expect(looksLikeJwt(token)).toBe(true);
+    await expectAuthError(verifySecret(token), "invalid_token", BAD_ALG);
+    await expectAuthError(
+      jwtVerifier(secretOptions).verify({ request: REQUEST, bearer: token }),
+      "invalid_token",
+      BAD_ALG,
+    );
+  });
+
+  it("rejects an algorithm outside the allow-list (HS512 when only HS256 is allowed)", async () => {
+    const token = await signHs256(claims(), SECRET, { alg: "HS512" });
+    await expectAuthError(verifySecret(token), "invalid_token", BAD_ALG);
+  });
+
+  it.each<[string, () => JWTPayload, string]>([
+    ["missing exp", () => without(claims(), "exp"), `The token's "exp" claim is not valid here (missing).`],
+    ["missing sub", () => without(claims(), "sub"), `The token's "sub" claim is not valid here (missing).`],
+    [
+      "a wrong iss",
+      () => claims({ iss: "https://evil.example" }),
+      `The token's "iss" claim is not valid here (check_failed).`,
+    ],
+    ["a missing iss", () => without(claims(), "iss"), `The token's "iss" claim is not valid here (missing).`],
+    [
+      "a wrong aud",
+      () => claims({ aud: "https://other.example/mcp" }),
+      `The token's "aud" claim is not valid here (check_failed).`,
+    ],
+    ["a missing aud", () => without(claims(), "aud"), `The token's "aud" claim is not valid here (missing).`],
+    [
+      "nbf beyond the tolerance",
+      () => claims({ nbf: epochSeconds() + 120 }),
+      `The token's "nbf" claim is not valid here (check_failed).`,
+    ],
+    ["exp in the past beyond the tolerance", () => claims({ exp: epochSeconds() - 61 }), "The token has expired."],
+  ])("rejects %s", async (_label, payload, message) => {
+    await expectAuthError(verifySecret(await signHs256(payload())), "invalid_token", message);
+  });
+
+  it("accepts exp and nbf within the 60 s tolerance", async () => {
+    const now = epochSeconds();
+    await expect(verifySecret(await signHs256(claims({ exp: now - 30, nbf: now + 30 })))).resolves.toMatchObject({
+      sub: "user-1",
+    });
+  });
+
+  it("honours a configured clock tolerance", async () => {
+    const token = await signHs256(claims({ exp: epochSeconds() - 30 }));
+    await expectAuthError(verifySecret(token, { clockToleranceSeconds: 0 }), "invalid_token", "The token has expired.");
+  });
+
+  it("rejects an iat in the future beyond the tolerance, and accepts one within it", async () => {
+    await expectAuthError(
+      verifySecret(await signHs256(claims({ iat: epochSeconds() + 3600 }))),
+      "invalid_token",
+      `The token's "iat" claim is not valid here (issued in the future).`,
+    );
+    await expect(verifySecret(await signHs256(claims({ iat: epochSeconds() + 30 })))).resolves.toMatchObject({
+      sub: "user-1",
+    });
+  });
+
+  it("requires the configured typ", async () => {
+    const typ = "at+jwt";
+    await expectAuthError(
+      verifySecret(await signHs256(claims(), SECRET, { typ: "JWT" }), { typ }),
+      "invalid_token",
+      `The token's "typ" claim is not valid here (check_failed).`,
+    );
+    await expectAuthError(
+      verifySecret(await signHs256(claims()), { typ }),
+      "invalid_token",
+      `The token's "typ" claim is not valid here (check_failed).`,
+    );
+    await expect(verifySecret(await signHs256(claims(), SECRET, { typ: "at+jwt" }), { typ })).resolves.toBeDefined();
+  });
+
+  it("rejects a tampered payload", async () => {
+    const [header, , signature] = (await signHs256(claims())).split(".");
+    const forged = `${header ?? ""}.${base64url(JSON.stringify(claims({ sub: "admin" })))}.${signature ?? ""}`;
+    await expectAuthError(verifySecret(forged), "invalid_token", NOT_VALID);
+  });
+
+  it("rejects a signature made with another secret", async () => {
+    const token = await signHs256(claims(), "t".repeat(MIN_HS256_SECRET_BYTES));
+    await expectAuthError(verifySecret(token), "invalid_token", NOT_VALID);
+  });
+
+  it("rejects a 1 MB token before any crypto", async () => {
+    const token = `${"a".repeat(1024 * 1024)}.b.c`;
+    const key = vi.fn(() => {
+      throw new Error("the key must not be consulted");
+    });
+    await expectAuthError(verifyJwt(token, secretOptions, key), "invalid_token", "The token is too long.");
+    await expectAuthError(
+      verifyJwt("x".repeat(MAX_JWT_LENGTH + 1), secretOptions, key),
+      "invalid_token",
+      "The token is too long.",
+    );
+    expect(key).not.toHaveBeenCalled();
+  });
+
+  it.each(["not-a-jwt", "a.b", "", "a.b.c.d", "Ã.b.c"])("rejects the non-JWT string %j", async (token) => {
+    await expectAuthError(verifySecret(token), "invalid_token", "The token is not a JWT.");
+  });
+
+  it("rejects three base64url segments that are not JSON", async () => {
+    await expectAuthError(verifySecret("abc.def.ghi"), "invalid_token", NOT_VALID);
+  });
+
+  it("refuses a secret shorter than 32 bytes at construction", () => {
+    const short = { ...secretOptions, keys: { kind: "secret" as const, secret: "s".repeat(31) } };
+    expect(thrown(() => jwtVerifier(short))).toEqual(new Error("HS256 secret must be at least 32 bytes"));
+    expect(thrown(() => jwtKeyResolver(short.keys))).toBeInstanceOf(Error);
+  });
+
+  it("never echoes the token in an error message", async () => {
+    const token = await signHs256(claims({ aud: "https://other.example" }));
+    const error = await expectAuthError(
+      verifySecret(token),
+      "invalid_token",
+      `The token's "aud" claim is not valid here (check_failed).`,
+    );
+    expect(error.message).not.toContain(token.split(".")[1]);
+  });
+});
+
+describe("scopesFromClaims", () => {
+  it.each<[string, JWTPayload, string[]]>([
+    ["a scope string", { scope: "a b a" }, ["a", "b"]],
+    ["an scp array", { scp: ["a", "b"] }, ["a", "b"]],
+    ["an scp string", { scp: "a b" }, ["a", "b"]],
+    ["scope wins over scp", { scope: "a", scp: ["b"] }, ["a"]],
+    ["an array with a non-string", { scp: ["a", 1] }, []],
+    ["no scope claim", {}, []],
+  ])("%s", (_label, payload, expected) => {
+    expect(scopesFromClaims(payload)).toEqual(expected);
+  });
+});
+
+describe("verifyJwt with a JWKS", () => {
+  let keyA: SigningKey;
+  let keyB: SigningKey;
+  let keyC: SigningKey;
+  let jwks: { keys: object[] };
+  let fake: FakeFetch;
+
+  beforeEach(async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date("2026-01-01T00:00:00Z"));
+    [keyA, keyB, keyC] = await Promise.all([rsaKey("a"), rsaKey("b"), rsaKey("c")]);
+    jwks = { keys: [keyA.jwk] };
+    fake = new FakeFetch(() => Response.json(jwks));
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  function jwksOptions(algorithms: readonly string[] = ASYMMETRIC_ALGORITHMS): JwtOptions {
+    return { ...secretOptions, algorithms, keys: { kind: "jwks", url: JWKS_URL, fetch: fake.fetch } };
+  }
+
+  it("fetches the key set once for the same kid", async () => {
+    const verifier = jwtVerifier(jwksOptions());
+    const token = await signRs256(claims({ scope: "notes:read" }), keyA);
+    expect(await verifier.verify({ request: REQUEST, bearer: token })).toMatchObject({ subject: "user-1" });
+    expect(await verifier.verify({ request: REQUEST, bearer: token })).toMatchObject({ subject: "user-1" });
+    expect(fake.calls.map((call) => [call.method, call.url])).toEqual([["GET", JWKS_URL.href]]);
+  });
+
+  it("refetches once for an unknown kid, then not again within the cooldown", async () => {
+    const verifier = jwtVerifier(jwksOptions());
+    await verifier.verify({ request: REQUEST, bearer: await signRs256(claims(), keyA) });
+    expect(fake.calls).toHaveLength(1);
+
+    // Key rotation: after the cooldown an unknown kid triggers one refetch, which finds it.
+    jwks = { keys: [keyA.jwk, keyB.jwk] };
+    vi.setSystemTime(Date.now() + 31_000);
+    const rotated = await verifier.verify({ request: REQUEST, bearer: await signRs256(claims(), keyB) });
+    expect(rotated).toMatchObject({ subject: "user-1" });
+    expect(fake.calls).toHaveLength(2);
+
+    // Within the cooldown another unknown kid does not fetch again.
+    const unknown = await signRs256(claims(), keyC);
+    await expectAuthError(verifier.verify({ request: REQUEST, bearer: unknown }), "invalid_token", UNKNOWN_KEY);
+    await expectAuthError(verifier.verify({ request: REQUEST, bearer: unknown }), "invalid_token", UNKNOWN_KEY);
+    expect(fake.calls).toHaveLength(2);
+
+    // After the cooldown it may look once more (and still not find it).
+    vi.setSystemTime(Date.now() + 31_000);
+    await expectAuthError(verifier.verify({ request: REQUEST, bearer: unknown }), "invalid_token", UNKNOWN_KEY);
+    expect(fake.calls).toHaveLength(3);
+  });
+
+  it("rejects an unknown kid on the very first request after one fetch", async () => {
+    const verifier = jwtVerifier(jwksOptions());
+    await expectAuthError(
+      verifier.verify({ request: REQUEST, bearer: await signRs256(claims(), keyC) }),
+      "invalid_token",
+      UNKNOWN_KEY,
+    );
+    expect(fake.calls).toHaveLength(1);
+  });
+
+  it("rejects HS256 signed with the RSA public key's bytes (algorithm confusion)", async () => {
+    const pem = await exportSPKI(keyA.publicKey);
+    const confused = await new SignJWT(claims())
+      .setProtectedHeader({ alg: "HS256", kid: keyA.kid })
+      .sign(new TextEncoder().encode(pem));
+    await expectAuthError(
+      jwtVerifier(jwksOptions()).verify({ request: REQUEST, bearer: confused }),
+      "invalid_token",
+      BAD_ALG,
+    );
+    // HS256 can never be configured for a key set: the verifier refuses to be built.
+    expect(() => jwtVerifier(jwksOptions(["RS256", "HS256"]))).toThrow(
+      "JWT algorithms for a JWKS must be among RS256, PS256, ES256, EdDSA",
+    );
+  });
+
+  it("rejects a token signed by another key under a known kid", async () => {
+    const impostor = { ...keyC, kid: keyA.kid };
+    await expectAuthError(
+      jwtVerifier(jwksOptions()).verify({ request: REQUEST, bearer: await signRs256(claims(), impostor) }),
+      "invalid_token",
+      NOT_VALID,
+    );
+  });
+
+  it("fails closed with temporarily_unavailable when the JWKS fetch throws (outage), then recovers", async () => {
+    const verifier = jwtVerifier(jwksOptions());
+    const token = await signRs256(claims(), keyA);
+    fake.answer = () => Promise.reject(new TypeError("fetch failed"));
+    const error = await expectAuthError(
+      verifier.verify({ request: REQUEST, bearer: token }),
+      "temporarily_unavailable",
+      KEYS_DOWN,
+    );
+    expect(error.retryAfterSeconds).toBe(30);
+    fake.answer = () => Response.json(jwks);
+    expect(await verifier.verify({ request: REQUEST, bearer: token })).toMatchObject({ subject: "user-1" });
+    expect(fake.calls).toHaveLength(2);
+  });
+
+  it("fails closed with temporarily_unavailable on a JWKS timeout", async () => {
+    fake.answer = () => Promise.reject(new DOMException("The operation timed out.", "TimeoutError"));
+    await expectAuthError(
+      jwtVerifier(jwksOptions()).verify({ request: REQUEST, bearer: await signRs256(claims(), keyA) }),
+      "temporarily_unavailable",
+      KEYS_DOWN,
+    );
+  });
+
+  it("fails closed with temporarily_unavailable when the JWKS is not a key set", async () => {
+    fake.answer = () => Response.json({ not: "a key set" });
+    await expectAuthError(
+      jwtVerifier(jwksOptions()).verify({ request: REQUEST, bearer: await signRs256(claims(), keyA) }),
+      "temporarily_unavailable",
+      KEYS_DOWN,
+    );
+  });
+
+  it("fails closed with 503 when the JWKS endpoint answers 500 (an outage, not a bad token)", async () => {
+    fake.answer = () => new Response("upstream-secret-body", { status: 500 });
+    const error = await expectAuthError(
+      jwtVerifier(jwksOptions()).verify({ request: REQUEST, bearer: await signRs256(claims(), keyA) }),
+      "temporarily_unavailable",
+      "The token's signing keys cannot be fetched right now.",
+    );
+    expect(error.message).not.toContain("upstream-secret-body");
+  });
+});
+
+describe("identityFromClaims never turns a signed but odd token into a 500", () => {
+  it.each([
+    ["an empty sub", { sub: "" }, /claims do not describe a caller \(subject\)/],
+    ["a name over 256 characters", { name: "n".repeat(300) }, /claims do not describe a caller \(displayName\)/],
+    ["a malformed scope", { scope: 'notes:read a"b' }, /"scope" claim is malformed/],
+  ])("%s → invalid_token", (_name, extra, message) => {
+    const claims = { sub: "alice", exp: Math.floor(Date.now() / 1000) + 60, ...extra };
+    let caught: unknown;
+    try {
+      identityFromClaims(claims, "token-validation", "jwt");
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(AuthError);
+    expect((caught as AuthError).code).toBe("invalid_token");
+    expect((caught as AuthError).message).toMatch(message);
+  });
+
+  it("floors a fractional exp instead of failing", () => {
+    const exp = Math.floor(Date.now() / 1000) + 600;
+    expect(identityFromClaims({ sub: "alice", exp: exp + 0.5 }, "token-validation", "jwt").expiresAt).toBe(exp);
+  });
+});
