@@ -1,0 +1,359 @@
+// A real OAuth 2.0 / OpenID Connect authorization server (panva's oidc-provider) for local
+// development and tests. DEV ONLY: fixed secrets, fixed cookie keys, in-memory storage, plain
+// HTTP on 127.0.0.1. Never deploy it.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from "jose";
+import Provider, { errors, type ClientMetadata, type Configuration, type ResourceServerInfo } from "oidc-provider";
+import { createMemoryAdapter } from "./adapter.ts";
+
+export interface DevIdpOptions {
+  /** Port to listen on (127.0.0.1 only). 0 picks a free port. Default 0. */
+  port?: number;
+  /** Issuer identifier, an origin without a path. Default `http://127.0.0.1:<port>`. */
+  issuer?: string;
+  /** Registered clients. Default {@link DEFAULT_CLIENTS}. */
+  clients?: DevClient[];
+  /** Resource servers tokens can be issued for. Default {@link DEFAULT_RESOURCES}. */
+  resources?: DevResource[];
+}
+
+export interface DevClient {
+  clientId: string;
+  clientSecret: string;
+  /** Default `["client_credentials"]`. Add `authorization_code` (and `redirectUris`) for browser flows. */
+  grantTypes?: string[];
+  redirectUris?: string[];
+  /** Scopes this client may request; unset means any scope a resource offers. */
+  scope?: string;
+}
+
+export interface DevResource {
+  /** RFC 8707 resource indicator, e.g. `http://localhost:8788/mcp`. */
+  indicator: string;
+  /** Space-separated scopes the resource offers, e.g. `notes:read notes:write`. */
+  scope: string;
+  /** `jwt`: RFC 9068 JWT access tokens (verify with the JWKS); `opaque`: check with introspection. */
+  format: "jwt" | "opaque";
+  /** Token `aud`. Default: the indicator. */
+  audience?: string;
+}
+
+export interface TokenResponse {
+  access_token: string;
+  expires_in: number;
+  token_type: string;
+  scope?: string;
+}
+
+export interface ClientCredentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface DevIdp {
+  issuer: string;
+  jwksUrl: string;
+  introspectionUrl: string;
+  tokenUrl: string;
+  revocationUrl: string;
+  /** client_credentials grant at the token endpoint (client_secret_basic). Throws {@link OAuthError}. */
+  clientCredentialsToken(input: ClientCredentials & { scope: string; resource: string }): Promise<TokenResponse>;
+  /** RFC 7009 revocation, authenticated as the client the token was issued to. Opaque tokens only. */
+  revoke(token: string, client: ClientCredentials): Promise<void>;
+  /**
+   * Signs new JWTs with a fresh key. The previous key stays in the JWKS so tokens it signed keep
+   * verifying; older keys are dropped. Issued opaque tokens survive.
+   */
+  rotateKey(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** DEV ONLY credentials of the default clients. */
+export const DEV_TEST_CLIENT: DevClient = {
+  clientId: "mcp-test-client",
+  clientSecret: "dev-only-mcp-test-client-secret",
+  grantTypes: ["client_credentials"],
+};
+export const DEV_RESOURCE_SERVER_CLIENT: DevClient = {
+  clientId: "mcp-resource-server",
+  clientSecret: "dev-only-mcp-resource-server-secret",
+  grantTypes: [],
+};
+export const DEFAULT_CLIENTS: readonly DevClient[] = [DEV_TEST_CLIENT, DEV_RESOURCE_SERVER_CLIENT];
+
+export const DEFAULT_RESOURCES: readonly DevResource[] = [
+  { indicator: "http://localhost:8788/mcp", scope: "notes:read notes:write", format: "jwt" },
+  {
+    indicator: "urn:mcp-auth:opaque",
+    scope: "notes:read notes:write",
+    format: "opaque",
+    audience: "http://localhost:8788/mcp",
+  },
+];
+
+/** DEV ONLY: fixed cookie signing keys. */
+const COOKIE_KEYS = ["dev-idp-cookie-key-dev-only-never-deploy"];
+
+const TTL_SECONDS = 60 * 60;
+
+/** An OAuth error response from the IdP (RFC 6749 §5.2). */
+export class OAuthError extends Error {
+  readonly status: number;
+  readonly error: string;
+  readonly errorDescription: string | undefined;
+
+  constructor(status: number, error: string, errorDescription: string | undefined) {
+    super(`${error}${errorDescription === undefined ? "" : `: ${errorDescription}`} (HTTP ${status})`);
+    this.name = "OAuthError";
+    this.status = status;
+    this.error = error;
+    this.errorDescription = errorDescription;
+  }
+}
+
+/** `Authorization: Basic` for client_secret_basic; RFC 6749 §2.3.1 form-encodes both parts. */
+export function basicAuth(client: ClientCredentials): string {
+  const encode = (value: string): string => encodeURIComponent(value).replaceAll("%20", "+");
+  return `Basic ${Buffer.from(`${encode(client.clientId)}:${encode(client.clientSecret)}`).toString("base64")}`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+async function oauthError(response: Response): Promise<OAuthError> {
+  const body: unknown = await response.json().catch(() => undefined);
+  if (isRecord(body) && typeof body.error === "string") {
+    const description = typeof body.error_description === "string" ? body.error_description : undefined;
+    return new OAuthError(response.status, body.error, description);
+  }
+  return new OAuthError(response.status, "unexpected_response", undefined);
+}
+
+function parseTokenResponse(body: unknown): TokenResponse {
+  if (
+    !isRecord(body) ||
+    typeof body.access_token !== "string" ||
+    typeof body.expires_in !== "number" ||
+    typeof body.token_type !== "string"
+  ) {
+    throw new Error("token endpoint returned a malformed response");
+  }
+  const response: TokenResponse = {
+    access_token: body.access_token,
+    expires_in: body.expires_in,
+    token_type: body.token_type,
+  };
+  if (typeof body.scope === "string") response.scope = body.scope;
+  return response;
+}
+
+async function signingKey(): Promise<JWK> {
+  const { privateKey } = await generateKeyPair("RS256", { extractable: true });
+  const jwk = await exportJWK(privateKey);
+  const kid = await calculateJwkThumbprint(jwk);
+  return { ...jwk, kid, alg: "RS256", use: "sig" };
+}
+
+function clientMetadata(client: DevClient): ClientMetadata {
+  const grantTypes = client.grantTypes ?? ["client_credentials"];
+  const metadata: ClientMetadata = {
+    client_id: client.clientId,
+    client_secret: client.clientSecret,
+    grant_types: grantTypes,
+    response_types: grantTypes.includes("authorization_code") ? ["code"] : [],
+    redirect_uris: client.redirectUris ?? [],
+    token_endpoint_auth_method: "client_secret_basic",
+  };
+  if (client.scope !== undefined) metadata.scope = client.scope;
+  return metadata;
+}
+
+function scopeList(scope: string): string[] {
+  return scope.split(" ").filter((s) => s !== "");
+}
+
+function stripTrailingSlash(url: string): string {
+  return url.endsWith("/") ? url.slice(0, -1) : url;
+}
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> {
+  const clients = options.clients ?? DEFAULT_CLIENTS;
+  const resources = options.resources ?? DEFAULT_RESOURCES;
+  const byIndicator = new Map(resources.map((resource) => [resource.indicator, resource]));
+  const resourceScopes = [...new Set(resources.flatMap((resource) => scopeList(resource.scope)))];
+
+  let handle: ReturnType<Provider["callback"]> | undefined;
+  const server = createServer((req, res) => {
+    if (handle === undefined) {
+      res.writeHead(503).end();
+      return;
+    }
+    void handle(req, res);
+  });
+  const port = await listen(server, options.port ?? 0);
+
+  const issuer = stripTrailingSlash(options.issuer ?? `http://127.0.0.1:${port}`);
+  if (new URL(issuer).pathname !== "/") {
+    server.close();
+    throw new Error(`dev-idp issuer must be an origin without a path, got ${issuer}`);
+  }
+
+  const adapter = createMemoryAdapter();
+  const interactive = clients.some((client) => client.grantTypes?.includes("authorization_code") === true);
+
+  function configuration(keys: JWK[]): Configuration {
+    return {
+      adapter,
+      clients: clients.map(clientMetadata),
+      cookies: { keys: COOKIE_KEYS },
+      jwks: { keys },
+      scopes: ["openid", "offline_access", ...resourceScopes],
+      ttl: {
+        AccessToken: TTL_SECONDS,
+        ClientCredentials: TTL_SECONDS,
+        AuthorizationCode: 60,
+        IdToken: TTL_SECONDS,
+        RefreshToken: 24 * TTL_SECONDS,
+        Interaction: TTL_SECONDS,
+        Session: 24 * TTL_SECONDS,
+        Grant: 24 * TTL_SECONDS,
+      },
+      // Any browser origin may call the token endpoints: this server only ever runs locally.
+      clientBasedCORS: () => true,
+      // Accounts for authorization_code logins (devInteractions accepts any login name).
+      findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
+      // RFC 9068 §2.2: a client_credentials token's subject is the client. JWTs get this from
+      // oidc-provider already; this puts the same `sub` into introspection responses.
+      extraTokenClaims: async (_ctx, token) =>
+        token.kind === "ClientCredentials" && token.clientId !== undefined ? { sub: token.clientId } : undefined,
+      features: {
+        // The built-in login/consent pages (any login name is accepted) are only needed, and only
+        // enabled, when some client can use the authorization_code grant.
+        devInteractions: { enabled: interactive },
+        clientCredentials: { enabled: true },
+        // Confidential clients (e.g. the resource server) may introspect any token; public
+        // clients only their own. This is oidc-provider's default policy, made explicit.
+        introspection: {
+          enabled: true,
+          allowedPolicy: async (_ctx, client, token) =>
+            client.clientAuthMethod !== "none" || token.clientId === client.clientId,
+        },
+        // Only the client a token was issued to may revoke it (oidc-provider's default policy).
+        revocation: {
+          enabled: true,
+          allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+        },
+        resourceIndicators: {
+          enabled: true,
+          defaultResource: async (ctx, _client, oneOf) => {
+            if (oneOf !== undefined) return oneOf[0];
+            // client_credentials without `resource=` gets the first resource; other flows get
+            // none, so an `openid` login still yields a userinfo-capable access token.
+            const first = resources[0];
+            return ctx.oidc.params?.grant_type === "client_credentials" ? first?.indicator : undefined;
+          },
+          getResourceServerInfo: async (ctx, indicator) => {
+            const resource = byIndicator.get(indicator);
+            if (resource === undefined) throw new errors.InvalidTarget(`unknown resource indicator ${indicator}`);
+            // oidc-provider silently drops scopes a resource does not offer; fail loudly instead.
+            const requested = ctx.oidc.params?.scope;
+            if (ctx.oidc.params?.grant_type === "client_credentials" && typeof requested === "string") {
+              const offered = new Set(scopeList(resource.scope));
+              const unknown = scopeList(requested).filter((scope) => !offered.has(scope));
+              if (unknown.length > 0) {
+                const list = unknown.join(" ");
+                throw new errors.InvalidScope(`resource ${indicator} does not offer scope: ${list}`, list);
+              }
+            }
+            const info: ResourceServerInfo = {
+              scope: resource.scope,
+              audience: resource.audience ?? indicator,
+              accessTokenFormat: resource.format,
+              accessTokenTTL: TTL_SECONDS,
+              jwt: { sign: { alg: "RS256" } },
+            };
+            return info;
+          },
+        },
+      },
+    };
+  }
+
+  function install(keys: JWK[]): void {
+    const provider = new Provider(issuer, configuration(keys));
+    provider.on("server_error", (_ctx, error) => {
+      console.error("dev-idp server_error:", error);
+    });
+    handle = provider.callback();
+  }
+
+  let stopped = false;
+  let keys = [await signingKey()];
+  install(keys);
+
+  const tokenUrl = `${issuer}/token`;
+  const revocationUrl = `${issuer}/token/revocation`;
+
+  async function post(url: string, client: ClientCredentials, params: Record<string, string>): Promise<Response> {
+    return fetch(url, {
+      method: "POST",
+      headers: { authorization: basicAuth(client), "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(params),
+    });
+  }
+
+  return {
+    issuer,
+    jwksUrl: `${issuer}/jwks`,
+    introspectionUrl: `${issuer}/token/introspection`,
+    tokenUrl,
+    revocationUrl,
+
+    async clientCredentialsToken({ clientId, clientSecret, scope, resource }) {
+      const response = await post(
+        tokenUrl,
+        { clientId, clientSecret },
+        { grant_type: "client_credentials", scope, resource },
+      );
+      if (!response.ok) throw await oauthError(response);
+      return parseTokenResponse(await response.json());
+    },
+
+    async revoke(token, client) {
+      const response = await post(revocationUrl, client, { token });
+      if (!response.ok) throw await oauthError(response);
+      await response.body?.cancel();
+    },
+
+    async rotateKey() {
+      const next = await signingKey();
+      keys = [next, ...keys.slice(0, 1)];
+      install(keys);
+    },
+
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      handle = undefined;
+      await new Promise<void>((resolve, reject) => {
+        server.close((error) => {
+          if (error === undefined) resolve();
+          else reject(error);
+        });
+        server.closeAllConnections();
+      });
+    },
+  };
+}
