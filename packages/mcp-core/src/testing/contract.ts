@@ -4,6 +4,8 @@ import { CLIENT_KINDS, connectClient, resultText, type Connection } from "./clie
 
 /** What an app tells the contract suite about itself. */
 export interface ContractTarget {
+  /** Shown in test names when an app runs the contract more than once (e.g. per credential type). */
+  label?: string;
   /** Expected `whoami` pattern and method for the full-access caller. */
   pattern: string;
   method: string;
@@ -28,7 +30,7 @@ const READ_TOOLS = TOOLS.filter((tool) => tool.scope !== "notes:write").map((too
  */
 export function describeMcpContract(target: ContractTarget): void {
   for (const kind of CLIENT_KINDS) {
-    describe(`MCP contract — ${kind}`, () => {
+    describe(`MCP contract${target.label === undefined ? "" : ` (${target.label})`} — ${kind}`, () => {
       it("lists the whole tool set, each tool described with an input schema", async () => {
         const client = await connectClient(kind, await target.fullAccess());
         try {
@@ -120,7 +122,7 @@ export function describeMcpContract(target: ContractTarget): void {
             expect(before.isError ?? false).toBe(false);
             if (readOnly.stepUp) {
               await expect(client.callTool("notes_add", { text: "step up" })).rejects.toThrow(
-                /403|insufficient_scope/i,
+                /403|insufficient[ _]scope/i,
               );
             } else {
               const denied = await client.callTool("notes_add", { text: "should not be stored" });

@@ -1,6 +1,6 @@
 // Node-only: starts an app under `wrangler dev` (real workerd, local Durable Objects/KV/D1)
 // for end-to-end tests. Kept off the `./testing` entry so workerd bundles never see it.
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
@@ -11,6 +11,8 @@ import { dirname, join } from "node:path";
 export interface WranglerDev {
   /** Origin, e.g. `http://127.0.0.1:40123`. */
   origin: string;
+  /** The `--persist-to` directory (local D1/KV/DO state), for CLIs that work on the same data. */
+  stateDir: string;
   /** Everything wrangler printed, for diagnosing a failed start. */
   output(): string;
   stop(): Promise<void>;
@@ -23,6 +25,13 @@ export interface WranglerDevOptions {
   vars?: Record<string, string>;
   /** How long to wait for the first answer. */
   startTimeoutMs?: number;
+  /**
+   * wrangler commands to run against the same fresh state first, e.g.
+   * `["d1", "migrations", "apply", "KEYS_DB", "--local"]` (`--persist-to` is added).
+   */
+  prepare?: string[][];
+  /** Extra environment for wrangler (and so for the Worker's `.dev.vars`-style settings). */
+  env?: Record<string, string>;
 }
 
 /** A free TCP port on loopback. */
@@ -77,6 +86,15 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
     "bin",
     "wrangler.js",
   );
+  const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", ...options.env };
+  for (const command of options.prepare ?? []) {
+    const result = spawnSync(process.execPath, [wranglerBin, ...command, "--persist-to", state], {
+      cwd: options.cwd,
+      env,
+      encoding: "utf8",
+    });
+    if (result.status !== 0) throw new Error(`wrangler ${command.join(" ")} failed:\n${result.stderr}${result.stdout}`);
+  }
   const vars = Object.entries(options.vars ?? {}).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
   const args = [wranglerBin, "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state];
   args.push("--inspector-port", String(await freePort()), "--log-level", "warn", ...vars);
@@ -84,7 +102,7 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
     cwd: options.cwd,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
+    env,
   });
   let output = "";
   const collect = (chunk: Buffer) => {
@@ -103,7 +121,7 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
     if (child.exitCode !== null) break;
     try {
       await fetch(`${origin}/`, { signal: AbortSignal.timeout(2000) });
-      return { origin, output: () => output, stop };
+      return { origin, stateDir: state, output: () => output, stop };
     } catch {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }

@@ -1,0 +1,43 @@
+import type { LandingPageContent } from "@mcp-auth/auth-common";
+import type { Config } from "./config.ts";
+
+const METHOD_TEXT: Record<Config["AUTH_METHODS"][number], string> = {
+  api_key:
+    "API key (mcpk_…) in Authorization: Bearer — stored only as a SHA-256 hash, revocable at once, usage counted per day.",
+  jwt: "JWT in Authorization: Bearer — signature, issuer, audience and expiry checked with pinned algorithms.",
+  access:
+    "Cloudflare Access — the Cf-Access-Jwt-Assertion header, verified against your team's keys and application AUD.",
+  introspection:
+    "Opaque token in Authorization: Bearer — checked with the authorization server (RFC 7662), cached briefly.",
+  mtls: "Client certificate — verified by Cloudflare at the edge (mTLS), read from the request's TLS fields.",
+};
+
+/** What the `GET /` page says about this pattern and this deployment. */
+export function pageContent(config: Config): LandingPageContent {
+  return {
+    pattern: "token-validation",
+    title: "Token validation",
+    summary:
+      "The client already holds a credential and sends it with every request. The server checks it and knows who is calling — no login flow, no redirects.",
+    howItWorks: [
+      ...config.AUTH_METHODS.map((method) => METHOD_TEXT[method]),
+      config.AUTH_MODE === "optional"
+        ? `Migration mode: a request without a credential is served as anonymous with ${config.ANONYMOUS_SCOPES.join(" ") || "no scopes"}; a bad credential is still rejected.`
+        : "A request without a credential gets 401; a bad one gets 401 invalid_token; a missing scope gets 403 insufficient_scope.",
+    ],
+    risks: [
+      "A leaked credential works until it expires or is revoked: keep API keys in a secret store, prefer short-lived JWTs.",
+      "JWTs cannot be revoked before exp; API keys and introspected tokens can (a revoked key fails on its next request).",
+      "Credentials travel in a header on every request: only ever over HTTPS, never in a URL (query tokens are ignored).",
+      "Scopes are the only authorization: give read-only keys to clients that only read.",
+    ],
+    clientHeaders: { Authorization: "Bearer <YOUR_API_KEY_OR_TOKEN>" },
+    settings: [
+      ["AUTH_METHODS", config.AUTH_METHODS.join(", ")],
+      ["AUTH_MODE", config.AUTH_MODE],
+      ["JWT_ISSUER", config.JWT_ISSUER ?? "(unset)"],
+      ["JWT_AUDIENCE", config.JWT_AUDIENCE ?? "(unset)"],
+      ["AUTHORIZATION_SERVERS", config.AUTHORIZATION_SERVERS.join(", ") || "(none: no OAuth metadata published)"],
+    ],
+  };
+}

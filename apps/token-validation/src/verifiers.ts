@@ -1,0 +1,47 @@
+import {
+  accessVerifier,
+  apiKeyVerifier,
+  introspectionVerifier,
+  jwtVerifier,
+  mtlsVerifier,
+  type CredentialVerifier,
+} from "@mcp-auth/auth-common";
+import type { AuthMethod, Config } from "./config.ts";
+import { d1KeyStore } from "./key-store.ts";
+
+/**
+ * One verifier per configured method, in `AUTH_METHODS` order. Built once per isolate so the
+ * JWKS and introspection caches live across requests. `config` has already failed closed on any
+ * missing setting, so the `?? ""` below never supplies a value that is used.
+ */
+export function buildVerifiers(config: Config, env: Env): CredentialVerifier[] {
+  const build: Record<AuthMethod, () => CredentialVerifier> = {
+    api_key: () => apiKeyVerifier({ store: d1KeyStore(env.KEYS_DB) }),
+    jwt: () =>
+      jwtVerifier({
+        issuer: config.JWT_ISSUER ?? "",
+        audience: config.JWT_AUDIENCE ?? "",
+        ...(config.JWT_SECRET !== undefined
+          ? { algorithms: ["HS256"], keys: { kind: "secret", secret: config.JWT_SECRET } }
+          : {
+              algorithms: config.JWT_ALGORITHMS.length > 0 ? config.JWT_ALGORITHMS : ["RS256"],
+              keys: { kind: "jwks", url: new URL(config.JWT_JWKS_URL ?? "") },
+            }),
+      }),
+    access: () =>
+      accessVerifier({
+        teamDomain: config.ACCESS_TEAM_DOMAIN ?? "",
+        audience: config.ACCESS_AUD ?? "",
+        scopes: config.ACCESS_SCOPES,
+      }),
+    introspection: () =>
+      introspectionVerifier({
+        url: config.INTROSPECTION_URL ?? "",
+        clientId: config.INTROSPECTION_CLIENT_ID ?? "",
+        clientSecret: config.INTROSPECTION_CLIENT_SECRET ?? "",
+        ...(config.JWT_AUDIENCE === undefined ? {} : { audience: config.JWT_AUDIENCE }),
+      }),
+    mtls: () => mtlsVerifier({ scopes: config.MTLS_SCOPES, allowedFingerprints: config.MTLS_FINGERPRINTS }),
+  };
+  return config.AUTH_METHODS.map((method) => build[method]());
+}

@@ -1,0 +1,23 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { join } from "node:path";
+import { defineConfig } from "vitest/config";
+
+// Integration tests inside workerd: the real Worker with real D1, Durable Objects and rate limiters.
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations(join(import.meta.dirname, "migrations"));
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: "./wrangler.jsonc" },
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            // Test-only secret (CI has no .dev.vars).
+            JWT_SECRET: "workerd-test-hs256-secret-0123456789abcdefghij",
+          },
+        },
+      }),
+    ],
+    test: { include: ["test/**/*.test.ts"], setupFiles: ["test/apply-migrations.ts"], testTimeout: 20_000 },
+  };
+});
