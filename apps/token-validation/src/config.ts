@@ -15,12 +15,10 @@ export const AUTH_METHODS = ["api_key", "jwt", "access", "introspection", "mtls"
 export type AuthMethod = (typeof AUTH_METHODS)[number];
 
 /** An https URL, or http on loopback (local dev and tests). */
-const urlVar = z
-  .url()
-  .refine((value) => {
-    const url = new URL(value);
-    return url.protocol === "https:" || ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
-  }, "must be https (http only on localhost)");
+const urlVar = z.url().refine((value) => {
+  const url = new URL(value);
+  return url.protocol === "https:" || ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
+}, "must be https (http only on localhost)");
 
 const optionalString = z
   .string()

@@ -1,4 +1,5 @@
 import {
+  ConfigError,
   accessVerifier,
   apiKeyVerifier,
   introspectionVerifier,
@@ -43,5 +44,15 @@ export function buildVerifiers(config: Config, env: Env): CredentialVerifier[] {
       }),
     mtls: () => mtlsVerifier({ scopes: config.MTLS_SCOPES, allowedFingerprints: config.MTLS_FINGERPRINTS }),
   };
-  return config.AUTH_METHODS.map((method) => build[method]());
+  return config.AUTH_METHODS.map((method) => {
+    try {
+      return build[method]();
+    } catch (error) {
+      // A setting the schema let through but the method refuses (e.g. a team domain that is not
+      // under cloudflareaccess.com): refuse to serve, naming the method.
+      throw new ConfigError(
+        `Invalid configuration — ${method}: ${error instanceof Error ? error.message : "rejected"}`,
+      );
+    }
+  });
 }

@@ -252,6 +252,10 @@ describe("bearer credentials: every bad one is refused with the status the spec 
       [{ AUTH_METHODS: "access" }, /ACCESS_TEAM_DOMAIN: required/],
       [{ AUTH_METHODS: "api_key,passwords" }, /AUTH_METHODS/],
       [{ JWT_JWKS_URL: "http://evil.example/jwks" }, /JWT_JWKS_URL: must be https/],
+      [
+        { AUTH_METHODS: "access", ACCESS_TEAM_DOMAIN: "evil.example.com", ACCESS_AUD: "aud" },
+        /access: Access team domain must be a hostname ending in \.cloudflareaccess\.com/,
+      ],
     ])("%j → 500 server_misconfigured", async (vars, message) => {
       const response = await rpc(withVars(vars), {});
       expect(response.status).toBe(500);
