@@ -1,6 +1,7 @@
-// Benchmark: `tools/call echo` throughput of apps/no-auth against a bare `createMcpHandler` Worker
-// (bench/baseline) and against that same Worker with no-auth's rate-limit binding added
-// (bench/baseline/wrangler.ratelimited.jsonc), plus the gzip size of every app's bundle. Run from the repo root with
+// Benchmark: `tools/call echo` throughput of apps/no-auth and apps/token-validation (once with a
+// JWT, once with an API key) against a bare `createMcpHandler` Worker (bench/baseline) and against
+// that same Worker with no-auth's rate-limit binding added (bench/baseline/wrangler.ratelimited.jsonc),
+// plus the gzip size of every app's bundle. Run from the repo root with
 // `node bench/run.ts` (Node 24 strips the types). It is a report: exit 0 even below target,
 // non-zero only when something broke (a server did not start, a build failed, a request failed).
 //
@@ -9,26 +10,44 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const BASELINE_DIR = join(ROOT, "bench", "baseline");
 const NO_AUTH_DIR = join(ROOT, "apps", "no-auth");
+const TOKEN_VALIDATION_DIR = join(ROOT, "apps", "token-validation");
 /** The baseline with a `ratelimits` binding configured like no-auth's; src/index.ts calls it. */
 const RATELIMITED_CONFIG = "wrangler.ratelimited.jsonc";
 
 const ROUNDS = positiveInt("BENCH_ROUNDS", 6);
-const SECONDS = positiveNumber("BENCH_SECONDS", 5);
+const SECONDS = positiveNumber("BENCH_SECONDS", 4);
 const WARMUP_SECONDS = positiveNumber("BENCH_WARMUP_SECONDS", 3);
 const CONCURRENCY = positiveInt("BENCH_CONCURRENCY", 16);
+const API_KEYS = positiveInt("BENCH_API_KEYS", 8);
 const RATIO_TARGET = 0.9;
+const TV_JWT_TARGET = 0.85;
+const TV_API_KEY_TARGET = 0.7;
+/** token-validation's per-key limit (KEY_RATE_LIMITER in its wrangler.jsonc): 600 per 60 s. */
+const KEY_LIMIT_PER_MINUTE = 600;
+/** What the key pool is sized for: half the limit, per key per minute. */
+const KEY_BUDGET_PER_MINUTE = KEY_LIMIT_PER_MINUTE / 2;
 const GZIP_TARGET_KIB = 400;
 const START_TIMEOUT_MS = 120_000;
 const RESERVED_PORTS = new Set([8787, 8799, 9229]);
+/**
+ * token-validation's JWT settings for the run (`--var`). The secret exists only for this run: it is
+ * passed on the command line and signs one token that expires in an hour.
+ */
+const JWT_VARS = {
+  JWT_SECRET: "bench-only-hs256-secret-never-deployed-0123456789abcdef",
+  JWT_ISSUER: "http://127.0.0.1:8791",
+  JWT_AUDIENCE: "http://localhost:8788/mcp",
+};
 
 function positiveNumber(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -105,11 +124,12 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
-/** A child with its output kept (last lines) for error messages. */
+/** A child with its output kept (last lines) for error messages, and its whole stdout. */
 interface Run {
   child: ChildProcess;
   exited: Promise<number | null>;
   output(): string;
+  stdout(): string;
 }
 
 function wranglerJs(dir: string): string {
@@ -121,8 +141,13 @@ function wranglerJs(dir: string): string {
 }
 
 function runWrangler(dir: string, args: string[], registryDir: string): Run {
-  const child = spawn(process.execPath, [wranglerJs(dir), ...args], {
-    cwd: dir,
+  return runNode(dir, [wranglerJs(dir), ...args], registryDir);
+}
+
+/** `node <args>` in `cwd`, in its own process group, with wrangler kept off shared state. */
+function runNode(cwd: string, args: string[], registryDir: string): Run {
+  const child = spawn(process.execPath, args, {
+    cwd,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
     env: {
@@ -140,11 +165,15 @@ function runWrangler(dir: string, args: string[], registryDir: string): Run {
   });
   children.add(child);
   const lines: string[] = [];
+  let stdout = "";
   const keep = (chunk: Buffer) => {
     lines.push(...chunk.toString().split("\n"));
     if (lines.length > 200) lines.splice(0, lines.length - 200);
   };
-  child.stdout.on("data", keep);
+  child.stdout.on("data", (chunk: Buffer) => {
+    if (stdout.length < 1_000_000) stdout += chunk.toString();
+    keep(chunk);
+  });
   child.stderr.on("data", keep);
   const exited = new Promise<number | null>((resolve) => {
     child.once("exit", (code) => {
@@ -154,7 +183,12 @@ function runWrangler(dir: string, args: string[], registryDir: string): Run {
       resolve(-1);
     });
   });
-  return { child, exited, output: () => lines.filter((line) => line.trim() !== "").join("\n") };
+  return {
+    child,
+    exited,
+    output: () => lines.filter((line) => line.trim() !== "").join("\n"),
+    stdout: () => stdout,
+  };
 }
 
 async function freePort(taken: Set<number>): Promise<number> {
@@ -183,6 +217,8 @@ async function freePort(taken: Set<number>): Promise<number> {
 interface Target {
   name: string;
   url: string;
+  /** The `Authorization` header of the target's next request, if it takes one. */
+  authorization?: () => string;
 }
 
 /**
@@ -219,6 +255,7 @@ async function callEcho(target: Target): Promise<Outcome> {
         // Stateless 2025-era path: no initialize or session needed per request.
         "mcp-protocol-version": "2025-06-18",
         "cf-connecting-ip": clientAddress(n),
+        ...(target.authorization ? { authorization: target.authorization() } : {}),
       },
       body: JSON.stringify({
         jsonrpc: "2.0",
@@ -292,6 +329,89 @@ async function waitUntilServing(target: Target, run: Run): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
   throw new Error(`${target.name}: not serving after ${START_TIMEOUT_MS / 1000} s (${last}).\n${run.output()}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// token-validation's credentials: one JWT for tv-jwt, a pool of API keys for tv-api-key.
+
+/** The part of jose's `SignJWT` used here. jose is the app's dependency, not bench's: it is loaded from there. */
+interface SignJwtBuilder {
+  setProtectedHeader(header: { alg: string; typ?: string }): SignJwtBuilder;
+  setIssuer(issuer: string): SignJwtBuilder;
+  setAudience(audience: string): SignJwtBuilder;
+  setSubject(subject: string): SignJwtBuilder;
+  setIssuedAt(): SignJwtBuilder;
+  setExpirationTime(time: string): SignJwtBuilder;
+  sign(key: Uint8Array): Promise<string>;
+}
+
+/** An HS256 access token for the run's JWT_SECRET, issuer and audience, valid for an hour. */
+async function mintJwt(): Promise<string> {
+  const jose = pathToFileURL(createRequire(join(TOKEN_VALIDATION_DIR, "package.json")).resolve("jose")).href;
+  const { SignJWT } = (await import(jose)) as { SignJWT: new (claims: Record<string, unknown>) => SignJwtBuilder };
+  return new SignJWT({ scope: "notes:read notes:write", client_id: "bench" })
+    .setProtectedHeader({ alg: "HS256", typ: "at+jwt" })
+    .setIssuer(JWT_VARS.JWT_ISSUER)
+    .setAudience(JWT_VARS.JWT_AUDIENCE)
+    .setSubject("bench")
+    .setIssuedAt()
+    .setExpirationTime("1h")
+    .sign(new TextEncoder().encode(JWT_VARS.JWT_SECRET));
+}
+
+/** Creates KEYS_DB's tables in `stateDir`, the local state the dev server is then started on. */
+async function applyMigrations(stateDir: string, registryDir: string): Promise<void> {
+  const args = ["d1", "migrations", "apply", "KEYS_DB", "--local", "--persist-to", stateDir];
+  const run = runWrangler(TOKEN_VALIDATION_DIR, args, registryDir);
+  const code = await run.exited;
+  if (code !== 0) throw new Error(`token-validation: d1 migrations apply failed (code ${code}).\n${run.output()}`);
+}
+
+/** One API key, made by the app's own CLI (`pnpm keys create`) in `stateDir`. */
+async function createApiKey(stateDir: string, registryDir: string): Promise<string> {
+  const cli = join(relative(ROOT, TOKEN_VALIDATION_DIR), "scripts", "keys.ts");
+  const run = runNode(ROOT, [cli, "create", "--owner", "bench", "--json", "--persist-to", stateDir], registryDir);
+  const code = await run.exited;
+  if (code !== 0) throw new Error(`${cli} create failed (code ${code}).\n${run.output()}`);
+  let created: unknown;
+  try {
+    created = JSON.parse(run.stdout());
+  } catch {
+    created = undefined;
+  }
+  if (typeof created === "object" && created !== null && "key" in created && typeof created.key === "string") {
+    return created.key;
+  }
+  throw new Error(`${cli} create printed no key:\n${run.output()}`);
+}
+
+/**
+ * The keys in rotation, one per request in turn. token-validation limits each key to 600
+ * requests per 60 s (KEY_RATE_LIMITER; wrangler dev counts in windows aligned to the wall-clock
+ * minute), so the load is spread over the pool. It also counts each key's requests per window:
+ * the busiest count is reported, to show the pool stayed clear of the limit.
+ */
+function keyRotation(keys: string[]): { authorization: () => string; busiest: () => number } {
+  const perWindow = new Map<string, number>();
+  let next = 0;
+  return {
+    authorization: () => {
+      const index = next++ % keys.length;
+      const window = `${index}@${Math.floor(Date.now() / 60_000)}`;
+      perWindow.set(window, (perWindow.get(window) ?? 0) + 1);
+      return `Bearer ${keys[index] ?? ""}`;
+    },
+    busiest: () => Math.max(0, ...perWindow.values()),
+  };
+}
+
+/**
+ * Keys needed to keep each under KEY_BUDGET_PER_MINUTE at `rps`. In any 60 s window tv-api-key
+ * runs for at most its warm-up plus one slot per round that fits in the window, plus one.
+ */
+function keysNeeded(rps: number, targets: number): number {
+  const activeSeconds = Math.min(60, WARMUP_SECONDS + SECONDS * (Math.floor(60 / (targets * SECONDS)) + 1));
+  return Math.ceil((rps * activeSeconds) / KEY_BUDGET_PER_MINUTE);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -380,10 +500,28 @@ interface Server {
   rounds: Measurement[];
 }
 
-async function startServer(name: string, dir: string, config: string, ports: Set<number>, registryDir: string) {
+interface ServerOptions {
+  /** Local state directory; a fresh one when omitted. */
+  persistTo?: string;
+  /** `--var NAME:VALUE` overrides of the config's vars. */
+  vars?: Record<string, string>;
+  authorization?: () => string;
+}
+
+async function startServer(
+  name: string,
+  dir: string,
+  config: string,
+  ports: Set<number>,
+  registryDir: string,
+  options: ServerOptions = {},
+) {
   const port = await freePort(ports);
   const inspectorPort = await freePort(ports);
-  const server: Server = { target: { name, url: `http://127.0.0.1:${port}/mcp` }, dir, rounds: [] };
+  const target: Target = { name, url: `http://127.0.0.1:${port}/mcp` };
+  if (options.authorization) target.authorization = options.authorization;
+  const server: Server = { target, dir, rounds: [] };
+  const vars = Object.entries(options.vars ?? {}).flatMap(([key, value]) => ["--var", `${key}:${value}`]);
   const run = runWrangler(
     dir,
     [
@@ -392,7 +530,8 @@ async function startServer(name: string, dir: string, config: string, ports: Set
       ...["--ip", "127.0.0.1"],
       ...["--port", String(port)],
       ...["--inspector-port", String(inspectorPort)],
-      ...["--persist-to", tempDir(`${name}-state`)],
+      ...["--persist-to", options.persistTo ?? tempDir(`${name}-state`)],
+      ...vars,
       "--show-interactive-dev-session=false",
       // No per-request log line: it costs the same on both sides and only blurs the comparison.
       ...["--log-level", "warn"],
@@ -415,21 +554,50 @@ async function main(): Promise<number> {
     await startServer("baseline+rl", BASELINE_DIR, RATELIMITED_CONFIG, ports, registryDir),
     await startServer("no-auth", NO_AUTH_DIR, "wrangler.jsonc", ports, registryDir),
   ];
-  const [baseline, baselineRl, noAuth] = started.map(({ server }) => server) as [Server, Server, Server];
-  const servers = [baseline, baselineRl, noAuth];
-  const nameWidth = Math.max(...servers.map((server) => server.target.name.length));
+  // token-validation: one dev server for tv-jwt and tv-api-key, on a state directory whose
+  // KEYS_DB tables exist before it starts.
+  const tvState = tempDir("token-validation-state");
+  await applyMigrations(tvState, registryDir);
+  const jwt = `Bearer ${await mintJwt()}`;
+  const tv = await startServer("tv-jwt", TOKEN_VALIDATION_DIR, "wrangler.jsonc", ports, registryDir, {
+    persistTo: tvState,
+    vars: { AUTH_METHODS: "api_key,jwt", ...JWT_VARS },
+    authorization: () => jwt,
+  });
+  started.push(tv);
+  const [baseline, baselineRl, noAuth, tvJwt] = started.map(({ server }) => server) as [Server, Server, Server, Server];
 
-  // Bundles build while the dev servers boot; nothing is measured yet.
+  // Bundles build and API keys are made while the dev servers boot; nothing is measured yet.
+  // Keys one at a time: concurrent writers to the local D1 file fail with SQLITE_BUSY.
   const bundlesPromise = (async () => {
     const bundles: Bundle[] = [];
     for (const dir of bundleDirs()) bundles.push(await buildBundle(dir, registryDir));
     return bundles;
   })();
   bundlesPromise.catch(() => undefined);
+  const keysPromise = (async () => {
+    const keys: string[] = [];
+    while (keys.length < API_KEYS && interrupted === undefined) keys.push(await createApiKey(tvState, registryDir));
+    return keys;
+  })();
+  keysPromise.catch(() => undefined);
   await Promise.all(started.map(({ server, run }) => waitUntilServing(server.target, run)));
   stopIfInterrupted();
   console.log(`all servers answer (${fixed((performance.now() - startedAt) / 1000)} s)`);
+  const keys = await keysPromise;
+  stopIfInterrupted();
+  const rotation = keyRotation(keys);
+  const tvApiKey: Server = {
+    target: { name: "tv-api-key", url: tvJwt.target.url, authorization: rotation.authorization },
+    dir: TOKEN_VALIDATION_DIR,
+    rounds: [],
+  };
+  // The running server sees the keys the CLI wrote into its state.
+  await waitUntilServing(tvApiKey.target, tv.run);
+  console.log(`${keys.length} API keys made with the app's CLI (${fixed((performance.now() - startedAt) / 1000)} s)`);
   const bundles = await bundlesPromise;
+  const servers = [baseline, baselineRl, noAuth, tvJwt, tvApiKey];
+  const nameWidth = Math.max(...servers.map((server) => server.target.name.length));
 
   const failures: string[] = [];
   const check = (server: Server, m: Measurement, phase: string) => {
@@ -443,6 +611,15 @@ async function main(): Promise<number> {
     const warm = await measure(server.target, WARMUP_SECONDS);
     check(server, warm, "warm-up");
     console.log(`warm-up ${server.target.name.padEnd(nameWidth)} ${fixed(warm.rps).padStart(8)} req/s`);
+    // Faster than the pool allows: more keys, before anything is measured.
+    const needed = server === tvApiKey ? keysNeeded(warm.rps, servers.length) : 0;
+    if (needed > keys.length && failures.length === 0) {
+      console.log(`making ${needed - keys.length} more API keys so each stays under ${KEY_BUDGET_PER_MINUTE}/min`);
+      while (keys.length < needed) {
+        stopIfInterrupted();
+        keys.push(await createApiKey(tvState, registryDir));
+      }
+    }
   }
 
   for (let round = 1; round <= ROUNDS && failures.length === 0; round++) {
@@ -474,20 +651,31 @@ async function main(): Promise<number> {
       String(server.rounds.reduce((sum, m) => sum + m.errors, 0)),
     ]);
   }
-  const ratio = medianRps(noAuth) / medianRps(baseline);
-  const verdict = Number.isFinite(ratio) && ratio >= RATIO_TARGET ? "PASS" : "BELOW TARGET";
-  // ratio = binding x app: the rate-limit binding's cost under wrangler dev, then everything else.
-  const bindingRatio = medianRps(baselineRl) / medianRps(baseline);
-  const appRatio = medianRps(noAuth) / medianRps(baselineRl);
+  const ratioOf = (server: Server, base: Server) => medianRps(server) / medianRps(base);
+  const targeted = (value: number, target: number) =>
+    `(target >= ${target}) ${Number.isFinite(value) && value >= target ? "PASS" : "BELOW TARGET"}`;
+  const own = "the app's own overhead";
 
   console.log("\nThroughput (tools/call echo)");
   console.log(table(summary));
+  // Each app ratio = binding x app: the rate-limit binding's cost under wrangler dev, then the rest.
   const ratios: [string, number, string][] = [
-    ["no-auth / baseline", ratio, `(target >= ${RATIO_TARGET}) ${verdict}`],
-    ["baseline+rl / baseline", bindingRatio, "cost of the rate-limit binding under wrangler dev"],
-    ["no-auth / baseline+rl", appRatio, "the app's own overhead"],
+    ["no-auth / baseline", ratioOf(noAuth, baseline), targeted(ratioOf(noAuth, baseline), RATIO_TARGET)],
+    ["tv-jwt / baseline", ratioOf(tvJwt, baseline), targeted(ratioOf(tvJwt, baseline), TV_JWT_TARGET)],
+    ["tv-api-key / baseline", ratioOf(tvApiKey, baseline), targeted(ratioOf(tvApiKey, baseline), TV_API_KEY_TARGET)],
+    ["baseline+rl / baseline", ratioOf(baselineRl, baseline), "cost of the rate-limit binding under wrangler dev"],
+    ["no-auth / baseline+rl", ratioOf(noAuth, baselineRl), own],
+    ["tv-jwt / baseline+rl", ratioOf(tvJwt, baselineRl), own],
+    ["tv-api-key / baseline+rl", ratioOf(tvApiKey, baselineRl), own],
   ];
-  for (const [what, value, note] of ratios) console.log(`ratio ${`${what}:`.padEnd(24)} ${fixed(value, 3)}  ${note}`);
+  const ratioWidth = Math.max(...ratios.map(([what]) => what.length)) + 1;
+  for (const [what, value, note] of ratios) {
+    console.log(`ratio ${`${what}:`.padEnd(ratioWidth)} ${fixed(value, 3)}  ${note}`);
+  }
+  const busiest = rotation.busiest();
+  console.log(
+    `tv-api-key: ${keys.length} keys in rotation, busiest key ${busiest} requests in one minute window (limit ${KEY_LIMIT_PER_MINUTE})`,
+  );
 
   // baseline+rl is the baseline's code under another config: the same bundle, not listed twice.
   console.log("\nBundles (wrangler deploy --dry-run, .js/.mjs in outdir; baseline+rl = baseline)");
