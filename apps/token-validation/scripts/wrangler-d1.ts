@@ -35,11 +35,22 @@ export function d1(target: D1Target, sql: string): Record<string, unknown>[] {
     sql,
   ];
   if (!target.remote && target.persistTo !== undefined) args.push("--persist-to", target.persistTo);
-  const result = spawnSync(process.execPath, args, {
-    cwd: APP_DIR,
-    encoding: "utf8",
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-  });
+  const run = () =>
+    spawnSync(process.execPath, args, {
+      cwd: APP_DIR,
+      encoding: "utf8",
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    });
+  let result = run();
+  // Two CLI runs on one local database can meet SQLite's write lock: wait, then try again.
+  for (
+    let attempt = 1;
+    attempt <= 5 && result.status !== 0 && `${result.stdout}${result.stderr}`.includes("SQLITE_BUSY");
+    attempt++
+  ) {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250 * attempt);
+    result = run();
+  }
   if (result.status !== 0) {
     throw new Error(`wrangler d1 execute failed:\n${result.stderr || result.stdout}`);
   }

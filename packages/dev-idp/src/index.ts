@@ -1,6 +1,9 @@
 // A real OAuth 2.0 / OpenID Connect authorization server (panva's oidc-provider) for local
 // development and tests. DEV ONLY: fixed secrets, fixed cookie keys, in-memory storage, plain
 // HTTP on 127.0.0.1. Never deploy it.
+// oidc-provider ships no types; our declaration must travel with every program importing us.
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- an ambient module declaration has no import form
+/// <reference path="./oidc-provider.d.ts" />
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from "jose";

@@ -1,0 +1,42 @@
+import { launchChromium } from "@mcp-auth/mcp-core/testing/node";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+
+describe("GET / in a real browser", () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser.close();
+  });
+
+  it("renders the pattern and a Cursor config with a placeholder credential, with no errors", async () => {
+    const origin = inject("keys").origin;
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on("console", (message) => {
+      if (message.type() === "error") problems.push(message.text());
+    });
+    page.on("pageerror", (error) => problems.push(error.message));
+    const response = await page.goto(`${origin}/`);
+    expect(response?.status()).toBe(200);
+    await expect(page.title()).resolves.toBe("Token validation — MCP auth patterns");
+    const clients = await page.locator("h3").allTextContents();
+    expect(clients.map((text) => text.split(" — ")[0])).toContain("Cursor");
+    const cursorIndex = clients.findIndex((text) => text.startsWith("Cursor"));
+    const cursor = JSON.parse(await page.locator("pre").nth(cursorIndex).innerText()) as {
+      mcpServers: Record<string, { url: string; headers?: Record<string, string> }>;
+    };
+    expect(cursor.mcpServers["token-validation"]).toEqual({
+      url: `${origin}/mcp`,
+      headers: { Authorization: "Bearer <YOUR_API_KEY_OR_TOKEN>" },
+    });
+    const text = await page.locator("body").innerText();
+    expect(text).toContain("API key (mcpk_…) in Authorization: Bearer");
+    expect(text).not.toMatch(/mcpk_[A-Za-z0-9_-]{43}/);
+    await page.screenshot({ path: "test-results/token-validation-page.png", fullPage: true });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
