@@ -1,4 +1,4 @@
-import { launchChromium } from "@mcp-auth/mcp-core/testing/node";
+import { launchChromium, openPage } from "@mcp-auth/mcp-core/testing/node";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
@@ -13,13 +13,7 @@ describe("GET / in a real browser", () => {
   });
 
   it("renders the pattern, its risks and a config per client, with no errors", async () => {
-    const page = await browser.newPage();
-    const problems: string[] = [];
-    page.on("console", (message) => {
-      if (message.type() === "error") problems.push(message.text());
-    });
-    page.on("pageerror", (error) => problems.push(error.message));
-    const response = await page.goto(`${inject("origin")}/`);
+    const { page, response, problems } = await openPage(browser, `${inject("origin")}/`);
     expect(response?.status()).toBe(200);
     await expect(page.title()).resolves.toBe("No authentication — MCP auth patterns");
     const headings = await page.locator("h2").allTextContents();

@@ -188,9 +188,14 @@ export interface McpAnswer {
   rpc: ReturnType<typeof jsonRpcOf> | undefined;
 }
 
-/** A POST to `<origin>/mcp` the way a 2025-06-18 client sends it (no SDK, no session). */
-export async function mcpPost(origin: string, headers: Record<string, string>, body: unknown): Promise<McpAnswer> {
-  const response = await fetch(`${origin}/mcp`, {
+/** A POST to `<origin><path>` (default `/mcp`) the way a 2025-06-18 client sends it (no SDK, no session). */
+export async function mcpPost(
+  origin: string,
+  headers: Record<string, string>,
+  body: unknown,
+  path = "/mcp",
+): Promise<McpAnswer> {
+  const response = await fetch(`${origin}${path}`, {
     method: "POST",
     headers: {
       "content-type": "application/json",

@@ -1,4 +1,4 @@
-import { launchChromium } from "@mcp-auth/mcp-core/testing/node";
+import { launchChromium, openPage } from "@mcp-auth/mcp-core/testing/node";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
@@ -13,13 +13,7 @@ describe("GET / in a real browser", () => {
 
   it("renders the pattern and a Cursor config with a placeholder credential, with no errors", async () => {
     const origin = inject("keys").origin;
-    const page = await browser.newPage();
-    const problems: string[] = [];
-    page.on("console", (message) => {
-      if (message.type() === "error") problems.push(message.text());
-    });
-    page.on("pageerror", (error) => problems.push(error.message));
-    const response = await page.goto(`${origin}/`);
+    const { page, response, problems } = await openPage(browser, `${origin}/`);
     expect(response?.status()).toBe(200);
     await expect(page.title()).resolves.toBe("Token validation — MCP auth patterns");
     const clients = await page.locator("h3").allTextContents();

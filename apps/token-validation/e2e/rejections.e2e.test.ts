@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from "vitest";
 import { AUDIENCE, OPAQUE_RESOURCE } from "./constants.ts";
-import { WHOAMI, accessToken, bearer, expectRejected, freshAddress, hs256Token, idpToken, mcpPost } from "./helpers.ts";
+import { WHOAMI, accessToken, bearer, expectRejected, hs256Token, idpToken, mcpPost } from "./helpers.ts";
 
 // The "keys" instance (api_key + HS256 JWT, no introspection, no authorization server): tokens
 // meant for someone else are never passed through, and every bad credential gets its own answer.
@@ -63,23 +63,13 @@ describe("HS256 JWTs: each failed check is a 401 naming it", () => {
 describe("malformed or misplaced credentials", () => {
   it("a token in the query string is ignored, and the answer says so", async () => {
     const token = await hs256Token();
-    const response = await fetch(`${origin()}/mcp?access_token=${token}`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-        "mcp-protocol-version": "2025-06-18",
-        "cf-connecting-ip": freshAddress(),
-      },
-      body: JSON.stringify(WHOAMI),
-    });
-    expect(response.status).toBe(401);
-    const body = await response.text();
-    expect(JSON.parse(body)).toEqual({
+    const answer = await mcpPost(origin(), {}, WHOAMI, `/mcp?access_token=${token}`);
+    expect(answer.status).toBe(401);
+    expect(JSON.parse(answer.text)).toEqual({
       error: "unauthorized",
       error_description: "Tokens in the query string are ignored: send the credential in the Authorization header.",
     });
-    expect(body).not.toContain(token);
+    expect(answer.text).not.toContain(token);
   });
 
   it("the Basic scheme → 400 invalid_request", async () => {

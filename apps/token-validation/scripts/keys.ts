@@ -11,6 +11,7 @@
 import { generateApiKey } from "@mcp-auth/auth-common";
 import { SCOPES } from "@mcp-auth/mcp-core";
 import { parseArgs } from "node:util";
+import { usageDay } from "../src/usage-day.ts";
 import { d1, sqlString, type D1Target } from "./wrangler-d1.ts";
 
 const USAGE = `usage: pnpm keys <create|list|revoke|rotate|usage> [options]
@@ -74,7 +75,8 @@ function keyRow(id: string): Record<string, unknown> {
   return row;
 }
 
-const day = (offset = 0) => new Date(Date.now() - offset * 86_400_000).toISOString().slice(0, 10);
+/** The usage bucket `offset` days ago: the same UTC day the Worker counts in. */
+const day = (offset = 0) => usageDay(Date.now() - offset * 86_400_000);
 const when = (value: unknown) =>
   typeof value === "number" ? new Date(value).toISOString().slice(0, 16).replace("T", " ") : "-";
 

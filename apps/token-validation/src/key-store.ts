@@ -1,4 +1,5 @@
 import type { ApiKeyRecord, ApiKeyStore } from "@mcp-auth/auth-common";
+import { usageDay } from "./usage-day.ts";
 
 interface ApiKeyRow {
   id: string;
@@ -28,11 +29,6 @@ export function d1KeyStore(db: D1Database): ApiKeyStore {
       return record;
     },
   };
-}
-
-/** UTC day of a timestamp, the usage counter's bucket. */
-export function usageDay(now: number): string {
-  return new Date(now).toISOString().slice(0, 10);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type Page, type Response } from "playwright-core";
 
 /** Debian's Chromium; the project never downloads a browser of its own. */
 export const CHROMIUM_PATH = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
@@ -27,4 +27,21 @@ export async function launchChromium(): Promise<Browser> {
       "--disable-sync",
     ],
   });
+}
+
+/**
+ * Opens `url` in a new page and collects every console error and uncaught page error, so a test
+ * can assert the page ran clean (`expect(problems).toEqual([])`).
+ */
+export async function openPage(
+  browser: Browser,
+  url: string,
+): Promise<{ page: Page; response: Response | null; problems: string[] }> {
+  const page = await browser.newPage();
+  const problems: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") problems.push(message.text());
+  });
+  page.on("pageerror", (error) => problems.push(error.message));
+  return { page, response: await page.goto(url), problems };
 }

@@ -3,4 +3,4 @@ export { describeConcurrentWrites, type ConcurrencyTarget } from "./concurrency.
 export { jsonRpcOf, rawRequest, type RawResponse } from "./raw-http.ts";
 export { describeTransportAttacks, type TransportTarget } from "./transport-attacks.ts";
 export { freePort, startWranglerDev, type WranglerDev, type WranglerDevOptions } from "./wrangler-dev.ts";
-export { CHROMIUM_PATH, launchChromium } from "./browser.ts";
+export { CHROMIUM_PATH, launchChromium, openPage } from "./browser.ts";
