@@ -1,6 +1,6 @@
 import type { JWTPayload } from "jose";
 import { AuthError } from "./errors.ts";
-import { identitySchema, type Identity } from "./identity.ts";
+import { credentialSchema, type VerifiedCredential } from "@mcp-auth/identity";
 import { jwtKeyResolver, verifyJwt, type JwtOptions } from "./jwt.ts";
 import { isScopeToken } from "./scope-token.ts";
 import type { CredentialVerifier } from "./verifier.ts";
@@ -54,7 +54,7 @@ export function accessTeamOrigin(teamDomain: string): string {
 }
 
 /** The identity an Access token proves; service tokens have an empty `sub` and a `common_name`. */
-function identityFromAccessClaims(claims: JWTPayload, scopes: readonly string[]): Identity {
+function identityFromAccessClaims(claims: JWTPayload, issuer: string, scopes: readonly string[]): VerifiedCredential {
   const sub = claims.sub;
   const commonName = claims["common_name"];
   const subject =
@@ -65,12 +65,12 @@ function identityFromAccessClaims(claims: JWTPayload, scopes: readonly string[])
         : undefined;
   if (subject === undefined) throw new AuthError("invalid_token", "The Access token has no subject.");
   const email = claims["email"];
-  const parsed = identitySchema.safeParse({
+  const parsed = credentialSchema.safeParse({
     subject,
     ...(typeof email === "string" && email !== "" ? { displayName: email } : {}),
     clientId: "cloudflare-access",
+    issuer,
     scopes: [...scopes],
-    pattern: "token-validation",
     method: "access",
     expiresAt: claims.exp,
   });
@@ -120,7 +120,7 @@ export function accessVerifier(options: AccessOptions): CredentialVerifier {
       if (claims.exp === undefined || claims.exp <= now() / 1000 - CLOCK_TOLERANCE_SECONDS) {
         throw new AuthError("invalid_token", "The token has expired.");
       }
-      return identityFromAccessClaims(claims, scopes);
+      return identityFromAccessClaims(claims, origin, scopes);
     },
   };
 }

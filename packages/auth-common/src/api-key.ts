@@ -1,5 +1,5 @@
 import { AuthError } from "./errors.ts";
-import { identitySchema, type Identity } from "./identity.ts";
+import { SELF_ISSUER, credentialSchema, type VerifiedCredential } from "@mcp-auth/identity";
 import { sha256Hex, timingSafeEqual, type CredentialVerifier } from "./verifier.ts";
 
 /** Every key starts with this, so a leaked key is recognizable (and secret scanners can match it). */
@@ -67,7 +67,7 @@ export function apiKeyVerifier(options: { store: ApiKeyStore; now?: () => number
   const now = options.now ?? Date.now;
   return {
     method: "api_key",
-    async verify({ bearer }): Promise<Identity | undefined> {
+    async verify({ bearer }): Promise<VerifiedCredential | undefined> {
       if (bearer === undefined || !bearer.startsWith(API_KEY_PREFIX)) return undefined;
       if (!looksLikeApiKey(bearer)) throw new AuthError("invalid_token", "Malformed API key.");
       const hash = await hashApiKey(bearer);
@@ -78,15 +78,18 @@ export function apiKeyVerifier(options: { store: ApiKeyStore; now?: () => number
       if (record.expiresAt !== null && record.expiresAt <= now()) {
         throw new AuthError("invalid_token", "This API key has expired.");
       }
-      return identitySchema.parse({
+      const credential = credentialSchema.safeParse({
         subject: record.owner,
         displayName: record.owner,
         clientId: record.id,
+        issuer: SELF_ISSUER,
         scopes: record.scopes,
-        pattern: "token-validation",
         method: "api_key",
         ...(record.expiresAt === null ? {} : { expiresAt: Math.floor(record.expiresAt / 1000) }),
       });
+      // A stored owner that no credential may assert (`anonymous`, control characters) is refused.
+      if (!credential.success) throw new AuthError("invalid_token", "This API key's owner is not a usable subject.");
+      return credential.data;
     },
   };
 }

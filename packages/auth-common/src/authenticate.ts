@@ -1,7 +1,7 @@
 import { readBearerToken } from "./bearer.ts";
 import { challengeResponse, type ChallengeOptions } from "./challenge.ts";
 import { AuthError } from "./errors.ts";
-import { anonymousIdentity, type Identity, type Pattern } from "./identity.ts";
+import { anonymousIdentity, type Identity, type Pattern } from "@mcp-auth/identity";
 import type { CredentialVerifier } from "./verifier.ts";
 
 /** How a server authenticates callers. */
@@ -50,8 +50,9 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         if (!(error instanceof AuthError) || error.code !== "missing_credentials") throw error;
       }
       for (const verifier of options.verifiers) {
-        const identity = await verifier.verify({ request, bearer });
-        if (identity) return identity;
+        const credential = await verifier.verify({ request, bearer });
+        // The pattern is the app's, never the verifier's: one verifier serves every app.
+        if (credential) return { ...credential, pattern: options.pattern };
       }
       if (bearer !== undefined) {
         throw new AuthError("invalid_token", "The bearer credential is not one this server accepts.");

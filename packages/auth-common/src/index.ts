@@ -1,18 +1,18 @@
 export { readBearerToken, MAX_BEARER_LENGTH } from "./bearer.ts";
 export { asAuthError, bearerChallenge, challengeResponse, type ChallengeOptions } from "./challenge.ts";
 export { AuthError, type AuthErrorCode, type AuthErrorOptions } from "./errors.ts";
+// The identity schema lives in @mcp-auth/identity (the one source both packages read); the
+// names apps need are re-exported so an app imports auth from one place.
 export {
   ANONYMOUS_SUBJECT,
-  IDENTITY_EXTRA_KEY,
-  METHODS,
-  PATTERNS,
+  SELF_ISSUER,
   anonymousIdentity,
-  identitySchema,
   toAuthInfo,
   type Identity,
   type Method,
   type Pattern,
-} from "./identity.ts";
+  type VerifiedCredential,
+} from "@mcp-auth/identity";
 export { jsonRpcErrorResponse } from "./json-rpc-error.ts";
 export { checkOrigin, originPolicy, type OriginPolicy } from "./origin.ts";
 export { checkRateLimit, clientAddress, type RateLimiter } from "./rate-limit.ts";

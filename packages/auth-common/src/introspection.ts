@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AuthError } from "./errors.ts";
-import { identitySchema, type Identity, type Pattern } from "./identity.ts";
+import { credentialSchema, type VerifiedCredential } from "@mcp-auth/identity";
 import { parseScopeString } from "./scope-token.ts";
 import { sha256Hex, type CredentialVerifier } from "./verifier.ts";
 
@@ -32,8 +32,6 @@ export interface IntrospectionOptions {
   maxCacheEntries?: number;
   /** Abort the request after this many seconds (default 5). */
   timeoutSeconds?: number;
-  /** Pattern recorded in the identity (default `token-validation`). */
-  pattern?: Pattern;
 }
 
 /** The fields of an RFC 7662 §2.2 response this verifier reads; others are ignored. */
@@ -49,7 +47,7 @@ const introspectionResponseSchema = z.looseObject({
 });
 type IntrospectionResponse = z.infer<typeof introspectionResponseSchema>;
 
-type CacheEntry = { until: number } & ({ identity: Identity } | { message: string });
+type CacheEntry = { until: number } & ({ identity: VerifiedCredential } | { message: string });
 
 /** RFC 6749 §2.3.1: client id and secret are form-urlencoded before Basic encoding. */
 function formEncode(value: string): string {
@@ -88,7 +86,7 @@ function identityFromResponse(
   body: IntrospectionResponse,
   options: IntrospectionOptions,
   nowSeconds: number,
-): Identity {
+): VerifiedCredential {
   if (!body.active) throw new AuthError("invalid_token", "The token is not active.");
   if (body.exp !== undefined && body.exp <= nowSeconds) throw new AuthError("invalid_token", "The token has expired.");
   if (options.audience !== undefined) {
@@ -100,20 +98,29 @@ function identityFromResponse(
   if (options.issuer !== undefined && body.iss !== undefined && body.iss !== options.issuer) {
     throw new AuthError("invalid_token", "The token was issued by an issuer this server does not trust.");
   }
-  const subject = body.sub !== undefined && body.sub !== "" ? body.sub : body.username;
-  if (subject === undefined || subject === "") throw new AuthError("invalid_token", "The token has no subject.");
+  // A subject taken from `username` is marked as such: the same server may use `alice` as one
+  // user's `sub` and another user's `username`, and they must never share a tenant.
+  const subject =
+    body.sub !== undefined && body.sub !== ""
+      ? body.sub
+      : body.username !== undefined && body.username !== ""
+        ? `username:${body.username}`
+        : undefined;
+  if (subject === undefined) throw new AuthError("invalid_token", "The token has no subject.");
   let scopes: string[];
   try {
     scopes = parseScopeString(body.scope ?? "");
   } catch {
     throw new AuthError("invalid_token", "The token's scopes are not valid.");
   }
-  const parsed = identitySchema.safeParse({
+  const parsed = credentialSchema.safeParse({
     subject,
     ...(body.username === undefined || body.username === "" ? {} : { displayName: body.username }),
     clientId: body.client_id === undefined || body.client_id === "" ? subject : body.client_id,
+    // Who vouched for the subject: the pinned issuer, else the one the server names, else the
+    // server itself (its origin).
+    issuer: options.issuer ?? body.iss ?? new URL(options.url).origin,
     scopes,
-    pattern: options.pattern ?? "token-validation",
     method: "introspection",
     ...(body.exp === undefined ? {} : { expiresAt: Math.floor(body.exp) }),
   });

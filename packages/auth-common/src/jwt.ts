@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import { AuthError } from "./errors.ts";
-import { identitySchema, type Identity, type Method, type Pattern } from "./identity.ts";
+import { credentialSchema, type Method, type VerifiedCredential } from "@mcp-auth/identity";
 import { parseScopeString } from "./scope-token.ts";
 import type { CredentialVerifier } from "./verifier.ts";
 
@@ -158,7 +158,7 @@ export function scopesFromClaims(claims: JWTPayload): string[] {
  * The identity a verified JWT proves. A signed token whose claims do not describe a caller
  * (empty `sub`, malformed `scope`, oversized `name`) is an invalid token (401), never a 500.
  */
-export function identityFromClaims(claims: JWTPayload, pattern: Pattern, method: Method): Identity {
+export function identityFromClaims(claims: JWTPayload, method: Method): VerifiedCredential {
   const name = claims["name"] ?? claims["email"];
   const clientId = claims["client_id"] ?? claims["azp"] ?? claims.sub;
   let scopes: string[];
@@ -167,12 +167,13 @@ export function identityFromClaims(claims: JWTPayload, pattern: Pattern, method:
   } catch {
     throw new AuthError("invalid_token", 'The token\'s "scope" claim is malformed.');
   }
-  const identity = identitySchema.safeParse({
+  const identity = credentialSchema.safeParse({
     subject: claims.sub,
     ...(typeof name === "string" ? { displayName: name } : {}),
     clientId: typeof clientId === "string" ? clientId : claims.sub,
+    // verifyJwt pinned `iss` to the configured issuer, so this is the issuer we trust.
+    issuer: claims.iss,
     scopes,
-    pattern,
     method,
     ...(typeof claims.exp === "number" ? { expiresAt: Math.floor(claims.exp) } : {}),
   });
@@ -198,7 +199,7 @@ export function checkAlgorithms(keys: JwtKeySource, algorithms: readonly string[
 }
 
 /** JWT access tokens as bearer credentials; claims only bearer values shaped like a JWS. */
-export function jwtVerifier(options: JwtOptions & { pattern?: Pattern }): CredentialVerifier {
+export function jwtVerifier(options: JwtOptions): CredentialVerifier {
   checkAlgorithms(options.keys, options.algorithms);
   const key = jwtKeyResolver(options.keys);
   return {
@@ -206,7 +207,7 @@ export function jwtVerifier(options: JwtOptions & { pattern?: Pattern }): Creden
     async verify({ bearer }) {
       if (bearer === undefined || !looksLikeJwt(bearer)) return undefined;
       const claims = await verifyJwt(bearer, options, key);
-      return identityFromClaims(claims, options.pattern ?? "token-validation", "jwt");
+      return identityFromClaims(claims, "jwt");
     },
   };
 }

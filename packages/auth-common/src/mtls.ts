@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AuthError } from "./errors.ts";
-import { identitySchema, type Identity, type Pattern } from "./identity.ts";
+import { SELF_ISSUER, credentialSchema, type VerifiedCredential } from "@mcp-auth/identity";
 import { isScopeToken } from "./scope-token.ts";
 import type { CredentialVerifier } from "./verifier.ts";
 
@@ -13,8 +13,6 @@ export interface MtlsOptions {
   scopes: readonly string[];
   /** When non-empty, only certificates with one of these SHA-256 fingerprints (hex, any case, colons allowed). */
   allowedFingerprints?: readonly string[];
-  /** Pattern recorded in the identity (default `token-validation`). */
-  pattern?: Pattern;
 }
 
 /** Just enough of `request.cf` to tell whether a client certificate was presented. */
@@ -59,7 +57,7 @@ export function mtlsVerifier(options: MtlsOptions): CredentialVerifier {
   const scopes = [...options.scopes];
   return {
     method: "mtls",
-    async verify({ request }): Promise<Identity | undefined> {
+    async verify({ request }): Promise<VerifiedCredential | undefined> {
       const cf = (request as { cf?: unknown }).cf;
       if (!presentedSchema.safeParse(cf).success) return undefined;
       const parsed = z.object({ tlsClientAuth: tlsClientAuthSchema }).safeParse(cf);
@@ -73,12 +71,12 @@ export function mtlsVerifier(options: MtlsOptions): CredentialVerifier {
         throw new AuthError("invalid_token", "The client certificate is not one this server accepts.");
       }
       const displayName = auth.certSubjectDN?.slice(0, 256) ?? "";
-      return identitySchema.parse({
+      return credentialSchema.parse({
         subject: `cert:${fingerprint}`,
         ...(displayName === "" ? {} : { displayName }),
         clientId: "mtls",
+        issuer: SELF_ISSUER,
         scopes,
-        pattern: options.pattern ?? "token-validation",
         method: "mtls",
       });
     },

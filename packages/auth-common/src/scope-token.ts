@@ -1,12 +1,7 @@
+import { isScopeToken } from "@mcp-auth/identity";
 import { AuthError } from "./errors.ts";
 
-/** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
-const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
-
-/** True when `value` is one syntactically valid OAuth scope token. */
-export function isScopeToken(value: string): boolean {
-  return SCOPE_TOKEN.test(value);
-}
+export { isScopeToken };
 
 /**
  * Parses a space-delimited scope string (RFC 6749 §3.3) into distinct tokens, in order.

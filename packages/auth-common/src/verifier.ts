@@ -1,4 +1,4 @@
-import type { Identity, Method } from "./identity.ts";
+import type { Method, VerifiedCredential } from "@mcp-auth/identity";
 
 /** The credentials a request presents, read once by the gate. */
 export interface PresentedCredentials {
@@ -14,7 +14,7 @@ export interface PresentedCredentials {
  */
 export interface CredentialVerifier {
   readonly method: Method;
-  verify(credentials: PresentedCredentials): Promise<Identity | undefined>;
+  verify(credentials: PresentedCredentials): Promise<VerifiedCredential | undefined>;
 }
 
 /** Constant-time comparison of two strings (length is not secret: both are fixed-size hashes). */

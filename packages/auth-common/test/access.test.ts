@@ -129,8 +129,8 @@ describe("accessVerifier", () => {
       subject: claims.sub,
       displayName: "ada@example.com",
       clientId: "cloudflare-access",
+      issuer: ORIGIN,
       scopes: ["notes:read"],
-      pattern: "token-validation",
       method: "access",
       expiresAt: claims.exp,
     };

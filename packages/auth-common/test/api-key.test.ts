@@ -43,6 +43,20 @@ async function setup(overrides: Partial<ApiKeyRecord> = {}) {
   return { key, id, hash, store, verifier: apiKeyVerifier({ store, now: () => NOW }) };
 }
 
+describe("apiKeyVerifier: owners no credential may assert", () => {
+  it.each(["anonymous", "alice\nadmin", "bob\u0007"])(
+    "refuses a key owned by %j as an invalid token",
+    async (owner) => {
+      const { key, verifier } = await setup({ owner });
+      await expectAuthError(
+        verifier.verify({ request: new Request("https://mcp.example/mcp"), bearer: key }),
+        "invalid_token",
+        "This API key's owner is not a usable subject.",
+      );
+    },
+  );
+});
+
 describe("generateApiKey", () => {
   it("makes a prefixed 48-character key, a key_ id and the SHA-256 hex of the key", async () => {
     const { key, id, hash } = await generateApiKey();
@@ -85,8 +99,8 @@ describe("apiKeyVerifier", () => {
       subject: "ada@example.com",
       displayName: "ada@example.com",
       clientId: id,
+      issuer: "self",
       scopes: ["notes:read"],
-      pattern: "token-validation",
       method: "api_key",
       expiresAt: Math.floor((NOW + 60_500) / 1000),
     });

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { apiKeyVerifier, generateApiKey, type ApiKeyRecord } from "../src/api-key.ts";
 import { createAuthenticator, type AuthenticatorOptions } from "../src/authenticate.ts";
 import { AuthError } from "../src/errors.ts";
-import type { Identity } from "../src/identity.ts";
+import type { Identity } from "@mcp-auth/identity";
 import { jwtVerifier } from "../src/jwt.ts";
 import type { CredentialVerifier } from "../src/verifier.ts";
 import { epochSeconds } from "./fakes.ts";
@@ -173,6 +173,7 @@ describe("createAuthenticator (optional)", () => {
       subject: "anonymous",
       displayName: "Anonymous",
       clientId: "anonymous",
+      issuer: "self",
       scopes: ["notes:read"],
       pattern: "token-validation",
       method: "anonymous",
@@ -207,7 +208,7 @@ describe("createAuthenticator: verifier order", () => {
         log.push(name);
         if (answer === "skip") return undefined;
         if (answer === "reject") throw new AuthError("invalid_token", `${name} rejects`);
-        return { subject: name, clientId: name, scopes: [], pattern: "token-validation", method: "jwt" };
+        return { subject: name, clientId: name, issuer: "https://idp.example.com", scopes: [], method: "jwt" };
       },
     };
   }

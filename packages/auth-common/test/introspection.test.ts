@@ -6,6 +6,7 @@ import {
   introspectionVerifier,
   type IntrospectionOptions,
 } from "../src/introspection.ts";
+import { AuthError } from "../src/errors.ts";
 import { FakeFetch, expectAuthError, type RecordedCall } from "./fakes.ts";
 import { thrown } from "./helpers.ts";
 
@@ -99,28 +100,41 @@ describe("introspectionVerifier: active tokens", () => {
       subject: "user-1",
       displayName: "ada",
       clientId: "app-7",
+      issuer: new URL(ENDPOINT).origin,
       scopes: ["notes:read", "notes:write"],
-      pattern: "token-validation",
       method: "introspection",
       expiresAt: T0_SECONDS + 3600,
     });
   });
 
-  it("falls back to username for the subject and the subject for the client id", async () => {
+  it("falls back to username, marked as such, for the subject and the subject for the client id", async () => {
     const { verify } = setup({ active: true, username: "ada" });
     expect(await verify()).toEqual({
-      subject: "ada",
+      subject: "username:ada",
       displayName: "ada",
-      clientId: "ada",
+      clientId: "username:ada",
+      issuer: new URL(ENDPOINT).origin,
       scopes: [],
-      pattern: "token-validation",
       method: "introspection",
     });
   });
 
-  it("records a configured pattern", async () => {
-    const { verify } = setup(undefined, { pattern: "oauth-proxy" });
-    expect(await verify()).toMatchObject({ pattern: "oauth-proxy" });
+  it("names the issuer the server states, or the pinned one", async () => {
+    expect(await setup({ active: true, sub: "u", iss: "https://as.example" }).verify()).toMatchObject({
+      issuer: "https://as.example",
+    });
+    const pinned = setup({ active: true, sub: "u", iss: "https://as.example" }, { issuer: "https://as.example" });
+    expect(await pinned.verify()).toMatchObject({ issuer: "https://as.example" });
+  });
+
+  it("refuses a subject no credential may assert, as an invalid token", async () => {
+    for (const sub of ["anonymous", "alice\nadmin"]) {
+      const caught = await setup({ active: true, sub })
+        .verify()
+        .catch((error: unknown) => error);
+      expect(caught).toBeInstanceOf(AuthError);
+      expect(caught).toMatchObject({ code: "invalid_token" });
+    }
   });
 
   it.each<[string, object, Partial<IntrospectionOptions>]>([

@@ -74,12 +74,12 @@ describe("verifyJwt with an HS256 secret", () => {
     const payload = await verifySecret(
       await signHs256(claims({ scope: "notes:read notes:write", name: "Ada", client_id: "app-1" })),
     );
-    expect(identityFromClaims(payload, "token-validation", "jwt")).toEqual({
+    expect(identityFromClaims(payload, "jwt")).toEqual({
       subject: "user-1",
       displayName: "Ada",
       clientId: "app-1",
+      issuer: ISSUER,
       scopes: ["notes:read", "notes:write"],
-      pattern: "token-validation",
       method: "jwt",
       expiresAt: payload.exp,
     });
@@ -87,7 +87,7 @@ describe("verifyJwt with an HS256 secret", () => {
 
   it("reads scopes from an scp array and falls back to sub for the client id", async () => {
     const payload = await verifySecret(await signHs256(claims({ scp: ["notes:read", "notes:read", "profile"] })));
-    const identity = identityFromClaims(payload, "token-validation", "jwt");
+    const identity = identityFromClaims(payload, "jwt");
     expect(identity.scopes).toEqual(["notes:read", "profile"]);
     expect(identity.clientId).toBe("user-1");
     expect(identity.displayName).toBeUndefined();
@@ -99,7 +99,7 @@ describe("verifyJwt with an HS256 secret", () => {
     expect(await verifier.verify({ request: REQUEST, bearer: undefined })).toBeUndefined();
     expect(await verifier.verify({ request: REQUEST, bearer: "mcpk_not-a-jwt" })).toBeUndefined();
     const identity = await verifier.verify({ request: REQUEST, bearer: await signHs256(claims({ scope: "a" })) });
-    expect(identity).toMatchObject({ subject: "user-1", scopes: ["a"], method: "jwt", pattern: "token-validation" });
+    expect(identity).toMatchObject({ subject: "user-1", issuer: ISSUER, scopes: ["a"], method: "jwt" });
   });
 
   it("rejects alg none (an unsecured JWT crafted by hand)", async () => {
@@ -383,11 +383,14 @@ describe("identityFromClaims never turns a signed but odd token into a 500", () 
     ["an empty sub", { sub: "" }, /claims do not describe a caller \(subject\)/],
     ["a name over 256 characters", { name: "n".repeat(300) }, /claims do not describe a caller \(displayName\)/],
     ["a malformed scope", { scope: 'notes:read a"b' }, /"scope" claim is malformed/],
+    ["the reserved anonymous sub", { sub: "anonymous" }, /claims do not describe a caller \(subject\)/],
+    ["a sub with a control character", { sub: "alice\u0000" }, /claims do not describe a caller \(subject\)/],
+    ["an exp past year 9999", { exp: 9e12 }, /claims do not describe a caller \(expiresAt\)/],
   ])("%s → invalid_token", (_name, extra, message) => {
-    const claims = { sub: "alice", exp: Math.floor(Date.now() / 1000) + 60, ...extra };
+    const claims = { iss: ISSUER, sub: "alice", exp: Math.floor(Date.now() / 1000) + 60, ...extra };
     let caught: unknown;
     try {
-      identityFromClaims(claims, "token-validation", "jwt");
+      identityFromClaims(claims, "jwt");
     } catch (error) {
       caught = error;
     }
@@ -398,6 +401,6 @@ describe("identityFromClaims never turns a signed but odd token into a 500", () 
 
   it("floors a fractional exp instead of failing", () => {
     const exp = Math.floor(Date.now() / 1000) + 600;
-    expect(identityFromClaims({ sub: "alice", exp: exp + 0.5 }, "token-validation", "jwt").expiresAt).toBe(exp);
+    expect(identityFromClaims({ iss: ISSUER, sub: "alice", exp: exp + 0.5 }, "jwt").expiresAt).toBe(exp);
   });
 });

@@ -97,8 +97,8 @@ describe("mtlsVerifier: verified certificates", () => {
       subject: `cert:${FINGERPRINT}`,
       displayName: DN,
       clientId: "mtls",
+      issuer: "self",
       scopes: ["notes:read"],
-      pattern: "token-validation",
       method: "mtls",
     });
   });
@@ -127,12 +127,6 @@ describe("mtlsVerifier: verified certificates", () => {
   it("treats an empty allow-list as no restriction", async () => {
     expect(await verify({ tlsClientAuth: verifiedAuth() }, { allowedFingerprints: [] })).toMatchObject({
       method: "mtls",
-    });
-  });
-
-  it("records a configured pattern", async () => {
-    expect(await verify({ tlsClientAuth: verifiedAuth() }, { pattern: "no-auth" })).toMatchObject({
-      pattern: "no-auth",
     });
   });
 });

@@ -1,5 +1,5 @@
+import { identityFromAuthInfo, tenantKey } from "@mcp-auth/identity";
 import type { AuthInfo } from "@modelcontextprotocol/server";
-import { z } from "zod";
 import { effectiveScopes } from "./scopes.ts";
 
 /**
@@ -10,36 +10,33 @@ export interface Caller {
   subject: string;
   displayName: string | undefined;
   clientId: string;
+  /** Who asserted `subject` (an issuer URL, an Access team, or `self`). */
+  issuer: string;
   /** Effective scopes (granted plus implied). */
   scopes: string[];
   pattern: string;
   method: string;
   expiresAt: number | undefined;
+  /** Where this caller's data lives: method + issuer + subject, so equal subjects never collide. */
+  tenant: string;
 }
 
-const identityExtra = z.object({
-  identity: z.object({
-    subject: z.string().min(1),
-    displayName: z.string().optional(),
-    pattern: z.string().min(1),
-    method: z.string().min(1),
-  }),
-});
-
 /**
- * Reads the caller from `authInfo`. Throws when the identity is missing or malformed: a request
- * that reached the tools without one is a wiring bug, never something a client can cause.
+ * Reads the caller from `authInfo` with the one identity schema auth-common packed it with.
+ * Throws when the identity is missing or malformed: a request that reached the tools without
+ * one is a wiring bug, never something a client can cause.
  */
 export function callerFromAuthInfo(authInfo: AuthInfo | undefined): Caller {
-  if (authInfo === undefined) throw new Error("mcp-core: request reached the MCP server without an identity");
-  const { identity } = identityExtra.parse(authInfo.extra);
+  const identity = identityFromAuthInfo(authInfo);
   return {
     subject: identity.subject,
     displayName: identity.displayName,
-    clientId: authInfo.clientId,
-    scopes: effectiveScopes(authInfo.scopes),
+    clientId: identity.clientId,
+    issuer: identity.issuer,
+    scopes: effectiveScopes(identity.scopes),
     pattern: identity.pattern,
     method: identity.method,
-    expiresAt: authInfo.expiresAt,
+    expiresAt: identity.expiresAt,
+    tenant: tenantKey(identity),
   };
 }

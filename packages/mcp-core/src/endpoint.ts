@@ -65,7 +65,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
       const shortfall = findScopeShortfall(call.parsedBody, caller.scopes);
       if (shortfall && call.onInsufficientScope) return call.onInsufficientScope(shortfall.scopes);
       scopes.set(request, {
-        deps: { caller, notes: call.notes(caller.subject) },
+        deps: { caller, notes: call.notes(caller.tenant) },
         deniedCalls: shortfall?.tools ?? new Set(),
       });
       return handler.fetch(request, {

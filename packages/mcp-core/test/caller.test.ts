@@ -1,13 +1,18 @@
+import { toAuthInfo, type Identity } from "@mcp-auth/identity";
 import type { AuthInfo } from "@modelcontextprotocol/server";
 import { describe, expect, it } from "vitest";
 import { ZodError } from "zod";
 import { callerFromAuthInfo } from "../src/caller.ts";
 
-const IDENTITY = { subject: "user-1", displayName: "Ada", pattern: "token-validation", method: "jwt" };
-
-function authInfo(patch: Partial<AuthInfo> = {}): AuthInfo {
-  return { token: "", clientId: "client-9", scopes: ["notes:read"], extra: { identity: IDENTITY }, ...patch };
-}
+const IDENTITY: Identity = {
+  subject: "user-1",
+  displayName: "Ada",
+  clientId: "client-9",
+  issuer: "https://idp.example.com",
+  scopes: ["notes:read"],
+  pattern: "token-validation",
+  method: "jwt",
+};
 
 function thrown(fn: () => unknown): unknown {
   try {
@@ -19,20 +24,22 @@ function thrown(fn: () => unknown): unknown {
 }
 
 describe("callerFromAuthInfo", () => {
-  it("reads the identity from extra.identity and the rest from AuthInfo", () => {
-    expect(callerFromAuthInfo(authInfo({ expiresAt: 1_900_000_000 }))).toStrictEqual({
+  it("reads the identity auth-common packed, with its tenant", () => {
+    expect(callerFromAuthInfo(toAuthInfo({ ...IDENTITY, expiresAt: 1_900_000_000 }))).toStrictEqual({
       subject: "user-1",
       displayName: "Ada",
       clientId: "client-9",
+      issuer: "https://idp.example.com",
       scopes: ["notes:read"],
       pattern: "token-validation",
       method: "jwt",
       expiresAt: 1_900_000_000,
+      tenant: "jwt|https%3A%2F%2Fidp.example.com|user-1",
     });
   });
 
   it("expands implied scopes", () => {
-    expect(callerFromAuthInfo(authInfo({ scopes: ["notes:write", "other"] })).scopes).toEqual([
+    expect(callerFromAuthInfo(toAuthInfo({ ...IDENTITY, scopes: ["notes:write", "other"] })).scopes).toEqual([
       "notes:write",
       "other",
       "notes:read",
@@ -40,44 +47,40 @@ describe("callerFromAuthInfo", () => {
   });
 
   it("leaves displayName and expiresAt undefined when absent", () => {
-    const identity = { subject: IDENTITY.subject, pattern: IDENTITY.pattern, method: IDENTITY.method };
-    const caller = callerFromAuthInfo(authInfo({ extra: { identity } }));
+    const caller = callerFromAuthInfo(toAuthInfo({ ...IDENTITY, displayName: undefined }));
     expect(caller.displayName).toBeUndefined();
     expect(caller.expiresAt).toBeUndefined();
   });
 
+  it("gives equal subjects proven differently different tenants", () => {
+    const jwt = callerFromAuthInfo(toAuthInfo({ ...IDENTITY, subject: "alice" }));
+    const apiKey = callerFromAuthInfo(toAuthInfo({ ...IDENTITY, subject: "alice", method: "api_key", issuer: "self" }));
+    const otherIssuer = callerFromAuthInfo(toAuthInfo({ ...IDENTITY, subject: "alice", issuer: "https://b.example" }));
+    expect(new Set([jwt.tenant, apiKey.tenant, otherIssuer.tenant]).size).toBe(3);
+  });
+
   it("never exposes the token", () => {
-    const caller = callerFromAuthInfo(authInfo({ token: "s3cr3t-token" }));
+    const caller = callerFromAuthInfo({ ...toAuthInfo(IDENTITY), token: "s3cr3t-token" });
     expect(JSON.stringify(caller)).not.toContain("s3cr3t-token");
-    expect(Object.keys(caller).sort()).toEqual([
-      "clientId",
-      "displayName",
-      "expiresAt",
-      "method",
-      "pattern",
-      "scopes",
-      "subject",
-    ]);
   });
 
   it("throws on a missing authInfo", () => {
     const error = thrown(() => callerFromAuthInfo(undefined));
     expect(error).toBeInstanceOf(Error);
-    expect(error).toHaveProperty("message", "mcp-core: request reached the MCP server without an identity");
+    expect(error).toHaveProperty("message", "identity: request reached the MCP server without an identity");
   });
 
   it.each<[string, Record<string, unknown> | undefined, (string | number)[]]>([
     ["no extra", undefined, []],
-    ["extra without identity", {}, ["identity"]],
-    ["identity null", { identity: null }, ["identity"]],
-    ["identity a string", { identity: "user-1" }, ["identity"]],
-    ["an empty subject", { identity: { ...IDENTITY, subject: "" } }, ["identity", "subject"]],
-    ["a numeric subject", { identity: { ...IDENTITY, subject: 1 } }, ["identity", "subject"]],
-    ["no pattern", { identity: { subject: "u", method: "jwt" } }, ["identity", "pattern"]],
-    ["an empty method", { identity: { ...IDENTITY, method: "" } }, ["identity", "method"]],
-    ["a numeric displayName", { identity: { ...IDENTITY, displayName: 5 } }, ["identity", "displayName"]],
+    ["extra without identity", {}, []],
+    ["identity a string", { identity: "user-1" }, []],
+    ["an empty subject", { identity: { ...IDENTITY, subject: "" } }, ["subject"]],
+    ["no issuer", { identity: { ...IDENTITY, issuer: undefined } }, ["issuer"]],
+    ["an unknown method", { identity: { ...IDENTITY, method: "magic" } }, ["method"]],
+    ["a numeric displayName", { identity: { ...IDENTITY, displayName: 5 } }, ["displayName"]],
   ])("throws on %s", (_label, extra, path) => {
-    const error = thrown(() => callerFromAuthInfo(authInfo({ extra })));
+    const info: AuthInfo = { token: "", clientId: "client-9", scopes: [], ...(extra ? { extra } : {}) };
+    const error = thrown(() => callerFromAuthInfo(info));
     expect(error).toBeInstanceOf(ZodError);
     if (!(error instanceof ZodError)) throw new Error("unreachable");
     expect(error.issues.map((issue) => issue.path)).toEqual([path]);

@@ -12,10 +12,12 @@ function caller(scopes: string[]): Caller {
     subject: "user-1",
     displayName: "Ada",
     clientId: "client-9",
+    issuer: "https://idp.example.com",
     scopes,
     pattern: "token-validation",
     method: "jwt",
     expiresAt: undefined,
+    tenant: "jwt|https%3A%2F%2Fidp.example.com|user-1",
   };
 }
 
@@ -159,6 +161,7 @@ describe("buildServer over an in-memory transport", () => {
       pattern: "token-validation",
       method: "jwt",
       subject: "user-1",
+      issuer: "https://idp.example.com",
       displayName: "Ada",
       clientId: "client-9",
       scopes: ["notes:read"],

@@ -9,10 +9,12 @@ const CALLER: Caller = {
   subject: "user-1",
   displayName: "Ada",
   clientId: "client-9",
+  issuer: "https://idp.example.com",
   scopes: ["notes:write", "notes:read"],
   pattern: "token-validation",
   method: "jwt",
   expiresAt: 1_700_000_000,
+  tenant: "jwt|https%3A%2F%2Fidp.example.com|user-1",
 };
 
 function deps(notes = new MemoryNotes(), caller: Caller = CALLER): ToolDeps & { notes: MemoryNotes } {
@@ -72,6 +74,8 @@ describe("whoami", () => {
         pattern: "token-validation",
         method: "jwt",
         subject: "user-1",
+        issuer: "https://idp.example.com",
+        issuer: "https://idp.example.com",
         displayName: "Ada",
         clientId: "client-9",
         scopes: ["notes:write", "notes:read"],
@@ -89,7 +93,14 @@ describe("whoami", () => {
     );
     expect(outcome.ok).toBe(true);
     if (!outcome.ok) return;
-    expect(Object.keys(outcome.output).sort()).toEqual(["clientId", "method", "pattern", "scopes", "subject"]);
+    expect(Object.keys(outcome.output).sort()).toEqual([
+      "clientId",
+      "issuer",
+      "method",
+      "pattern",
+      "scopes",
+      "subject",
+    ]);
   });
 
   it.each<[number, string]>([

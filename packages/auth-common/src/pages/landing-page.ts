@@ -1,4 +1,4 @@
-import type { Pattern } from "../identity.ts";
+import type { Pattern } from "@mcp-auth/identity";
 import { clientConfigs } from "./client-configs.ts";
 import { html, layout, pageHeaders } from "./html.ts";
 

@@ -15,7 +15,7 @@ function toNote(row: NoteRow): Note {
 }
 
 /**
- * One notebook per subject (the object's name), in the object's SQLite storage. A Durable
+ * One notebook per tenant (the object's name: method + issuer + subject), in the object's SQLite storage. A Durable
  * Object runs one request at a time and each method's SQL commits atomically, so concurrent
  * `add` calls serialize: no write is ever lost and the size cap cannot be overshot.
  */
@@ -52,10 +52,10 @@ export class NotesObject extends DurableObject<unknown> {
   }
 }
 
-/** Notebooks kept in a `NotesObject` namespace, one object per subject. */
+/** Notebooks kept in a `NotesObject` namespace, one object per tenant. */
 export function durableNotes(namespace: DurableObjectNamespace<NotesObject>): NotesDirectory {
-  return (subject) => {
-    const stub = namespace.getByName(subject);
+  return (tenant) => {
+    const stub = namespace.getByName(tenant);
     return {
       list: async () => stub.list(),
       add: async (text) => stub.add(text),

@@ -22,5 +22,8 @@ export interface NotesStore {
   delete(id: number): Promise<boolean>;
 }
 
-/** Opens the notebook of a subject. */
-export type NotesDirectory = (subject: string) => NotesStore;
+/**
+ * Opens the notebook of a tenant: the caller's `tenant` key (method + issuer + subject), never
+ * the bare subject, so two callers whose subjects happen to be equal never share notes.
+ */
+export type NotesDirectory = (tenant: string) => NotesStore;

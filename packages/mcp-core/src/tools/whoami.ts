@@ -10,7 +10,8 @@ export const whoami = defineTool({
   output: z.object({
     pattern: z.string().describe("Auth pattern of this server"),
     method: z.string().describe("How the caller proved who it is"),
-    subject: z.string().describe("Stable id of the caller"),
+    subject: z.string().describe("Stable id of the caller, as the issuer names them"),
+    issuer: z.string().describe("Who vouched for the subject: an issuer URL, an Access team, or self"),
     displayName: z.string().optional().describe("Human-readable name, when known"),
     clientId: z.string().describe("The client the credential was issued to"),
     scopes: z.array(z.string()).describe("Effective scopes"),
@@ -25,6 +26,7 @@ export const whoami = defineTool({
         pattern: caller.pattern,
         method: caller.method,
         subject: caller.subject,
+        issuer: caller.issuer,
         ...(caller.displayName === undefined ? {} : { displayName: caller.displayName }),
         clientId: caller.clientId,
         scopes: caller.scopes,

@@ -5,17 +5,31 @@ import {
   IDENTITY_EXTRA_KEY,
   METHODS,
   PATTERNS,
+  SELF_ISSUER,
   anonymousIdentity,
+  credentialSchema,
+  identityFromAuthInfo,
   identitySchema,
+  tenantKey,
   toAuthInfo,
   type Identity,
 } from "../src/identity.ts";
-import { thrown } from "./helpers.ts";
+
+/** Runs `fn` and returns what it threw; fails the test when it returns normally. */
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected the call to throw, but it returned");
+}
 
 const BASE: Identity = {
   subject: "user-123",
   displayName: "Ada",
   clientId: "client-abc",
+  issuer: "https://idp.example.com",
   scopes: ["notes:read", "notes:write"],
   pattern: "token-validation",
   method: "jwt",
@@ -29,6 +43,7 @@ describe("anonymousIdentity", () => {
       subject: ANONYMOUS_SUBJECT,
       displayName: "Anonymous",
       clientId: "anonymous",
+      issuer: SELF_ISSUER,
       scopes: ["notes:read"],
       pattern,
       method: "anonymous",
@@ -83,7 +98,7 @@ describe("toAuthInfo", () => {
 });
 
 describe("identitySchema", () => {
-  it.each(METHODS)("accepts method %s", (method) => {
+  it.each(METHODS.filter((method) => method !== "anonymous"))("accepts method %s", (method) => {
     expect(identitySchema.parse({ ...BASE, method }).method).toBe(method);
   });
 
@@ -91,6 +106,7 @@ describe("identitySchema", () => {
     const minimal: Identity = {
       subject: BASE.subject,
       clientId: BASE.clientId,
+      issuer: BASE.issuer,
       scopes: BASE.scopes,
       pattern: BASE.pattern,
       method: BASE.method,
@@ -124,6 +140,14 @@ describe("identitySchema", () => {
     ["a negative expiresAt", { expiresAt: -1 }, ["expiresAt"], "too_small"],
     ["a fractional expiresAt", { expiresAt: 1.5 }, ["expiresAt"], "invalid_type"],
     ["expiresAt in milliseconds as a string", { expiresAt: "1900000000" }, ["expiresAt"], "invalid_type"],
+    ["expiresAt past year 9999", { expiresAt: 9e12 }, ["expiresAt"], "too_big"],
+    ["an empty issuer", { issuer: "" }, ["issuer"], "too_small"],
+    ["a subject with a newline", { subject: "alice\nadmin" }, ["subject"], "custom"],
+    ["a subject with a NUL", { subject: "alice\u0000" }, ["subject"], "custom"],
+    ["a subject with a C1 control", { subject: "alice\u0085" }, ["subject"], "custom"],
+    ["a displayName with an escape", { displayName: "\u001b[31mAda" }, ["displayName"], "custom"],
+    ["a credential asserting the anonymous subject", { subject: ANONYMOUS_SUBJECT }, ["subject"], "custom"],
+    ["an anonymous method with another subject", { method: "anonymous" }, ["subject"], "custom"],
   ])("rejects %s", (_label, patch, path, code) => {
     const result = identitySchema.safeParse({ ...BASE, ...patch });
     expect(result.success).toBe(false);
@@ -140,11 +164,95 @@ describe("identitySchema", () => {
     ["subject", "invalid_type"],
     ["clientId", "invalid_type"],
     ["scopes", "invalid_type"],
+    ["issuer", "invalid_type"],
     ["pattern", "invalid_value"],
     ["method", "invalid_value"],
   ])("requires %s (%s when absent)", (key, code) => {
     const result = identitySchema.safeParse(Object.fromEntries(Object.entries(BASE).filter(([name]) => name !== key)));
     expect(result.success).toBe(false);
     expect(result.error?.issues.map((issue) => [issue.path, issue.code])).toEqual([[[key], code]]);
+  });
+});
+
+function withoutPattern(identity: Identity): Omit<Identity, "pattern"> {
+  return Object.fromEntries(Object.entries(identity).filter(([name]) => name !== "pattern")) as Omit<
+    Identity,
+    "pattern"
+  >;
+}
+
+describe("credentialSchema", () => {
+  it("is the identity without the pattern", () => {
+    const credential = withoutPattern(BASE);
+    expect(credentialSchema.parse(credential)).toStrictEqual(credential);
+    expect(credentialSchema.safeParse(BASE).error?.issues.map((issue) => issue.code)).toEqual(["unrecognized_keys"]);
+  });
+
+  it("refuses the reserved subject for every method that proves something", () => {
+    for (const method of METHODS.filter((name) => name !== "anonymous")) {
+      const credential = withoutPattern({ ...BASE, method, subject: ANONYMOUS_SUBJECT });
+      expect(credentialSchema.safeParse(credential).error?.issues[0]?.message).toBe(
+        '"anonymous" is reserved for callers who prove nothing',
+      );
+    }
+  });
+});
+
+describe("identityFromAuthInfo", () => {
+  it.each(METHODS)("round-trips a %s identity through AuthInfo", (method) => {
+    const identity: Identity =
+      method === "anonymous"
+        ? anonymousIdentity("no-auth", ["notes:read"])
+        : { ...BASE, method, expiresAt: 1_900_000_000 };
+    expect(identityFromAuthInfo(toAuthInfo(identity))).toStrictEqual(identity);
+  });
+
+  it("throws on a missing authInfo (a wiring bug)", () => {
+    expect(thrown(() => identityFromAuthInfo(undefined))).toHaveProperty(
+      "message",
+      "identity: request reached the MCP server without an identity",
+    );
+  });
+
+  it.each<[string, Record<string, unknown> | undefined, (string | number)[]]>([
+    ["no extra", undefined, []],
+    ["extra without identity", {}, []],
+    ["identity a string", { identity: "user-1" }, []],
+    ["an empty subject", { identity: { ...BASE, subject: "" } }, ["subject"]],
+    ["a smuggled token", { identity: { ...BASE, token: "s3cr3t" } }, []],
+  ])("throws on %s", (_label, extra, path) => {
+    const error = thrown(() =>
+      identityFromAuthInfo({ token: "", clientId: "c", scopes: [], ...(extra ? { extra } : {}) }),
+    );
+    expect(error).toBeInstanceOf(ZodError);
+    if (!(error instanceof ZodError)) throw new Error("unreachable");
+    expect(error.issues.map((issue) => issue.path)).toEqual([path]);
+  });
+});
+
+describe("tenantKey", () => {
+  const alice = { subject: "alice", issuer: SELF_ISSUER };
+
+  it("separates equal subjects proven by different methods or issuers", () => {
+    const keys = [
+      tenantKey({ ...alice, method: "api_key" }),
+      tenantKey({ ...alice, method: "access" }),
+      tenantKey({ subject: "alice", issuer: "https://idp.example.com", method: "jwt" }),
+      tenantKey({ subject: "alice", issuer: "https://other.example.com", method: "jwt" }),
+      tenantKey({ subject: "alice", issuer: "https://idp.example.com", method: "introspection" }),
+      tenantKey({ subject: ANONYMOUS_SUBJECT, issuer: SELF_ISSUER, method: "anonymous" }),
+    ];
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it("cannot be forged by putting the separator inside a part", () => {
+    const a = tenantKey({ method: "jwt", issuer: "https://a|jwt", subject: "b" });
+    const b = tenantKey({ method: "jwt", issuer: "https://a", subject: "jwt|b" });
+    expect(a).not.toBe(b);
+    expect(a).toBe("jwt|https%3A%2F%2Fa%7Cjwt|b");
+  });
+
+  it("is stable for the same caller", () => {
+    expect(tenantKey({ ...alice, method: "api_key" })).toBe("api_key|self|alice");
   });
 });

@@ -1,0 +1,18 @@
+export {
+  ANONYMOUS_SUBJECT,
+  IDENTITY_EXTRA_KEY,
+  METHODS,
+  PATTERNS,
+  SELF_ISSUER,
+  anonymousIdentity,
+  credentialSchema,
+  identityFromAuthInfo,
+  identitySchema,
+  isScopeToken,
+  tenantKey,
+  toAuthInfo,
+  type Identity,
+  type Method,
+  type Pattern,
+  type VerifiedCredential,
+} from "./identity.ts";
