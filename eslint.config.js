@@ -10,6 +10,7 @@ export default tseslint.config(
       "**/dist/**",
       "**/.wrangler/**",
       "**/worker-configuration.d.ts",
+      "types/worker-runtime.d.ts",
       "**/test-results/**",
     ],
   },
