@@ -1,4 +1,4 @@
-import { startWranglerDev } from "@mcp-auth/mcp-core/testing/node";
+import { startWranglerDev } from "@mcp-auth/dev-harness";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 

@@ -1,4 +1,4 @@
-import { launchChromium, openPage } from "@mcp-auth/mcp-core/testing/node";
+import { launchChromium, openPage } from "@mcp-auth/dev-harness";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";

@@ -1,5 +1,5 @@
 import { startDevIdp, type DevIdp } from "@mcp-auth/dev-idp";
-import { freePort, startWranglerDev, type WranglerDev } from "@mcp-auth/mcp-core/testing/node";
+import { freePort, startWranglerDev, type WranglerDev } from "@mcp-auth/dev-harness";
 import { exportJWK, generateKeyPair, type JWK } from "jose";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";

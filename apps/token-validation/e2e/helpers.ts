@@ -1,6 +1,6 @@
 // Test-side helpers: the key CLI, credentials of every kind, and raw MCP requests.
 import { DEV_TEST_CLIENT, basicAuth } from "@mcp-auth/dev-idp";
-import { jsonRpcOf } from "@mcp-auth/mcp-core/testing/node";
+import { bearerChallenge, jsonRpcOf } from "@mcp-auth/dev-harness";
 import { SignJWT, importJWK, type JWTPayload } from "jose";
 import { execFile } from "node:child_process";
 import { join } from "node:path";
@@ -225,17 +225,12 @@ export function structured(answer: McpAnswer): Record<string, unknown> | undefin
   return result?.structuredContent;
 }
 
-/** A parameter of a `WWW-Authenticate: Bearer …` challenge (RFC 7230 quoted-string, unescaped). */
-function challengeParam(header: string, name: string): string | undefined {
-  const match = new RegExp(`(?:^Bearer |, )${name}="((?:[^"\\\\]|\\\\.)*)"`).exec(header);
-  return match?.[1]?.replaceAll(/\\(.)/g, "$1");
-}
-
-/** The error code and description in a `WWW-Authenticate: Bearer …` challenge. */
+/** The error code and description in a `WWW-Authenticate: Bearer …` challenge (parsed strictly). */
 function challengeOf(answer: McpAnswer): { error?: string; description?: string; header: string } {
   const header = answer.headers.get("www-authenticate") ?? "";
-  const error = challengeParam(header, "error");
-  const description = challengeParam(header, "error_description");
+  const params = bearerChallenge(header)?.params ?? {};
+  const error = params["error"];
+  const description = params["error_description"];
   return { header, ...(error === undefined ? {} : { error }), ...(description === undefined ? {} : { description }) };
 }
 

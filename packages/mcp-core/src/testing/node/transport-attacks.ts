@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { connectClient } from "../clients.ts";
-import { jsonRpcOf, rawRequest, type RawResponse } from "./raw-http.ts";
+import { jsonRpcOf, rawRequest, type RawResponse } from "@mcp-auth/dev-harness";
 
 /** How the transport suite reaches a running app. */
 export interface TransportTarget {

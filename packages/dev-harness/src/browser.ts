@@ -1,3 +1,4 @@
+// Headless Chromium for page tests: Debian's browser driven by playwright-core.
 import { existsSync } from "node:fs";
 import { chromium, type Browser, type Page, type Response } from "playwright-core";
 

@@ -1,3 +1,4 @@
+// Raw HTTP for tests that need requests `fetch` would normalize or refuse.
 import { request as httpRequest } from "node:http";
 
 /** An HTTP answer as the wire carried it. */

@@ -1,0 +1,17 @@
+// Node-only test and dev harness, shared by the e2e suites, the benchmark and the OAuth drivers.
+// Never deployed; never imported by Worker code.
+export { CHROMIUM_PATH, launchChromium, openPage } from "./browser.ts";
+export { CookieJar, type Fetch, type StoredCookie } from "./cookie-jar.ts";
+export * from "./dev-idp.ts";
+export { TAIL_LINES, freePort, runToCompletion, spawnGroup, stopAllGroups, type GroupProcess } from "./process.ts";
+export { jsonRpcOf, rawRequest, type RawResponse } from "./raw-http.ts";
+export {
+  WranglerStartError,
+  runWrangler,
+  startWranglerDev,
+  wranglerBin,
+  wranglerEnv,
+  type WranglerDev,
+  type WranglerDevOptions,
+} from "./wrangler-dev.ts";
+export { bearerChallenge, parseWwwAuthenticate, type Challenge } from "./www-authenticate.ts";
