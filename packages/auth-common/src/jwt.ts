@@ -31,6 +31,8 @@ export interface JwtOptions {
   clockToleranceSeconds?: number;
   /** Require this `typ` header, e.g. `at+jwt` (RFC 9068). */
   typ?: string;
+  /** Clock in milliseconds (default `Date.now`); `exp`, `nbf` and `iat` are checked against it. */
+  now?: () => number;
 }
 
 /** True for a value shaped like a JWS in compact serialization. */
@@ -121,8 +123,10 @@ export async function verifyJwt(
 ): Promise<JWTPayload> {
   if (token.length > MAX_JWT_LENGTH) throw new AuthError("invalid_token", "The token is too long.");
   if (!looksLikeJwt(token)) throw new AuthError("invalid_token", "The token is not a JWT.");
+  const now = (options.now ?? Date.now)();
   try {
     const verifyOptions = {
+      currentDate: new Date(now),
       issuer: options.issuer,
       audience: options.audience,
       algorithms: [...options.algorithms],
@@ -135,7 +139,7 @@ export async function verifyJwt(
         ? await jwtVerify(token, key, verifyOptions)
         : await jwtVerify(token, key, verifyOptions);
     // jose checks `iat` only with maxTokenAge; a token "issued" in the future is refused here.
-    if (typeof payload.iat === "number" && payload.iat > Date.now() / 1000 + verifyOptions.clockTolerance) {
+    if (typeof payload.iat === "number" && payload.iat > now / 1000 + verifyOptions.clockTolerance) {
       throw new AuthError("invalid_token", 'The token\'s "iat" claim is not valid here (issued in the future).');
     }
     return payload;

@@ -13,7 +13,7 @@ import {
   type JwtOptions,
 } from "../src/jwt.ts";
 import { AuthError } from "../src/errors.ts";
-import { FakeFetch, base64url, epochSeconds, expectAuthError, rsaKey, signRs256, type SigningKey } from "./fakes.ts";
+import { FakeFetch, base64url, expectAuthError, rsaKey, signRs256, type SigningKey } from "./fakes.ts";
 import { thrown } from "./helpers.ts";
 
 const ISSUER = "https://issuer.example";
@@ -27,16 +27,23 @@ const BAD_ALG = "The token is signed with an algorithm this server does not allo
 const NOT_VALID = "The token is not valid.";
 const KEYS_DOWN = "The token's signing keys cannot be fetched right now.";
 
+/**
+ * The verifier's clock in these tests: a fixed instant well before the real one, so a time check
+ * that read the system clock instead would fail (valid tokens would look long expired).
+ */
+const NOW_MS = Date.parse("2025-01-01T00:00:00Z");
+const NOW = NOW_MS / 1000;
+
 const secretOptions: JwtOptions = {
   issuer: ISSUER,
   audience: AUDIENCE,
   algorithms: ["HS256"],
   keys: { kind: "secret", secret: SECRET },
+  now: () => NOW_MS,
 };
 
 function claims(overrides: JWTPayload = {}): JWTPayload {
-  const now = epochSeconds();
-  return { iss: ISSUER, aud: AUDIENCE, sub: "user-1", iat: now, exp: now + 600, ...overrides };
+  return { iss: ISSUER, aud: AUDIENCE, sub: "user-1", iat: NOW, exp: NOW + 600, ...overrides };
 }
 
 /** Drops the named claims (SignJWT would otherwise keep whatever `claims()` set). */
@@ -135,35 +142,52 @@ describe("verifyJwt with an HS256 secret", () => {
     ["a missing aud", () => without(claims(), "aud"), `The token's "aud" claim is not valid here (missing).`],
     [
       "nbf beyond the tolerance",
-      () => claims({ nbf: epochSeconds() + 120 }),
+      () => claims({ nbf: NOW + 120 }),
       `The token's "nbf" claim is not valid here (check_failed).`,
     ],
-    ["exp in the past beyond the tolerance", () => claims({ exp: epochSeconds() - 61 }), "The token has expired."],
+    ["exp in the past beyond the tolerance", () => claims({ exp: NOW - 61 }), "The token has expired."],
   ])("rejects %s", async (_label, payload, message) => {
     await expectAuthError(verifySecret(await signHs256(payload())), "invalid_token", message);
   });
 
   it("accepts exp and nbf within the 60 s tolerance", async () => {
-    const now = epochSeconds();
-    await expect(verifySecret(await signHs256(claims({ exp: now - 30, nbf: now + 30 })))).resolves.toMatchObject({
+    await expect(verifySecret(await signHs256(claims({ exp: NOW - 30, nbf: NOW + 30 })))).resolves.toMatchObject({
       sub: "user-1",
     });
   });
 
   it("honours a configured clock tolerance", async () => {
-    const token = await signHs256(claims({ exp: epochSeconds() - 30 }));
+    const token = await signHs256(claims({ exp: NOW - 30 }));
     await expectAuthError(verifySecret(token, { clockToleranceSeconds: 0 }), "invalid_token", "The token has expired.");
   });
 
   it("rejects an iat in the future beyond the tolerance, and accepts one within it", async () => {
     await expectAuthError(
-      verifySecret(await signHs256(claims({ iat: epochSeconds() + 3600 }))),
+      verifySecret(await signHs256(claims({ iat: NOW + 3600 }))),
       "invalid_token",
       `The token's "iat" claim is not valid here (issued in the future).`,
     );
-    await expect(verifySecret(await signHs256(claims({ iat: epochSeconds() + 30 })))).resolves.toMatchObject({
+    await expect(verifySecret(await signHs256(claims({ iat: NOW + 30 })))).resolves.toMatchObject({
       sub: "user-1",
     });
+  });
+
+  it("reads the time from the injected clock, never the system clock", async () => {
+    const systemNow = Math.floor(Date.now() / 1000);
+    expect(NOW + 600).toBeLessThan(systemNow - 60);
+    // Valid at the injected clock although long expired by the system clock.
+    await expect(verifySecret(await signHs256(claims()))).resolves.toMatchObject({ sub: "user-1" });
+    // Valid by the system clock, but not yet valid (nbf, iat) at the injected one.
+    await expectAuthError(
+      verifySecret(await signHs256(claims({ nbf: systemNow, exp: systemNow + 600 }))),
+      "invalid_token",
+      `The token's "nbf" claim is not valid here (check_failed).`,
+    );
+    await expectAuthError(
+      verifySecret(await signHs256(claims({ iat: systemNow, exp: systemNow + 600 }))),
+      "invalid_token",
+      `The token's "iat" claim is not valid here (issued in the future).`,
+    );
   });
 
   it("requires the configured typ", async () => {
@@ -252,6 +276,8 @@ describe("verifyJwt with a JWKS", () => {
   let fake: FakeFetch;
 
   beforeEach(async () => {
+    // jose's JWKS cache times its refetch cooldown with the system clock (not injectable); token
+    // times use the injected clock like everywhere else.
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(new Date("2026-01-01T00:00:00Z"));
     [keyA, keyB, keyC] = await Promise.all([rsaKey("a"), rsaKey("b"), rsaKey("c")]);
