@@ -9,7 +9,10 @@ export interface ContractTarget {
   /** Expected `whoami` pattern and method for the full-access caller. */
   pattern: string;
   method: string;
-  /** A caller holding `notes:read notes:write`. */
+  /**
+   * A caller holding `notes:read notes:write`: static credential `headers`, or (OAuth apps) an
+   * `authProvider` factory whose SDK `OAuthClientProvider` supplies and refreshes the token.
+   */
   fullAccess: () => Promise<Connection>;
   /**
    * A caller holding only `notes:read`. `stepUp` says whether a denied call is answered with
@@ -26,7 +29,8 @@ const READ_TOOLS = TOOLS.filter((tool) => tool.scope !== "notes:write").map((too
 /**
  * The shared contract every app passes, whatever its auth pattern: both SDK client generations
  * and both protocol eras connect, list the tools their scopes allow, call them, keep notes, and
- * get tool errors (not 500s) for bad input. An app calls this once with its way to connect.
+ * get tool errors (not 500s) for bad input. An app calls this once with its way to connect
+ * (headers, or an OAuth client provider factory: see {@link Connection}).
  */
 export function describeMcpContract(target: ContractTarget): void {
   for (const kind of CLIENT_KINDS) {
