@@ -1,7 +1,6 @@
 import {
   AuthError,
   challengeResponse,
-  checkRateLimit,
   configLoader,
   createAuthenticator,
   guardRequest,
@@ -18,11 +17,11 @@ import {
 import { SCOPES, createMcpEndpoint } from "@mcp-auth/mcp-core";
 import { durableNotes } from "@mcp-auth/mcp-core/notes-object";
 import { loadConfig, type Config } from "./config.ts";
-import { countKeyUse } from "./key-store.ts";
 import { pageContent } from "./page.ts";
 import { buildVerifiers } from "./verifiers.ts";
 
 export { NotesObject } from "@mcp-auth/mcp-core/notes-object";
+export { ApiKeyObject } from "./key-object.ts";
 
 interface Wiring {
   config: Config;
@@ -68,17 +67,8 @@ async function serveMcp(request: Request, env: Env, ctx: ExecutionContext, wirin
   const challenge = challengeFor(request, config);
   const identity = await authenticate(request, challenge);
   if (identity instanceof Response) return identity;
-  if (identity.method === "api_key") {
-    const limited = await checkRateLimit(
-      env.KEY_RATE_LIMITER,
-      identity.clientId,
-      config.RATE_LIMIT_PERIOD_SECONDS,
-      "requests with this API key",
-    );
-    if (limited) return limited;
-    // Counted after the response is sent: an exact atomic upsert, off the request's latency.
-    ctx.waitUntil(countKeyUse(env.KEYS_DB, identity.clientId, Date.now()));
-  }
+  // API keys: the per-key limit and the exact day's count were applied by the key's Durable
+  // Object in the same round trip that read the record (src/key-object.ts).
   return endpoint.fetch(request, {
     authInfo: toAuthInfo(
       identity,
