@@ -19,7 +19,12 @@ export interface ApiKeyRecord {
   revokedAt: number | null;
 }
 
-/** Looks a key up by the hash of the presented value. */
+/**
+ * Looks a key up by the hash of the presented value. A store may also meter the use in the same
+ * round trip (per-key limit, usage count); it then refuses with an {@link AuthError} of its own
+ * (`rate_limited`, or `temporarily_unavailable` when the record cannot be read), which the
+ * verifier passes on unchanged.
+ */
 export interface ApiKeyStore {
   findByHash(hash: string): Promise<ApiKeyRecord | null>;
 }
@@ -60,7 +65,7 @@ export function looksLikeApiKey(token: string): boolean {
  *
  * Validates: the key's shape; that its hash is stored (lookup by hash, then a constant-time
  * comparison); not revoked; not expired (`now` in ms).
- * Does not validate: rate limits or usage (the app counts per key id, the identity's `clientId`).
+ * Does not validate: rate limits or usage itself (the store may, see {@link ApiKeyStore}).
  * Claims only bearer tokens with the `mcpk_` prefix; other tokens are left to other methods.
  */
 export function apiKeyVerifier(options: { store: ApiKeyStore; now?: () => number }): CredentialVerifier {

@@ -9,6 +9,7 @@ import {
   type ApiKeyRecord,
   type ApiKeyStore,
 } from "../src/api-key.ts";
+import { AuthError } from "../src/errors.ts";
 import { expectAuthError } from "./fakes.ts";
 
 const REQUEST = new Request("https://mcp.example.com/mcp");
@@ -130,6 +131,22 @@ describe("apiKeyVerifier", () => {
       "Unknown API key.",
     );
     expect(error.message).not.toContain(other);
+  });
+
+  it.each([
+    ["rate_limited", "Too many requests with this API key; retry after 12 seconds."],
+    ["temporarily_unavailable", "API keys cannot be checked right now; retry shortly."],
+  ] as const)("passes on a store's own %s refusal unchanged", async (code, message) => {
+    const { key } = await setup();
+    const refusing: ApiKeyStore = {
+      findByHash: () => Promise.reject(new AuthError(code, message, { retryAfterSeconds: 12 })),
+    };
+    const error = await expectAuthError(
+      apiKeyVerifier({ store: refusing, now: () => NOW }).verify({ request: REQUEST, bearer: key }),
+      code,
+      message,
+    );
+    expect(error.retryAfterSeconds).toBe(12);
   });
 
   it("rejects a revoked key", async () => {
