@@ -150,7 +150,10 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), "mcp-auth-state-"));
   const removeState = () => {
     if (fresh) rmSync(stateDir, { recursive: true, force: true });
+    process.off("exit", removeState);
   };
+  // A run that ends without stop() (an uncaught error, process.exit) leaves no state behind.
+  process.on("exit", removeState);
   const config = options.config === undefined ? [] : ["--config", options.config];
   const env = options.env ?? {};
   for (const command of options.prepare ?? []) {

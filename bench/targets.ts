@@ -1,0 +1,77 @@
+// What the benchmark measures: one row per target. Adding a target is adding a row here.
+import { apiKeyPool, hs256Jwt, type Credential } from "./lib/credentials.ts";
+
+/** One benchmark target: a Worker under `wrangler dev` and how its requests are sent. */
+export interface BenchTarget {
+  /** Shown in the report. */
+  name: string;
+  /** The Worker's directory, relative to the repo root. */
+  dir: string;
+  /** `--config`, relative to `dir` (default `wrangler.jsonc`). */
+  config?: string;
+  /** `--var NAME:VALUE` overrides. */
+  vars?: Record<string, string>;
+  /** wrangler commands run against the server's fresh state before it starts. */
+  prepare?: string[][];
+  /** How each request gets its `Authorization` header (none when omitted). */
+  credential?: () => Credential;
+  /** The ratio this target is judged by: its median req/s over that target's, and the goal. */
+  compare?: { with: string; target: number };
+  /**
+   * For a baseline variant: every ratio against `of` is also shown split in two factors,
+   * (this / of) — what `note` says — and (app / this), the app's own overhead.
+   */
+  factorOf?: { of: string; note: string };
+}
+
+/**
+ * token-validation's JWT settings for the run (`--var`). The secret exists only for this run: it is
+ * passed on the command line and signs one token that expires in an hour.
+ */
+const TV_JWT = {
+  secret: "bench-only-hs256-secret-never-deployed-0123456789abcdef",
+  issuer: "http://127.0.0.1:8791",
+  audience: "http://localhost:8788/mcp",
+};
+const TV_VARS = {
+  AUTH_METHODS: "api_key,jwt",
+  JWT_SECRET: TV_JWT.secret,
+  JWT_ISSUER: TV_JWT.issuer,
+  JWT_AUDIENCE: TV_JWT.audience,
+};
+/** KEYS_DB's tables exist before the server starts (and before the key CLI writes to them). */
+const TV_MIGRATE = ["d1", "migrations", "apply", "KEYS_DB", "--local"];
+
+/**
+ * The targets, measured in this order in every round. Targets with the same dir, config, vars
+ * and prepare share one `wrangler dev` (tv-jwt and tv-api-key do).
+ */
+export const TARGETS: readonly BenchTarget[] = [
+  { name: "baseline", dir: "bench/baseline" },
+  {
+    name: "baseline+rl",
+    dir: "bench/baseline",
+    config: "wrangler.ratelimited.jsonc",
+    factorOf: { of: "baseline", note: "cost of the rate-limit binding under wrangler dev" },
+  },
+  { name: "no-auth", dir: "apps/no-auth", compare: { with: "baseline", target: 0.9 } },
+  {
+    name: "tv-jwt",
+    dir: "apps/token-validation",
+    vars: TV_VARS,
+    prepare: [TV_MIGRATE],
+    credential: hs256Jwt(TV_JWT),
+    compare: { with: "baseline", target: 0.85 },
+  },
+  {
+    name: "tv-api-key",
+    dir: "apps/token-validation",
+    vars: TV_VARS,
+    prepare: [TV_MIGRATE],
+    credential: apiKeyPool({ cli: "scripts/keys.ts", perKeyLimitPerMinute: 600 }),
+    compare: { with: "baseline", target: 0.7 },
+  },
+];
+
+/** Worker bundles larger than this (gzip KiB) are reported as over target. */
+export const GZIP_TARGET_KIB = 400;
