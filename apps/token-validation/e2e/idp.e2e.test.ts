@@ -1,4 +1,4 @@
-import { SignJWT, generateKeyPair } from "jose";
+import { SignJWT, exportSPKI, generateKeyPair, importJWK, jwtVerify, type JWK } from "jose";
 import { describe, expect, inject, it } from "vitest";
 import { ACCESS_AUD, AUDIENCE, OPAQUE_RESOURCE, OTHER_OPAQUE_RESOURCE, OTHER_RESOURCE } from "./constants.ts";
 import {
@@ -62,6 +62,40 @@ describe("JWT access tokens verified with dev-idp's JWKS", () => {
       .setIssuedAt(now)
       .setExpirationTime(now + 600)
       .sign(new TextEncoder().encode("an-attacker-chosen-secret-0123456789abcdef"));
+    expectRejected(
+      await mcpPost(origin(), bearer(token), WHOAMI),
+      401,
+      "invalid_token",
+      "The token is signed with an algorithm this server does not allow.",
+    );
+  });
+
+  it("HS256 signed with dev-idp's own RSA public key (algorithm confusion) → 401 algorithm not allowed", async () => {
+    // The attacker's view: the public key from the IdP's published JWKS, found through discovery.
+    const discovery = (await (await fetch(`${inject("devIdp").issuer}/.well-known/openid-configuration`)).json()) as {
+      jwks_uri: string;
+    };
+    const { keys } = (await (await fetch(discovery.jwks_uri)).json()) as { keys: JWK[] };
+    const published = keys.find((key) => key.kty === "RSA");
+    if (published?.kid === undefined) throw new Error("dev-idp publishes no RSA key with a kid");
+    const publicKey = await importJWK(published, "RS256");
+    if (publicKey instanceof Uint8Array) throw new Error("an RSA JWK imports as a key, not bytes");
+    // The classic forgery: the public key's PEM bytes as the HMAC secret, with the real key's kid.
+    const hmacSecret = new TextEncoder().encode(await exportSPKI(publicKey));
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({ scope: "notes:read notes:write", client_id: "mcp-test-client" })
+      .setProtectedHeader({ alg: "HS256", typ: "at+jwt", kid: published.kid })
+      .setIssuer(inject("devIdp").issuer)
+      .setAudience(AUDIENCE)
+      .setSubject("mcp-test-client")
+      .setIssuedAt(now)
+      .setExpirationTime(now + 600)
+      .sign(hmacSecret);
+    // Control: a verifier that let the token pick the algorithm and used the key's bytes would
+    // accept it, so a refusal below is the server pinning algorithms, not a malformed token.
+    await expect(
+      jwtVerify(token, hmacSecret, { issuer: inject("devIdp").issuer, audience: AUDIENCE }),
+    ).resolves.toBeDefined();
     expectRejected(
       await mcpPost(origin(), bearer(token), WHOAMI),
       401,
