@@ -1,7 +1,8 @@
 import {
   anonymousIdentity,
+  checkHost,
   configLoader,
-  guardRequest,
+  guardTransport,
   landingPage,
   notFoundResponse,
   originPolicy,
@@ -28,21 +29,20 @@ const wiring = configLoader((config: Config) => {
 
 async function serveMcp(request: Request, env: Env, config: Config): Promise<Response> {
   const { origins, endpoint, authInfo } = wiring(config);
-  const guarded = await guardRequest(request, {
+  const refused = await guardTransport(request, {
     origins,
     rateLimit: { limiter: env.RATE_LIMITER, periodSeconds: config.RATE_LIMIT_PERIOD_SECONDS },
   });
-  if (guarded instanceof Response) return guarded;
-  return endpoint.fetch(request, {
-    authInfo,
-    parsedBody: guarded.parsedBody,
-    notes: durableNotes(env.NOTES),
-  });
+  if (refused) return refused;
+  return endpoint.fetch(request, { authInfo, notes: durableNotes(env.NOTES) });
 }
 
 export default {
   fetch: (request, env) =>
     withConfig(env, loadConfig, (config) => {
+      // Every route, not only /mcp: the page builds URLs from the request's origin.
+      const foreign = checkHost(request, wiring(config).origins);
+      if (foreign) return foreign;
       switch (new URL(request.url).pathname) {
         case "/mcp":
           return serveMcp(request, env, config);

@@ -1,10 +1,12 @@
 import type { LandingPageContent } from "@mcp-auth/auth-common";
+import { TOOLS } from "@mcp-auth/mcp-core";
 import type { Config } from "./config.ts";
 
 /** What the `GET /` page says about this pattern. */
 export function pageContent(config: Config): LandingPageContent {
   return {
     pattern: "no-auth",
+    tools: TOOLS,
     title: "No authentication",
     summary:
       "Anyone who can reach this URL can use its tools. Every caller is the same anonymous subject and shares one notebook.",

@@ -25,7 +25,7 @@ describeMcpContract({
   fullAccess: async () =>
     connection(inject("keys").origin, (await cliKey("contract-writer", "notes:read notes:write")).key),
   readOnly: {
-    stepUp: true,
+    stepUp: false, // the keys instance names no authorization server
     connect: async () => connection(inject("keys").origin, (await cliKey("contract-reader", "notes:read")).key),
   },
   secrets: async () => [(await cliKey("contract-writer", "notes:read notes:write")).key],
@@ -42,7 +42,7 @@ describeMcpContract({
     return connection(inject("keys").origin, token);
   },
   readOnly: {
-    stepUp: true,
+    stepUp: false, // the keys instance names no authorization server
     connect: async () => connection(inject("keys").origin, await hs256Token({ scope: "notes:read" })),
   },
   secrets: async () => hs256Tokens,

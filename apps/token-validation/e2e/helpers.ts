@@ -257,3 +257,15 @@ export function expectRejected(answer: McpAnswer, status: number, error: string,
     expect(answer.headers.get("www-authenticate")).toBeNull();
   }
 }
+
+/**
+ * Asserts the answer to a call whose scope the caller lacks on a server with no authorization
+ * server to step up at: a 200 tool error naming the scope, and no challenge.
+ */
+export function expectScopeToolError(answer: McpAnswer, scope: string): void {
+  expect(answer.status).toBe(200);
+  expect(answer.headers.get("www-authenticate")).toBeNull();
+  const result = answer.rpc?.result as { isError?: boolean; content?: { text?: string }[] } | undefined;
+  expect(result?.isError).toBe(true);
+  expect(result?.content?.[0]?.text).toContain(`needs the scope ${scope}`);
+}

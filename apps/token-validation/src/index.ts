@@ -1,37 +1,27 @@
 import {
-  AuthError,
-  challengeResponse,
+  checkHost,
   configLoader,
   createAuthenticator,
-  guardRequest,
+  guardTransport,
   landingPage,
   notFoundResponse,
   originPolicy,
-  protectedResourceMetadataResponse,
-  resourceMetadataUrl,
+  resourceServer,
   sseRetiredResponse,
   toAuthInfo,
   withConfig,
-  type ChallengeOptions,
 } from "@mcp-auth/auth-common";
 import { SCOPES, createMcpEndpoint } from "@mcp-auth/mcp-core";
 import { durableNotes } from "@mcp-auth/mcp-core/notes-object";
-import { loadConfig, type Config } from "./config.ts";
+import { loadConfig } from "./config.ts";
 import { pageContent } from "./page.ts";
 import { buildVerifiers } from "./verifiers.ts";
 
 export { NotesObject } from "@mcp-auth/mcp-core/notes-object";
 export { ApiKeyObject } from "./key-object.ts";
 
-interface Wiring {
-  config: Config;
-  origins: ReturnType<typeof originPolicy>;
-  endpoint: ReturnType<typeof createMcpEndpoint>;
-  authenticate: ReturnType<typeof createAuthenticator>;
-}
-
 /** Built once per isolate: configuration, verifiers (with their key caches), endpoint. */
-const wiringFor = configLoader((env: Env): Wiring => {
+const wiringFor = configLoader((env: Env) => {
   const config = loadConfig(env);
   const origins = originPolicy(config.ALLOWED_HOSTNAMES, config.ALLOWED_ORIGINS);
   return {
@@ -44,64 +34,45 @@ const wiringFor = configLoader((env: Env): Wiring => {
       mode: config.AUTH_MODE,
       anonymousScopes: config.ANONYMOUS_SCOPES,
     }),
+    // Metadata, `resource_metadata` and the step-up 403 exist only when AUTHORIZATION_SERVERS
+    // names an AS: an API-key-only server must not send clients into a doomed OAuth flow.
+    resource: resourceServer({
+      authorizationServers: config.AUTHORIZATION_SERVERS,
+      scopesSupported: SCOPES,
+      resourceName: "MCP token-validation reference server",
+    }),
   };
 });
+type Wiring = ReturnType<typeof wiringFor>;
 
-/**
- * Challenge parameters for this request. Protected-resource metadata (and so `resource_metadata`
- * in challenges) exists only when AUTHORIZATION_SERVERS names an AS: an API-key-only server must
- * not send clients into a doomed OAuth flow.
- */
-function challengeFor(request: Request, config: Config): ChallengeOptions {
-  if (config.AUTHORIZATION_SERVERS.length === 0) return {};
-  return { resourceMetadataUrl: resourceMetadataUrl(new URL("/mcp", request.url).href), scope: SCOPES };
-}
-
-async function serveMcp(request: Request, env: Env, ctx: ExecutionContext, wiring: Wiring): Promise<Response> {
-  const { config, origins, endpoint, authenticate } = wiring;
-  const guarded = await guardRequest(request, {
+async function serveMcp(request: Request, env: Env, wiring: Wiring): Promise<Response> {
+  const { config, origins, endpoint, authenticate, resource } = wiring;
+  const refused = await guardTransport(request, {
     origins,
     rateLimit: { limiter: env.RATE_LIMITER, periodSeconds: config.RATE_LIMIT_PERIOD_SECONDS },
   });
-  if (guarded instanceof Response) return guarded;
-  const challenge = challengeFor(request, config);
+  if (refused) return refused;
+  const challenge = resource.challenge(request);
   const identity = await authenticate(request, challenge);
   if (identity instanceof Response) return identity;
-  // API keys: the per-key limit and the exact day's count were applied by the key's Durable
-  // Object in the same round trip that read the record (src/key-object.ts).
   return endpoint.fetch(request, {
-    authInfo: toAuthInfo(
-      identity,
-      challenge.resourceMetadataUrl === undefined ? {} : { resourceMetadataUrl: challenge.resourceMetadataUrl },
-    ),
-    parsedBody: guarded.parsedBody,
+    authInfo: toAuthInfo(identity, challenge),
     notes: durableNotes(env.NOTES),
-    onInsufficientScope: (scopes) =>
-      challengeResponse(
-        new AuthError("insufficient_scope", `This operation needs the scope ${scopes.join(" ")}.`, {
-          requiredScopes: scopes,
-        }),
-        challenge,
-      ),
+    onInsufficientScope: (held, missing) => resource.insufficientScope(request, held, missing),
   });
 }
 
 export default {
-  fetch: (request, env, ctx) =>
+  fetch: (request, env) =>
     withConfig(env, wiringFor, (wiring) => {
-      const { pathname } = new URL(request.url);
-      if (wiring.config.AUTHORIZATION_SERVERS.length > 0) {
-        const metadata = protectedResourceMetadataResponse(request, {
-          resource: new URL("/mcp", request.url).href,
-          authorizationServers: wiring.config.AUTHORIZATION_SERVERS,
-          scopesSupported: SCOPES,
-          resourceName: "MCP token-validation reference server",
-        });
-        if (metadata) return metadata;
-      }
-      switch (pathname) {
+      // Every route, not only /mcp: pages and metadata build URLs from the request's origin.
+      const foreign = checkHost(request, wiring.origins);
+      if (foreign) return foreign;
+      const metadata = wiring.resource.metadataResponse(request);
+      if (metadata) return metadata;
+      switch (new URL(request.url).pathname) {
         case "/mcp":
-          return serveMcp(request, env, ctx, wiring);
+          return serveMcp(request, env, wiring);
         case "/":
           return landingPage(request, pageContent(wiring.config));
         case "/sse":

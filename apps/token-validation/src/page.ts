@@ -1,4 +1,5 @@
 import type { LandingPageContent } from "@mcp-auth/auth-common";
+import { TOOLS } from "@mcp-auth/mcp-core";
 import type { Config } from "./config.ts";
 
 const METHOD_TEXT: Record<Config["AUTH_METHODS"][number], string> = {
@@ -16,6 +17,7 @@ const METHOD_TEXT: Record<Config["AUTH_METHODS"][number], string> = {
 export function pageContent(config: Config): LandingPageContent {
   return {
     pattern: "token-validation",
+    tools: TOOLS,
     title: "Token validation",
     summary:
       "The client already holds a credential and sends it with every request. The server checks it and knows who is calling — no login flow, no redirects.",

@@ -1,7 +1,8 @@
 import { describeMcpContract } from "@mcp-auth/mcp-core/testing";
 import { MCP_URL, createKey, mintJwt, viaWorker } from "./helpers.ts";
 
-// The shared contract, once per credential type. Keys are created per test: storage is
+// The shared contract, once per credential type. No authorization server is configured here,
+// so a missing scope is a tool error, not a 403 step-up. Keys are created per test: storage is
 // isolated per test inside workerd.
 const keys: string[] = [];
 describeMcpContract({
@@ -14,7 +15,7 @@ describeMcpContract({
     return { url: MCP_URL, fetch: viaWorker, headers: { authorization: `Bearer ${key}` } };
   },
   readOnly: {
-    stepUp: true,
+    stepUp: false,
     connect: async () => {
       const { key } = await createKey(["notes:read"], { owner: "reader" });
       return { url: MCP_URL, fetch: viaWorker, headers: { authorization: `Bearer ${key}` } };
@@ -34,7 +35,7 @@ describeMcpContract({
     return { url: MCP_URL, fetch: viaWorker, headers: { authorization: `Bearer ${token}` } };
   },
   readOnly: {
-    stepUp: true,
+    stepUp: false,
     connect: async () => ({
       url: MCP_URL,
       fetch: viaWorker,

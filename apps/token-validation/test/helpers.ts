@@ -78,3 +78,12 @@ export function rpc(
     body: JSON.stringify(body),
   });
 }
+
+/** The JSON-RPC message of a `/mcp` answer, whether sent as JSON or as one SSE `data:` event. */
+export async function readRpc(response: Response): Promise<unknown> {
+  const text = await response.text();
+  if (!(response.headers.get("content-type") ?? "").startsWith("text/event-stream")) return JSON.parse(text);
+  const data = text.split("\n").find((line) => line.startsWith("data: "));
+  if (data === undefined) throw new Error(`no data event in: ${text.slice(0, 200)}`);
+  return JSON.parse(data.slice("data: ".length));
+}

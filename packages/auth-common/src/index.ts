@@ -14,21 +14,13 @@ export {
   type VerifiedCredential,
 } from "@mcp-auth/identity";
 export { jsonRpcErrorResponse } from "./json-rpc-error.ts";
-export { checkOrigin, originPolicy, type OriginPolicy } from "./origin.ts";
+export { checkHost, checkOrigin, originPolicy, type OriginPolicy } from "./origin.ts";
 export { checkRateLimit, clientAddress, type RateLimiter } from "./rate-limit.ts";
 export { isScopeToken, parseScopeString } from "./scope-token.ts";
 export { clientConfigs, type ClientConfig } from "./pages/client-configs.ts";
-export { escapeHtml, html, layout, pageHeaders, raw, SafeHtml } from "./pages/html.ts";
-export { landingPage, type LandingPageContent } from "./pages/landing-page.ts";
-export { DEFAULT_BODY_LIMITS, jsonDepth, readJsonBody, type BodyLimits, type BodyRejection } from "./body.ts";
-export {
-  HEADER_LIMITS,
-  checkBatch,
-  checkHeaderSize,
-  guardRequest,
-  type GuardOptions,
-  type GuardedRequest,
-} from "./guard.ts";
+export { escapeHtml, html, layout, pageHeaders, raw, SafeHtml, type PageHeaderOptions } from "./pages/html.ts";
+export { landingPage, type LandingPageContent, type LandingPageTool } from "./pages/landing-page.ts";
+export { HEADER_LIMITS, checkHeaderSize, guardTransport, type TransportGuardOptions } from "./guard.ts";
 export {
   ConfigError,
   configErrorResponse,
@@ -70,6 +62,7 @@ export {
   resourceMetadataUrl,
   type ProtectedResource,
 } from "./metadata.ts";
+export { resourceServer, type ResourceServer, type ResourceServerOptions } from "./resource-server.ts";
 export { sha256Hex, timingSafeEqual, type CredentialVerifier, type PresentedCredentials } from "./verifier.ts";
 export { notFoundResponse, sseRetiredResponse } from "./routes.ts";
 export { ACCESS_JWT_HEADER, accessTeamOrigin, accessVerifier, type AccessOptions } from "./access.ts";

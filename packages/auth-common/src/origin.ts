@@ -20,6 +20,15 @@ export function originPolicy(hostnames: readonly string[], extraOrigins: readonl
 }
 
 /**
+ * Refuses a `Host` outside the policy with 403 (DNS rebinding), for routes that browsers may
+ * call from any origin. Returns `undefined` when the request may proceed.
+ */
+export function checkHost(request: Request, policy: OriginPolicy): Response | undefined {
+  const host = validateHostHeader(request.headers.get("host"), [...policy.allowedHostnames]);
+  return host.ok ? undefined : jsonRpcErrorResponse(403, `Forbidden: ${host.message}`);
+}
+
+/**
  * DNS-rebinding and cross-site protection (MCP transports §2.0.1, requirement T2).
  *
  * Validates: `Host` names a hostname in the policy; a present `Origin` parses as an origin and
@@ -28,8 +37,8 @@ export function originPolicy(hostnames: readonly string[], extraOrigins: readonl
  * Returns a 403 JSON-RPC error, or `undefined` when the request may proceed.
  */
 export function checkOrigin(request: Request, policy: OriginPolicy): Response | undefined {
-  const host = validateHostHeader(request.headers.get("host"), [...policy.allowedHostnames]);
-  if (!host.ok) return jsonRpcErrorResponse(403, `Forbidden: ${host.message}`);
+  const host = checkHost(request, policy);
+  if (host) return host;
   const origin = validateOriginHeader(request.headers.get("origin"), [...policy.allowedOriginHostnames]);
   if (!origin.ok) return jsonRpcErrorResponse(403, `Forbidden: ${origin.message}`);
   return undefined;

@@ -104,6 +104,41 @@ describe("pageHeaders", () => {
     expect(headers.get("content-type")).toBe("text/html; charset=utf-8");
   });
 
+  function formAction(headers: Headers): string[] {
+    const directive = (headers.get("content-security-policy") ?? "")
+      .split(";")
+      .map((part) => part.trim().split(/\s+/))
+      .find(([name]) => name === "form-action");
+    return directive?.slice(1) ?? [];
+  }
+
+  it("lets forms lead only to this origin by default", () => {
+    expect(formAction(pageHeaders())).toEqual(["'self'"]);
+  });
+
+  it("widens form-action to exactly the given targets' origins (or a native client's scheme)", () => {
+    const headers = pageHeaders({
+      formAction: [
+        "http://127.0.0.1:33418/callback?x=1",
+        "https://client.example/cb",
+        "https://client.example/other",
+        "cursor://anysphere.cursor-retrieval/oauth/callback",
+      ],
+    });
+    expect(formAction(headers)).toEqual(["'self'", "http://127.0.0.1:33418", "https://client.example", "cursor:"]);
+  });
+
+  it.each([
+    "javascript:alert(1)",
+    "data:text/html,x",
+    "vbscript:x",
+    "file:///etc/passwd",
+    "not a url",
+    "https://a.example; script-src *",
+  ])("refuses %j as a form-action target", (target) => {
+    expect(() => pageHeaders({ formAction: [target] })).toThrow();
+  });
+
   it("returns a fresh object each call", () => {
     const first = pageHeaders();
     first.set("x-frame-options", "SAMEORIGIN");
@@ -200,6 +235,10 @@ describe("landingPage", () => {
     risks: ["Token theft"],
     clientHeaders: { Authorization: "Bearer <your-api-key>" },
     settings: [["ALLOWED_HOSTNAMES", "mcp.example.com"]],
+    tools: [
+      { name: "whoami", description: "Shows who you are", scope: undefined },
+      { name: "notes_add", description: "Stores a note", scope: "notes:write" },
+    ],
   };
 
   it.each([
@@ -227,6 +266,16 @@ describe("landingPage", () => {
     expect(page).toContain("Bearer &lt;your-api-key&gt;");
   });
 
+  it("lists the tools it is given, with their scopes", async () => {
+    const page = await landingPage(new Request("https://mcp.example.com/"), CONTENT).text();
+    expect(page).toMatch(/<td><code>whoami<\/code><\/td>\s*<td>any caller<\/td>\s*<td>Shows who you are<\/td>/);
+    expect(page).toMatch(
+      /<td><code>notes_add<\/code><\/td>\s*<td><code>notes:write<\/code><\/td>\s*<td>Stores a note<\/td>/,
+    );
+    const none = await landingPage(new Request("https://mcp.example.com/"), { ...CONTENT, tools: [] }).text();
+    expect(none).not.toContain("<code>whoami</code>");
+  });
+
   it("omits the configuration table without settings", async () => {
     const content: LandingPageContent = { ...CONTENT, settings: undefined };
     const page = await landingPage(new Request("https://mcp.example.com/"), content).text();
@@ -244,6 +293,7 @@ describe("landingPage", () => {
       risks: [hostile],
       clientHeaders: { "X-Hostile": hostile },
       settings: [[hostile, hostile]],
+      tools: [{ name: hostile, description: hostile, scope: hostile }],
     };
     const page = await landingPage(new Request("https://mcp.example.com/"), content).text();
     expect(page).not.toContain(hostile);

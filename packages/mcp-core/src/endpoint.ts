@@ -1,5 +1,6 @@
 import type { AuthInfo } from "@modelcontextprotocol/server";
 import { createMcpHandler } from "agents/mcp/server";
+import { DEFAULT_BODY_LIMITS, readMcpBody, type BodyLimits } from "./body.ts";
 import { callerFromAuthInfo } from "./caller.ts";
 import type { NotesDirectory } from "./notes/notes-store.ts";
 import { findScopeShortfall } from "./scope-gate.ts";
@@ -13,20 +14,21 @@ export interface McpEndpointOptions extends ServerInfo {
   allowedHostnames: readonly string[];
   /** Browser `Origin` names allowed, as given to the guard. */
   allowedOriginHostnames: readonly string[];
+  /** Limits on the POST body (default {@link DEFAULT_BODY_LIMITS}). */
+  body?: BodyLimits | undefined;
 }
 
 /** What one request brings: who the caller is and where notes live. */
 export interface McpCall {
   /** The caller's identity, packed by auth-common's `toAuthInfo`. */
   authInfo: AuthInfo;
-  /** The POST body the guard already parsed; `undefined` for GET/DELETE/OPTIONS. */
-  parsedBody: unknown;
   notes: NotesDirectory;
   /**
-   * The answer for a call to a tool whose scope the caller lacks, on patterns where the client
-   * can step up (403 `insufficient_scope`). Without it the call gets a clear tool error.
+   * The answer for a call to a tool whose scope the caller lacks, given the scopes the caller
+   * holds (as granted) and the ones missing: a 403 `insufficient_scope` where the client can
+   * step up. Without it, or when it answers `undefined`, the call gets a clear tool error.
    */
-  onInsufficientScope?: ((scopes: Scope[]) => Response) | undefined;
+  onInsufficientScope?: ((held: readonly string[], missing: Scope[]) => Response | undefined) | undefined;
 }
 
 interface RequestScope {
@@ -34,7 +36,11 @@ interface RequestScope {
   deniedCalls: ReadonlySet<string>;
 }
 
-/** The MCP endpoint of an app: `POST /mcp` (Streamable HTTP, 2025-era and 2026-07-28 clients). */
+/**
+ * The MCP endpoint of an app: `POST /mcp` (Streamable HTTP, 2025-era and 2026-07-28 clients).
+ * Call it only after authentication: it reads the body itself, so an unauthenticated body is
+ * never read.
+ */
 export interface McpEndpoint {
   fetch(request: Request, call: McpCall): Promise<Response>;
 }
@@ -62,15 +68,22 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
   return {
     async fetch(request, call) {
       const caller = callerFromAuthInfo(call.authInfo);
-      const shortfall = findScopeShortfall(call.parsedBody, caller.scopes);
-      if (shortfall && call.onInsufficientScope) return call.onInsufficientScope(shortfall.scopes);
+      let parsedBody: unknown;
+      if (request.method === "POST") {
+        const read = await readMcpBody(request, options.body ?? DEFAULT_BODY_LIMITS);
+        if (read instanceof Response) return read;
+        parsedBody = read.body;
+      }
+      const shortfall = findScopeShortfall(parsedBody, caller.scopes);
+      const stepUp = shortfall && call.onInsufficientScope?.(call.authInfo.scopes, shortfall.scopes);
+      if (stepUp) return stepUp;
       scopes.set(request, {
         deps: { caller, notes: call.notes(caller.tenant) },
         deniedCalls: shortfall?.tools ?? new Set(),
       });
       return handler.fetch(request, {
         authInfo: call.authInfo,
-        ...(call.parsedBody === undefined ? {} : { parsedBody: call.parsedBody }),
+        ...(parsedBody === undefined ? {} : { parsedBody }),
       });
     },
   };

@@ -1,3 +1,12 @@
+export {
+  DEFAULT_BODY_LIMITS,
+  checkBatch,
+  jsonDepth,
+  readJsonBody,
+  readMcpBody,
+  type BodyLimits,
+  type BodyRejection,
+} from "./body.ts";
 export { callerFromAuthInfo, type Caller } from "./caller.ts";
 export { createMcpEndpoint, type McpCall, type McpEndpoint, type McpEndpointOptions } from "./endpoint.ts";
 export {

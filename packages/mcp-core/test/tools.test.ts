@@ -75,7 +75,6 @@ describe("whoami", () => {
         method: "jwt",
         subject: "user-1",
         issuer: "https://idp.example.com",
-        issuer: "https://idp.example.com",
         displayName: "Ada",
         clientId: "client-9",
         scopes: ["notes:write", "notes:read"],

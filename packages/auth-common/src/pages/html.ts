@@ -46,14 +46,41 @@ export function html(strings: TemplateStringsArray, ...values: Interpolation[]):
 }
 
 /**
+ * The CSP source that allows a form to lead to `target`: its origin for http(s), its scheme for
+ * the custom schemes native clients register (`cursor:`), whose URLs have no origin to name.
+ * Throws on anything that is not an absolute URL with such a scheme.
+ */
+function formActionSource(target: string): string {
+  const url = new URL(target);
+  if (url.protocol === "https:" || url.protocol === "http:") return url.origin;
+  if (
+    /^[a-z][a-z0-9+.-]*:$/.test(url.protocol) &&
+    !["javascript:", "data:", "vbscript:", "file:"].includes(url.protocol)
+  )
+    return url.protocol;
+  throw new Error(`form-action target has an unsafe scheme: ${url.protocol}`);
+}
+
+/** What a page may add to the default headers. */
+export interface PageHeaderOptions {
+  /**
+   * Where the page's forms may lead besides this origin. CSP `form-action` also governs the
+   * redirects after a form POST (Chromium enforces it), so a consent page whose Allow answers
+   * 302 to the client's `redirect_uri` (or to an upstream IdP) lists exactly that validated
+   * target here, and nothing else.
+   */
+  formAction?: readonly string[];
+}
+
+/**
  * Headers for every page a person looks at: no framing (clickjacking), no scripts, no sniffing,
  * no referrer leaking URLs with codes or state in them.
  */
-export function pageHeaders(): Headers {
+export function pageHeaders(options: PageHeaderOptions = {}): Headers {
+  const formAction = ["'self'", ...new Set((options.formAction ?? []).map(formActionSource))].join(" ");
   return new Headers({
     "Content-Type": "text/html; charset=utf-8",
-    "Content-Security-Policy":
-      "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "Content-Security-Policy": `default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",

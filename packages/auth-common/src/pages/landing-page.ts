@@ -15,6 +15,16 @@ export interface LandingPageContent {
   clientHeaders?: Readonly<Record<string, string>>;
   /** Rows for a "configuration" table: variable → current value (never a secret). */
   settings?: readonly (readonly [string, string])[];
+  /** The tool set, as mcp-core defines it (the app passes `TOOLS`), so the page cannot go stale. */
+  tools: readonly LandingPageTool[];
+}
+
+/** What the page shows of one tool. */
+export interface LandingPageTool {
+  name: string;
+  description: string;
+  /** The scope the tool needs; `undefined` for tools any caller may use. */
+  scope: string | undefined;
 }
 
 /**
@@ -43,31 +53,14 @@ export function landingPage(request: Request, content: LandingPageContent): Resp
         <th>Scope</th>
         <th>Does</th>
       </tr>
-      <tr>
-        <td><code>whoami</code></td>
-        <td>any caller</td>
-        <td>who the server thinks you are</td>
-      </tr>
-      <tr>
-        <td><code>echo</code></td>
-        <td>any caller</td>
-        <td>returns your text</td>
-      </tr>
-      <tr>
-        <td><code>notes_list</code></td>
-        <td><code>notes:read</code></td>
-        <td>your notes</td>
-      </tr>
-      <tr>
-        <td><code>notes_add</code></td>
-        <td><code>notes:write</code></td>
-        <td>stores a note</td>
-      </tr>
-      <tr>
-        <td><code>notes_delete</code></td>
-        <td><code>notes:write</code></td>
-        <td>deletes one of your notes</td>
-      </tr>
+      ${content.tools.map(
+        (tool) =>
+          html`<tr>
+            <td><code>${tool.name}</code></td>
+            <td>${tool.scope === undefined ? "any caller" : html`<code>${tool.scope}</code>`}</td>
+            <td>${tool.description}</td>
+          </tr>`,
+      )}
     </table>
     <h2>Connect a client</h2>
     ${configs.map(

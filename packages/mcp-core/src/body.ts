@@ -1,12 +1,22 @@
+import { jsonRpcErrorResponse } from "./json-rpc-error.ts";
+
 /** Limits on a POSTed JSON-RPC body. */
 export interface BodyLimits {
   /** Largest body in bytes (413 above it). */
   maxBytes: number;
   /** Deepest nesting of arrays/objects (400 above it). */
   maxDepth: number;
+  /**
+   * Most messages in one batch (2025-03-26 and earlier). Rate limits count HTTP requests, so a
+   * batch must not multiply what one request may do.
+   */
+  maxBatch: number;
 }
 
-export const DEFAULT_BODY_LIMITS: BodyLimits = { maxBytes: 64 * 1024, maxDepth: 32 };
+export const DEFAULT_BODY_LIMITS: BodyLimits = { maxBytes: 64 * 1024, maxDepth: 32, maxBatch: 4 };
+
+/** Protocol revisions whose POST body may be a JSON-RPC batch (2025-06-18 removed batching). */
+const BATCH_REVISIONS = new Set(["2024-11-05", "2025-03-26"]);
 
 /** Why a body was refused, with the HTTP status and JSON-RPC code to answer. */
 export interface BodyRejection {
@@ -62,7 +72,8 @@ export async function readJsonBody(
   if (declared > limits.maxBytes) return tooLarge();
   if (request.body === null) return reject(400, -32700, "Parse error: the request body is empty");
 
-  const reader = request.body.getReader();
+  // workers-types declare a request body as ReadableStream<any>; it is always bytes.
+  const reader = (request.body as ReadableStream<Uint8Array>).getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
@@ -95,4 +106,41 @@ export async function readJsonBody(
   } catch {
     return reject(400, -32700, "Parse error: the request body is not valid JSON");
   }
+}
+
+/**
+ * MCP 2025-06-18 transports §2.1: the POST body is one JSON-RPC message. Batches stay allowed
+ * for clients that declare (or, by omitting the header, imply) 2025-03-26 or earlier (T5), up
+ * to `maxBatch` messages; an empty batch is invalid (JSON-RPC 2.0 §6).
+ */
+export function checkBatch(
+  request: Request,
+  parsedBody: unknown,
+  maxBatch = DEFAULT_BODY_LIMITS.maxBatch,
+): Response | undefined {
+  if (!Array.isArray(parsedBody)) return undefined;
+  const revision = request.headers.get("mcp-protocol-version") ?? "2025-03-26";
+  const invalid = (message: string) => jsonRpcErrorResponse(400, `Invalid Request: ${message}`, { code: -32600 });
+  if (!BATCH_REVISIONS.has(revision)) {
+    return invalid(`JSON-RPC batches are not allowed in protocol revision ${revision}`);
+  }
+  if (parsedBody.length === 0) return invalid("an empty JSON-RPC batch");
+  if (parsedBody.length > maxBatch) return invalid(`a JSON-RPC batch holds at most ${maxBatch} messages`);
+  return undefined;
+}
+
+/**
+ * The MCP endpoint's body rules in one call, for POST: limits (415/413/400), JSON syntax
+ * (400 -32700) and the batch rule (400 -32600). Returns the parsed body or a ready JSON-RPC
+ * error `Response` without an id (MCP 2025-11-25 transports §2.0.1).
+ */
+export async function readMcpBody(
+  request: Request,
+  limits: BodyLimits = DEFAULT_BODY_LIMITS,
+): Promise<{ body: unknown } | Response> {
+  const read = await readJsonBody(request, limits);
+  if (!read.ok) {
+    return jsonRpcErrorResponse(read.rejection.status, read.rejection.message, { code: read.rejection.code });
+  }
+  return checkBatch(request, read.body, limits.maxBatch) ?? { body: read.body };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_BODY_LIMITS, jsonDepth, readJsonBody, type BodyLimits } from "../src/body.ts";
+import { DEFAULT_BODY_LIMITS, checkBatch, jsonDepth, readJsonBody, readMcpBody, type BodyLimits } from "../src/body.ts";
 
 const URL_ = "https://mcp.example.com/mcp";
 const MESSAGE = { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "echo", arguments: { text: "hi" } } };
@@ -80,7 +80,7 @@ describe("readJsonBody: Content-Type", () => {
 });
 
 describe("readJsonBody: size", () => {
-  const limits: BodyLimits = { maxBytes: 100, maxDepth: 8 };
+  const limits: BodyLimits = { maxBytes: 100, maxDepth: 8, maxBatch: 4 };
   const tooLarge = {
     ok: false,
     rejection: { status: 413, code: -32000, message: "Request body is larger than 100 bytes" },
@@ -224,7 +224,9 @@ describe("readJsonBody: depth", () => {
     ["far too deep (would overflow a recursive walker)", deep(100_000)],
     ["invalid JSON that is too deep", "[".repeat(DEFAULT_BODY_LIMITS.maxDepth + 1)],
   ])("%s one level past the default → 400 -32700", async (_label, text) => {
-    expect(await readJsonBody(post(text), { maxBytes: 1_000_000, maxDepth: DEFAULT_BODY_LIMITS.maxDepth })).toEqual({
+    expect(
+      await readJsonBody(post(text), { maxBytes: 1_000_000, maxDepth: DEFAULT_BODY_LIMITS.maxDepth, maxBatch: 4 }),
+    ).toEqual({
       ok: false,
       rejection: {
         status: 400,
@@ -241,11 +243,11 @@ describe("readJsonBody: depth", () => {
   });
 
   it("honours a custom maxDepth", async () => {
-    expect(await readJsonBody(post('{"a":[1]}'), { maxBytes: 1000, maxDepth: 2 })).toEqual({
+    expect(await readJsonBody(post('{"a":[1]}'), { maxBytes: 1000, maxDepth: 2, maxBatch: 4 })).toEqual({
       ok: true,
       body: { a: [1] },
     });
-    expect(await readJsonBody(post('{"a":[[1]]}'), { maxBytes: 1000, maxDepth: 2 })).toEqual({
+    expect(await readJsonBody(post('{"a":[[1]]}'), { maxBytes: 1000, maxDepth: 2, maxBatch: 4 })).toEqual({
       ok: false,
       rejection: { status: 400, code: -32700, message: "Parse error: JSON nested deeper than 2 levels" },
     });
@@ -258,7 +260,10 @@ describe("readJsonBody: depth", () => {
     ["an escaped quote followed by brackets", JSON.stringify({ a: '"[[[[{{' })],
   ])("%s does not count toward depth", async (_label, text) => {
     const parsed: unknown = JSON.parse(text);
-    expect(await readJsonBody(post(text), { maxBytes: 1000, maxDepth: 1 })).toEqual({ ok: true, body: parsed });
+    expect(await readJsonBody(post(text), { maxBytes: 1000, maxDepth: 1, maxBatch: 4 })).toEqual({
+      ok: true,
+      body: parsed,
+    });
   });
 });
 
@@ -289,5 +294,119 @@ describe("jsonDepth", () => {
     let value: unknown = [];
     for (let i = 1; i < levels; i++) value = i % 2 === 0 ? [value] : { k: value, s: ']}\\"[{' };
     expect(jsonDepth(JSON.stringify(value))).toBe(levels);
+  });
+});
+
+/** A JSON-RPC error body as `jsonRpcErrorResponse` writes it. */
+function jsonRpcError(message: string, code = -32000) {
+  return { jsonrpc: "2.0", error: { code, message }, id: null };
+}
+
+async function expectError(result: Response | { body: unknown } | undefined, status: number, body: unknown) {
+  expect(result).toBeInstanceOf(Response);
+  if (!(result instanceof Response)) throw new Error("unreachable");
+  expect(result.status).toBe(status);
+  expect(result.headers.get("content-type")).toBe("application/json");
+  expect(await result.json()).toEqual(body);
+}
+
+function versioned(body: string, headers: Record<string, string> = {}): Request {
+  return post(body, { "content-type": "application/json", ...headers });
+}
+
+describe("checkBatch", () => {
+  const batch = [MESSAGE, { ...MESSAGE, id: 2 }];
+
+  it.each<[string, unknown]>([
+    ["one message", MESSAGE],
+    ["null", null],
+    ["a scalar", 1],
+  ])("passes %s whatever the revision", (_label, body) => {
+    expect(checkBatch(versioned("", { "mcp-protocol-version": "2025-11-25" }), body)).toBeUndefined();
+  });
+
+  it.each<[string, Record<string, string>]>([
+    ["no MCP-Protocol-Version (2025-03-26 implied)", {}],
+    ["2025-03-26", { "mcp-protocol-version": "2025-03-26" }],
+    ["2024-11-05", { "mcp-protocol-version": "2024-11-05" }],
+  ])("allows a batch with %s", (_label, headers) => {
+    expect(checkBatch(versioned("", headers), batch)).toBeUndefined();
+  });
+
+  it.each(["2025-06-18", "2025-11-25", "2026-07-28", "garbage"])(
+    "refuses a batch under revision %s",
+    async (revision) => {
+      await expectError(
+        checkBatch(versioned("", { "mcp-protocol-version": revision }), batch),
+        400,
+        jsonRpcError(`Invalid Request: JSON-RPC batches are not allowed in protocol revision ${revision}`, -32600),
+      );
+    },
+  );
+
+  it("refuses an empty batch", async () => {
+    await expectError(
+      checkBatch(versioned(""), []),
+      400,
+      jsonRpcError("Invalid Request: an empty JSON-RPC batch", -32600),
+    );
+  });
+
+  it("caps a batch at maxBatch messages, so one request cannot do the work of many", async () => {
+    const full = Array.from({ length: DEFAULT_BODY_LIMITS.maxBatch }, (_, id) => ({ ...MESSAGE, id }));
+    expect(checkBatch(versioned(""), full)).toBeUndefined();
+    await expectError(
+      checkBatch(versioned(""), [...full, MESSAGE]),
+      400,
+      jsonRpcError(`Invalid Request: a JSON-RPC batch holds at most ${DEFAULT_BODY_LIMITS.maxBatch} messages`, -32600),
+    );
+  });
+});
+
+describe("readMcpBody", () => {
+  it("returns the parsed body", async () => {
+    expect(await readMcpBody(versioned(JSON.stringify(MESSAGE)))).toEqual({ body: MESSAGE });
+  });
+
+  it.each<[string, Record<string, string>, string, BodyLimits | undefined, number, number, string]>([
+    [
+      "a wrong Content-Type",
+      { "content-type": "text/plain" },
+      "{}",
+      undefined,
+      415,
+      -32000,
+      "Unsupported Media Type: Content-Type must be application/json",
+    ],
+    ["invalid JSON", {}, "{", undefined, 400, -32700, "Parse error: the request body is not valid JSON"],
+    [
+      "a body over the configured limit",
+      {},
+      JSON.stringify({ a: "x".repeat(50) }),
+      { maxBytes: 16, maxDepth: 4, maxBatch: 4 },
+      413,
+      -32000,
+      "Request body is larger than 16 bytes",
+    ],
+    [
+      "a body nested past the configured depth",
+      {},
+      "[[[[[]]]]]",
+      { maxBytes: 1000, maxDepth: 4, maxBatch: 4 },
+      400,
+      -32700,
+      "Parse error: JSON nested deeper than 4 levels",
+    ],
+    [
+      "a batch under 2025-06-18",
+      { "mcp-protocol-version": "2025-06-18" },
+      JSON.stringify([MESSAGE, MESSAGE]),
+      undefined,
+      400,
+      -32600,
+      "Invalid Request: JSON-RPC batches are not allowed in protocol revision 2025-06-18",
+    ],
+  ])("answers %s with a JSON-RPC error", async (_label, headers, body, limits, status, code, message) => {
+    await expectError(await readMcpBody(versioned(body, headers), limits), status, jsonRpcError(message, code));
   });
 });

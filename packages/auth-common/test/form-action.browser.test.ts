@@ -1,0 +1,85 @@
+// The consent pages of the OAuth apps answer "Allow" with a 302 to the client (or the upstream
+// IdP). Chromium applies CSP `form-action` to that redirect, so a page that keeps the default
+// `'self'` can never complete the flow. This drives real Chromium through a form POST and a
+// cross-origin 302, with and without the widened directive.
+import { launchChromium } from "@mcp-auth/dev-harness";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pageHeaders } from "../src/pages/html.ts";
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+let browser: Browser;
+let client: Server;
+let consent: Server;
+let clientOrigin = "";
+let consentOrigin = "";
+const landed: string[] = [];
+
+beforeAll(async () => {
+  // The "client": where the redirect after Allow leads.
+  client = createServer((req, res) => {
+    landed.push(req.url ?? "");
+    res.writeHead(200, { "content-type": "text/plain" }).end("landed");
+  });
+  clientOrigin = await listen(client);
+  // The "authorization server": a consent page whose form POSTs to itself and answers 302.
+  consent = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://x");
+    if (req.method === "POST" && url.pathname === "/allow") {
+      res.writeHead(302, { location: `${clientOrigin}/callback?code=c1` }).end();
+      return;
+    }
+    const widen = url.searchParams.has("widen");
+    const headers = Object.fromEntries(pageHeaders(widen ? { formAction: [`${clientOrigin}/callback`] } : {}));
+    res.writeHead(200, headers).end('<!doctype html><form method="post" action="/allow"><button>Allow</button></form>');
+  });
+  consentOrigin = await listen(consent);
+  browser = await launchChromium();
+}, 60_000);
+
+afterAll(async () => {
+  await browser.close();
+  client.closeAllConnections();
+  consent.closeAllConnections();
+  await Promise.all([client, consent].map((server) => new Promise((resolve) => server.close(resolve))));
+});
+
+describe("pageHeaders form-action in Chromium", { timeout: 30_000 }, () => {
+  it("a widened page's form POST follows the 302 to the validated client origin", async () => {
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${consentOrigin}/consent?widen`);
+      await Promise.all([page.waitForURL(`${clientOrigin}/callback?code=c1`), page.click("button")]);
+      expect(await page.textContent("body")).toBe("landed");
+      expect(landed).toContain("/callback?code=c1");
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("with the default form-action 'self' the same redirect is blocked and the client is never reached", async () => {
+    landed.length = 0;
+    const page = await browser.newPage();
+    const violations: string[] = [];
+    page.on("console", (message) => {
+      if (message.type() === "error") violations.push(message.text());
+    });
+    try {
+      await page.goto(`${consentOrigin}/consent`);
+      await page.click("button");
+      // Give a navigation that would happen every chance to, then check it did not.
+      await page.waitForTimeout(1000);
+      expect(page.url().startsWith(clientOrigin)).toBe(false);
+      expect(landed).toEqual([]);
+      expect(violations.join("\n")).toMatch(/form-action/);
+    } finally {
+      await page.close();
+    }
+  });
+});
