@@ -73,3 +73,11 @@ export {
   type IntrospectionOptions,
 } from "./introspection.ts";
 export { mtlsVerifier, normalizeFingerprint, type MtlsOptions } from "./mtls.ts";
+export {
+  grantPropsSchema,
+  identityFromGrant,
+  upstreamTokensSchema,
+  type GrantProps,
+  type OAuthGrantAuth,
+  type UpstreamTokens,
+} from "./grant.ts";
