@@ -1,12 +1,31 @@
 // Sums the JSON reports every vitest run writes to <package>/test-results/*.json into one line.
+// A suite whose report is missing (its global setup threw, vitest crashed, the step never ran)
+// counts as failed, with a line saying so: a red run must say why, never pass by omission.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 interface VitestReport {
+  /** false when the run failed, including outside any test (a global setup that threw). */
+  success: boolean;
+  numTotalTests: number;
   numPassedTests: number;
   numFailedTests: number;
   numPendingTests: number;
   numTodoTests: number;
+}
+
+/** The test scripts `scripts/test.sh` runs, each writing `--outputFile.json=test-results/<name>.json`. */
+const SUITE_SCRIPTS = ["test:unit", "test:workerd", "test:e2e"];
+
+/** The report files a package's test scripts promise, from its package.json. */
+function expectedReports(dir: string): string[] {
+  const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
+    scripts?: Record<string, string>;
+  };
+  return SUITE_SCRIPTS.flatMap((script) => {
+    const match = /--outputFile\.json=test-results\/([\w.-]+\.json)/.exec(manifest.scripts?.[script] ?? "");
+    return match?.[1] === undefined ? [] : [match[1]];
+  });
 }
 
 const root = join(import.meta.dirname, "..");
@@ -16,23 +35,44 @@ let skipped = 0;
 const runs: string[] = [];
 for (const group of ["apps", "packages", "bench"]) {
   if (!existsSync(join(root, group))) continue;
-  for (const name of readdirSync(join(root, group))) {
-    const dir = join(root, group, name, "test-results");
-    if (!existsSync(dir)) continue;
-    for (const file of readdirSync(dir).filter((entry) => entry.endsWith(".json"))) {
-      const report = JSON.parse(readFileSync(join(dir, file), "utf8")) as VitestReport;
+  for (const name of readdirSync(join(root, group)).sort()) {
+    const dir = join(root, group, name);
+    if (!existsSync(join(dir, "package.json"))) continue;
+    const resultsDir = join(dir, "test-results");
+    const written = existsSync(resultsDir) ? readdirSync(resultsDir).filter((entry) => entry.endsWith(".json")) : [];
+    for (const file of [...new Set([...expectedReports(dir), ...written])].sort()) {
+      const suite = `${group}/${name} ${file.replace(/\.json$/, "")}`;
+      if (!written.includes(file)) {
+        failed += 1;
+        runs.push(`${suite}: FAILED, no results (the suite did not finish: see its output above for why)`);
+        continue;
+      }
+      let report: VitestReport;
+      try {
+        report = JSON.parse(readFileSync(join(resultsDir, file), "utf8")) as VitestReport;
+      } catch (error) {
+        failed += 1;
+        runs.push(`${suite}: FAILED, unreadable results (${error instanceof Error ? error.message : String(error)})`);
+        continue;
+      }
       passed += report.numPassedTests;
       failed += report.numFailedTests;
       skipped += report.numPendingTests + report.numTodoTests;
-      runs.push(
-        `${group}/${name} ${file.replace(/\.json$/, "")}: ${report.numPassedTests} passed, ${report.numFailedTests} failed`,
-      );
+      let line = `${suite}: ${report.numPassedTests} passed, ${report.numFailedTests} failed`;
+      // vitest writes a report even when its global setup threw: no test ran, none failed.
+      if (report.numFailedTests === 0 && (!report.success || report.numTotalTests === 0)) {
+        failed += 1;
+        line += report.success
+          ? " — FAILED: it ran no tests"
+          : " — FAILED outside any test (a global setup that threw, an unhandled error: see its output above)";
+      }
+      runs.push(line);
     }
   }
 }
 console.log(runs.join("\n"));
 if (runs.length === 0) {
-  console.log("totals: 0 passed, 1 failed (no test report was written)");
+  console.log("totals: 0 passed, 1 failed (no test suite found)");
   process.exit(1);
 }
 console.log(`totals: ${passed} passed, ${failed} failed, ${skipped} skipped`);

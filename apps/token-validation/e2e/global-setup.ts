@@ -146,8 +146,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
         stops.push(() => dev.stop());
       }
     }
-    const failure = started.find((result) => result.status === "rejected");
-    if (failure !== undefined) throw failure.reason;
+    // Every instance that failed says why (its reason and wrangler's output tail), not just the first.
+    const failures = started.flatMap((result) => (result.status === "rejected" ? [result.reason as Error] : []));
+    const [first, ...more] = failures;
+    if (first !== undefined && more.length === 0) throw first;
+    if (first !== undefined) {
+      throw new AggregateError(failures, failures.map((failure) => failure.message).join("\n\n"));
+    }
     const [keys, idp, optional] = running as [WranglerDev, WranglerDev, WranglerDev];
     project.provide("keys", { origin: keys.origin, stateDir: keys.stateDir });
     project.provide("idp", { origin: idp.origin });

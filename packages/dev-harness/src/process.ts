@@ -2,6 +2,7 @@
 // at once; their output kept for the error message when something fails.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
+import { stripVTControlCharacters } from "node:util";
 
 /** How many trailing lines of a child's output an error message carries. */
 export const TAIL_LINES = 60;
@@ -54,12 +55,9 @@ export function spawnGroup(
   let stdout = "";
   let code: number | null | undefined;
   const keep = (chunk: Buffer) => {
-    lines.push(
-      ...chunk
-        .toString()
-        .split("\n")
-        .filter((line) => line.trim() !== ""),
-    );
+    // Colour codes only garble an error message (some of wrangler's output ignores NO_COLOR).
+    const text = stripVTControlCharacters(chunk.toString());
+    lines.push(...text.split("\n").filter((line) => line.trim() !== ""));
     if (lines.length > TAIL_LINES) lines.splice(0, lines.length - TAIL_LINES);
   };
   child.stdout.on("data", (chunk: Buffer) => {
