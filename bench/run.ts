@@ -197,9 +197,13 @@ function printThroughput(targets: Running[]): void {
     if (variant.factorOf === undefined) continue;
     const of = variant.factorOf.of;
     ratios.push([`${variant.name} / ${of}`, ratio(variant.name, of), variant.factorOf.note]);
+    // Every judged target also against the other of the two, so both ratios come from one run.
     for (const { row } of judged) {
-      if (row.compare?.with === of)
+      if (row.compare?.with === of) {
         ratios.push([`${row.name} / ${variant.name}`, ratio(row.name, variant.name), "the app's own overhead"]);
+      } else if (row.compare?.with === variant.name) {
+        ratios.push([`${row.name} / ${of}`, ratio(row.name, of), `against ${of}, for reference`]);
+      }
     }
   }
   const width = Math.max(...ratios.map(([what]) => what.length)) + 1;
