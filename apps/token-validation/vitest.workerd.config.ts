@@ -12,8 +12,10 @@ export default defineConfig(async () => {
         miniflare: {
           bindings: {
             TEST_MIGRATIONS: migrations,
-            // Test-only secret (CI has no .dev.vars).
+            // Test-only settings (CI has no .dev.vars; wrangler.jsonc ships no dev values).
             JWT_SECRET: "workerd-test-hs256-secret-0123456789abcdefghij",
+            JWT_ISSUER: "http://127.0.0.1:8791",
+            JWT_AUDIENCE: "http://localhost:8788/mcp",
           },
         },
       }),

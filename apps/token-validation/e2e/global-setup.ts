@@ -120,7 +120,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
           INTROSPECTION_URL: devIdp.introspectionUrl,
           INTROSPECTION_CLIENT_ID: "mcp-resource-server",
           INTROSPECTION_CLIENT_SECRET: "dev-only-mcp-resource-server-secret",
+          INTROSPECTION_AUDIENCE: AUDIENCE,
           AUTHORIZATION_SERVERS: devIdp.issuer,
+          // dev-idp, the Access certs fake and introspection are plain http on 127.0.0.1.
+          ALLOW_INSECURE_HTTP_LOOPBACK: "true",
         },
       }),
       startWranglerDev({
@@ -135,6 +138,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
           INTROSPECTION_URL: `http://127.0.0.1:${closedPort}/token/introspection`,
           INTROSPECTION_CLIENT_ID: "mcp-resource-server",
           INTROSPECTION_CLIENT_SECRET: "dev-only-mcp-resource-server-secret",
+          INTROSPECTION_AUDIENCE: AUDIENCE,
+          ALLOW_INSECURE_HTTP_LOOPBACK: "true",
         },
       }),
     ]);

@@ -1,8 +1,11 @@
 import {
   ASYMMETRIC_ALGORITHMS,
   MIN_HS256_SECRET_BYTES,
+  TRUSTED_URL_RULE,
   configLoader,
+  flagVar,
   hostnamesVar,
+  isTrustedServerUrl,
   intVar,
   listVar,
   parseEnv,
@@ -14,11 +17,8 @@ import { z } from "zod";
 export const AUTH_METHODS = ["api_key", "jwt", "access", "introspection", "mtls"] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
 
-/** An https URL, or http on loopback (local dev and tests). */
-const urlVar = z.url().refine((value) => {
-  const url = new URL(value);
-  return url.protocol === "https:" || ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
-}, "must be https (http only on localhost)");
+/** A URL; whether plain http is allowed is decided below, with ALLOW_INSECURE_HTTP_LOOPBACK. */
+const urlVar = z.url();
 
 const optionalString = z
   .string()
@@ -44,6 +44,10 @@ const schema = z
     INTROSPECTION_URL: optionalString.pipe(urlVar.optional()),
     INTROSPECTION_CLIENT_ID: optionalString,
     INTROSPECTION_CLIENT_SECRET: optionalString,
+    /** The audience an introspected token must carry: this server's resource identifier. */
+    INTROSPECTION_AUDIENCE: optionalString,
+    /** Local development only: lets JWKS, introspection, Access and AS URLs be http on loopback. */
+    ALLOW_INSECURE_HTTP_LOOPBACK: flagVar(),
     MTLS_SCOPES: scopesVar(SCOPES, "notes:read notes:write"),
     MTLS_FINGERPRINTS: listVar().pipe(z.array(z.string().regex(/^[0-9a-f]{64}$/i, "SHA-256 fingerprints in hex"))),
     AUTHORIZATION_SERVERS: listVar().pipe(z.array(urlVar)),
@@ -62,13 +66,36 @@ const schema = z
     };
     need("jwt", ["JWT_ISSUER", "JWT_AUDIENCE"]);
     need("access", ["ACCESS_TEAM_DOMAIN", "ACCESS_AUD"]);
-    need("introspection", ["INTROSPECTION_URL", "INTROSPECTION_CLIENT_ID", "INTROSPECTION_CLIENT_SECRET"]);
+    need("introspection", [
+      "INTROSPECTION_URL",
+      "INTROSPECTION_CLIENT_ID",
+      "INTROSPECTION_CLIENT_SECRET",
+      "INTROSPECTION_AUDIENCE",
+    ]);
+    // One rule for every URL this server fetches or trusts (auth-common's loopback module).
+    const urls: [string, string | undefined][] = [
+      ["JWT_JWKS_URL", env.JWT_JWKS_URL],
+      ["INTROSPECTION_URL", env.INTROSPECTION_URL],
+      ...env.AUTHORIZATION_SERVERS.map((url, index): [string, string] => [`AUTHORIZATION_SERVERS.${index}`, url]),
+    ];
+    for (const [name, url] of urls) {
+      if (url !== undefined && !isTrustedServerUrl(new URL(url), env.ALLOW_INSECURE_HTTP_LOOPBACK)) {
+        ctx.addIssue({ code: "custom", path: [name], message: TRUSTED_URL_RULE });
+      }
+    }
     if (env.AUTH_METHODS.includes("jwt")) {
       if ((env.JWT_SECRET === undefined) === (env.JWT_JWKS_URL === undefined)) {
         ctx.addIssue({
           code: "custom",
           path: ["JWT_SECRET"],
           message: "set exactly one of JWT_SECRET (HS256) or JWT_JWKS_URL",
+        });
+      }
+      if (env.JWT_SECRET !== undefined && env.JWT_ALGORITHMS.length > 0) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["JWT_ALGORITHMS"],
+          message: "applies to JWT_JWKS_URL only: a JWT_SECRET always verifies HS256 (unset one of them)",
         });
       }
       if (

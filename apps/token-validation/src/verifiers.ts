@@ -34,13 +34,15 @@ export function buildVerifiers(config: Config, env: Env): CredentialVerifier[] {
         teamDomain: config.ACCESS_TEAM_DOMAIN ?? "",
         audience: config.ACCESS_AUD ?? "",
         scopes: config.ACCESS_SCOPES,
+        allowInsecureLoopback: config.ALLOW_INSECURE_HTTP_LOOPBACK,
       }),
     introspection: () =>
       introspectionVerifier({
         url: config.INTROSPECTION_URL ?? "",
         clientId: config.INTROSPECTION_CLIENT_ID ?? "",
         clientSecret: config.INTROSPECTION_CLIENT_SECRET ?? "",
-        ...(config.JWT_AUDIENCE === undefined ? {} : { audience: config.JWT_AUDIENCE }),
+        audience: config.INTROSPECTION_AUDIENCE ?? "",
+        allowInsecureLoopback: config.ALLOW_INSECURE_HTTP_LOOPBACK,
       }),
     mtls: () => mtlsVerifier({ scopes: config.MTLS_SCOPES, allowedFingerprints: config.MTLS_FINGERPRINTS }),
   };

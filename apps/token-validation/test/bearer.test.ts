@@ -273,6 +273,22 @@ describe("bearer credentials: every bad one is refused with the status the spec 
       [{ AUTH_METHODS: "api_key,passwords" }, /AUTH_METHODS/],
       [{ JWT_JWKS_URL: "http://evil.example/jwks" }, /JWT_JWKS_URL: must be https/],
       [
+        { JWT_SECRET: "", JWT_JWKS_URL: "http://127.0.0.1:8791/jwks" },
+        /JWT_JWKS_URL: must be https.*ALLOW_INSECURE_HTTP_LOOPBACK/,
+      ],
+      [{ JWT_ALGORITHMS: "RS256" }, /JWT_ALGORITHMS: applies to JWT_JWKS_URL only/],
+      [{ AUTHORIZATION_SERVERS: "http://127.0.0.1:8791" }, /AUTHORIZATION_SERVERS\.0: must be https/],
+      [
+        {
+          AUTH_METHODS: "introspection",
+          INTROSPECTION_URL: "https://as.example/introspect",
+          INTROSPECTION_CLIENT_ID: "rs",
+          INTROSPECTION_CLIENT_SECRET: "s3cret-value",
+        },
+        /INTROSPECTION_AUDIENCE: required when AUTH_METHODS includes introspection/,
+      ],
+      [{ ALLOW_INSECURE_HTTP_LOOPBACK: "yes" }, /ALLOW_INSECURE_HTTP_LOOPBACK/],
+      [
         { AUTH_METHODS: "access", ACCESS_TEAM_DOMAIN: "evil.example.com", ACCESS_AUD: "aud" },
         /access: Access team domain must be a hostname ending in \.cloudflareaccess\.com/,
       ],

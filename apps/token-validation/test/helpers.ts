@@ -1,6 +1,5 @@
 import { generateApiKey } from "@mcp-auth/auth-common";
 import { viaHandler, type FetchLike } from "@mcp-auth/mcp-core/testing";
-import { createExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { SignJWT } from "jose";
 import worker from "../src/index.ts";
@@ -16,7 +15,7 @@ export function withVars(vars: Partial<Env>, cf?: Record<string, unknown>): Fetc
   return viaHandler(async (request) => {
     const incoming = cf === undefined ? request : new Request(request, { cf });
     // A request built in a test has only the `cf` fields we give it; the handler reads no others.
-    return worker.fetch(incoming as Parameters<typeof worker.fetch>[0], configured, createExecutionContext());
+    return worker.fetch(incoming as Parameters<typeof worker.fetch>[0], configured);
   });
 }
 

@@ -1,5 +1,6 @@
 import type { JWTPayload } from "jose";
 import { AuthError } from "./errors.ts";
+import { TRUSTED_URL_RULE, isTrustedServerUrl } from "./loopback.ts";
 import { credentialSchema, type VerifiedCredential } from "@mcp-auth/identity";
 import { jwtKeyResolver, verifyJwt, type JwtOptions } from "./jwt.ts";
 import { isScopeToken } from "./scope-token.ts";
@@ -10,8 +11,6 @@ export const ACCESS_JWT_HEADER = "Cf-Access-Jwt-Assertion";
 
 /** A team domain: one or more DNS labels under `cloudflareaccess.com`. */
 const TEAM_HOST = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+cloudflareaccess\.com$/;
-/** The test-only exception: a plain-HTTP loopback origin with an explicit port. */
-const LOOPBACK_ORIGIN = /^http:\/\/(127\.0\.0\.1|localhost):([0-9]{1,5})\/?$/;
 /** Clock skew allowed on `exp` (matches `verifyJwt`'s default). */
 const CLOCK_TOLERANCE_SECONDS = 60;
 
@@ -27,6 +26,8 @@ export interface AccessOptions {
   fetch?: typeof fetch;
   /** Clock in milliseconds (default `Date.now`); `exp` is checked against it as well as by jose. */
   now?: () => number;
+  /** Local development only: accept a plain-http loopback team origin (default false). */
+  allowInsecureLoopback?: boolean;
 }
 
 /**
@@ -34,17 +35,27 @@ export interface AccessOptions {
  *
  * Validates: a bare hostname or `https://` + hostname (one optional trailing `/`) ending in
  * `.cloudflareaccess.com`; nothing else (no path, port, query or credentials).
- * Exception, for tests only: `http://127.0.0.1:<port>` and `http://localhost:<port>` are
- * returned as given, so a local fake can serve the certs.
+ * Exception, for local development and tests only (`allowInsecureLoopback`): a plain-http
+ * loopback origin with an explicit port, e.g. `http://127.0.0.1:9000`, so a local fake can
+ * serve the certs.
  * Does not validate: that the team exists. Throws an `Error` on anything else.
  */
-export function accessTeamOrigin(teamDomain: string): string {
+export function accessTeamOrigin(teamDomain: string, options: { allowInsecureLoopback?: boolean } = {}): string {
   const value = teamDomain.trim().toLowerCase();
-  const loopback = LOOPBACK_ORIGIN.exec(value);
-  if (loopback !== null) {
-    const port = Number(loopback[2]);
-    if (port < 1 || port > 65535) throw new Error("Access team domain: loopback port out of range");
-    return `http://${loopback[1] ?? ""}:${port}`;
+  if (value.startsWith("http://")) {
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch {
+      url = undefined;
+    }
+    // An origin with an explicit port and nothing else, on a loopback host, when opted in.
+    const bareOrigin =
+      url !== undefined && !["", "0"].includes(url.port) && [url.origin, `${url.origin}/`].includes(value);
+    if (url === undefined || !bareOrigin || !isTrustedServerUrl(url, options.allowInsecureLoopback ?? false)) {
+      throw new Error(`Access team domain over http ${TRUSTED_URL_RULE}, as an origin with a port`);
+    }
+    return url.origin;
   }
   const host = value.replace(/^https:\/\//, "").replace(/\/$/, "");
   if (!TEAM_HOST.test(host)) {
@@ -94,7 +105,9 @@ function identityFromAccessClaims(claims: JWTPayload, issuer: string, scopes: re
  * No header → `undefined`, so other methods may look.
  */
 export function accessVerifier(options: AccessOptions): CredentialVerifier {
-  const origin = accessTeamOrigin(options.teamDomain);
+  const origin = accessTeamOrigin(options.teamDomain, {
+    allowInsecureLoopback: options.allowInsecureLoopback ?? false,
+  });
   if (options.audience.trim() === "") throw new Error("Access audience (AUD tag) must not be empty");
   if (!options.scopes.every(isScopeToken)) throw new Error("Access scopes must be RFC 6749 scope tokens");
   const scopes = [...options.scopes];

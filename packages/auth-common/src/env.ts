@@ -44,6 +44,14 @@ export function scopesVar(known: readonly string[], fallback: string) {
     });
 }
 
+/** A `true`/`false` variable; empty or absent is `false`, anything else is a configuration error. */
+export function flagVar() {
+  return z
+    .enum(["true", "false", ""])
+    .optional()
+    .transform((value) => value === "true");
+}
+
 /** A positive integer variable with a default. */
 export function intVar(fallback: number, max = Number.MAX_SAFE_INTEGER) {
   return z

@@ -25,6 +25,7 @@ export {
   ConfigError,
   configErrorResponse,
   configLoader,
+  flagVar,
   hostnamesVar,
   intVar,
   listVar,
@@ -81,3 +82,4 @@ export {
   type OAuthGrantAuth,
   type UpstreamTokens,
 } from "./grant.ts";
+export { LOOPBACK_HOSTNAMES, TRUSTED_URL_RULE, isLoopbackHostname, isTrustedServerUrl } from "./loopback.ts";

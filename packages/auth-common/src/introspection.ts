@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AuthError } from "./errors.ts";
+import { TRUSTED_URL_RULE, isTrustedServerUrl } from "./loopback.ts";
 import { credentialSchema, type VerifiedCredential } from "@mcp-auth/identity";
 import { parseScopeString } from "./scope-token.ts";
 import { sha256Hex, type CredentialVerifier } from "./verifier.ts";
@@ -8,8 +9,6 @@ import { sha256Hex, type CredentialVerifier } from "./verifier.ts";
 export const INTROSPECTION_NEGATIVE_TTL_SECONDS = 5;
 /** Largest introspection response read, in characters. */
 const MAX_RESPONSE_LENGTH = 64 * 1024;
-/** An `https:` URL, or plain HTTP on a loopback host (local fakes in tests and dev). */
-const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 /** How a server asks an authorization server whether a token is active (RFC 7662). */
 export interface IntrospectionOptions {
@@ -32,6 +31,8 @@ export interface IntrospectionOptions {
   maxCacheEntries?: number;
   /** Abort the request after this many seconds (default 5). */
   timeoutSeconds?: number;
+  /** Local development only: allow a plain-http endpoint on a loopback host (default false). */
+  allowInsecureLoopback?: boolean;
 }
 
 /** The fields of an RFC 7662 §2.2 response this verifier reads; others are ignored. */
@@ -66,12 +67,9 @@ function unavailable(cause: unknown): AuthError {
   });
 }
 
-function endpointUrl(value: string | URL): URL {
+function endpointUrl(value: string | URL, allowInsecureLoopback: boolean): URL {
   const url = new URL(value);
-  const loopback = url.protocol === "http:" && LOOPBACK_HOSTS.has(url.hostname);
-  if ((url.protocol !== "https:" && !loopback) || url.username !== "" || url.password !== "") {
-    throw new Error("Introspection URL must be https (or http on a loopback host) without credentials");
-  }
+  if (!isTrustedServerUrl(url, allowInsecureLoopback)) throw new Error(`Introspection URL ${TRUSTED_URL_RULE}`);
   return url;
 }
 
@@ -144,7 +142,7 @@ function identityFromResponse(
  * {@link INTROSPECTION_NEGATIVE_TTL_SECONDS} s so a bad token cannot hammer the server.
  */
 export function introspectionVerifier(options: IntrospectionOptions): CredentialVerifier {
-  const url = endpointUrl(options.url);
+  const url = endpointUrl(options.url, options.allowInsecureLoopback ?? false);
   const fetchImpl = options.fetch ?? fetch;
   const now = options.now ?? Date.now;
   const cacheSeconds = nonNegative(options.cacheSeconds, 30, "cacheSeconds");

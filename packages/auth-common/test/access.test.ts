@@ -61,10 +61,21 @@ describe("accessTeamOrigin", () => {
     [`https://${TEAM}/`, ORIGIN],
     ["  MyTeam.CloudflareAccess.com  ", ORIGIN],
     ["a-b.c.cloudflareaccess.com", "https://a-b.c.cloudflareaccess.com"],
-    ["http://127.0.0.1:8787", "http://127.0.0.1:8787"],
-    ["http://localhost:9000/", "http://localhost:9000"],
   ])("accepts %j → %s", (input, expected) => {
     expect(accessTeamOrigin(input)).toBe(expected);
+    expect(accessTeamOrigin(input, { allowInsecureLoopback: true })).toBe(expected);
+  });
+
+  it.each([
+    ["http://127.0.0.1:8787", "http://127.0.0.1:8787"],
+    ["http://localhost:9000/", "http://localhost:9000"],
+    ["http://[::1]:9000", "http://[::1]:9000"],
+  ])("accepts the loopback origin %j only with the insecure-loopback opt-in", (input, expected) => {
+    expect(accessTeamOrigin(input, { allowInsecureLoopback: true })).toBe(expected);
+    expect(thrown(() => accessTeamOrigin(input))).toHaveProperty(
+      "message",
+      "Access team domain over http must be https without credentials (plain http only on a loopback host, with ALLOW_INSECURE_HTTP_LOOPBACK=true), as an origin with a port",
+    );
   });
 
   it.each([
@@ -88,8 +99,9 @@ describe("accessTeamOrigin", () => {
     "http://localhost:70000",
     "http://localhost:8080/path",
     "http://localhost.evil.com:8080",
-  ])("rejects %j", (input) => {
+  ])("rejects %j, even with the insecure-loopback opt-in", (input) => {
     expect(thrown(() => accessTeamOrigin(input))).toBeInstanceOf(Error);
+    expect(thrown(() => accessTeamOrigin(input, { allowInsecureLoopback: true }))).toBeInstanceOf(Error);
   });
 });
 
@@ -290,9 +302,9 @@ describe("accessVerifier", () => {
     expect(error.message).not.toContain("access-upstream-body");
   });
 
-  it("uses a loopback team origin for issuer and certs (tests only)", async () => {
+  it("uses a loopback team origin for issuer and certs (with the insecure-loopback opt-in)", async () => {
     const origin = "http://127.0.0.1:8787";
-    const { fake, verifier } = setup({ teamDomain: origin });
+    const { fake, verifier } = setup({ teamDomain: origin, allowInsecureLoopback: true });
     const token = await signRs256(userClaims({ iss: origin }), key);
     expect(await verifier.verify({ request: withAssertion(token), bearer: undefined })).toMatchObject({
       method: "access",

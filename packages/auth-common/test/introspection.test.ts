@@ -56,9 +56,17 @@ describe("introspectionVerifier construction", () => {
     expect(thrown(() => setup(undefined, overrides))).toBeInstanceOf(Error);
   });
 
-  it("allows plain HTTP on a loopback host", () => {
-    expect(() => setup(undefined, { url: "http://127.0.0.1:9000/introspect" })).not.toThrow();
-    expect(() => setup(undefined, { url: new URL("http://localhost:9000/introspect") })).not.toThrow();
+  it("allows plain HTTP on a loopback host only with the insecure-loopback opt-in", () => {
+    for (const url of ["http://127.0.0.1:9000/introspect", new URL("http://localhost:9000/introspect")]) {
+      expect(() => setup(undefined, { url, allowInsecureLoopback: true })).not.toThrow();
+      expect(thrown(() => setup(undefined, { url }))).toHaveProperty(
+        "message",
+        "Introspection URL must be https without credentials (plain http only on a loopback host, with ALLOW_INSECURE_HTTP_LOOPBACK=true)",
+      );
+    }
+    expect(
+      thrown(() => setup(undefined, { url: "http://10.0.0.1/introspect", allowInsecureLoopback: true })),
+    ).toBeInstanceOf(Error);
   });
 });
 
