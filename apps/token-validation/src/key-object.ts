@@ -39,13 +39,20 @@ export class ApiKeyObject extends DurableObject<Env> {
   /** The record read (or being read) from D1, and when that read began. */
   private cached: { readAt: number; record: Promise<ApiKeyRecord | null> } | undefined;
 
-  constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    ctx.storage.sql.exec(
+  private schemaReady = false;
+
+  /**
+   * Creates the object's tables on its first counted use, not in the constructor: an unknown or
+   * revoked key (anyone can present one) must leave no stored object behind.
+   */
+  private ensureSchema(): void {
+    if (this.schemaReady) return;
+    this.ctx.storage.sql.exec(
       `CREATE TABLE IF NOT EXISTS usage (day TEXT PRIMARY KEY, count INTEGER NOT NULL, copied INTEGER NOT NULL DEFAULT 0);
        CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
        CREATE TABLE IF NOT EXISTS limit_window (id INTEGER PRIMARY KEY CHECK (id = 1), start INTEGER NOT NULL, count INTEGER NOT NULL);`,
     );
+    this.schemaReady = true;
   }
 
   /**
@@ -58,6 +65,7 @@ export class ApiKeyObject extends DurableObject<Env> {
     if (record === null || record.revokedAt !== null || (record.expiresAt !== null && record.expiresAt <= now)) {
       return { record };
     }
+    this.ensureSchema();
     const sql = this.ctx.storage.sql;
     const windowStart = now - (now % (KEY_WINDOW_SECONDS * 1000));
     const window = sql
@@ -108,6 +116,7 @@ export class ApiKeyObject extends DurableObject<Env> {
   /** Copies every day's count that D1 has not seen yet. A failure throws: the alarm is retried. */
   override async alarm(): Promise<void> {
     this.flushScheduled = false;
+    this.ensureSchema();
     const sql = this.ctx.storage.sql;
     const keyId = sql.exec<{ value: string }>("SELECT value FROM meta WHERE name = 'key_id'").toArray()[0]?.value;
     const pending = sql

@@ -27,6 +27,11 @@ async function keyObject(key: string): Promise<DurableObjectStub<ApiKeyObject>> 
 async function counts(key: string, id: string): Promise<{ object: number; d1: number }> {
   const stub = await keyObject(key);
   const object = await runInDurableObject(stub, (_instance, state) => {
+    // No table yet: the key was never counted (tables are made on the first counted use).
+    const made = state.storage.sql
+      .exec<{ n: number }>("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'usage'")
+      .one();
+    if (made.n === 0) return 0;
     const row = state.storage.sql
       .exec<{ count: number }>("SELECT count FROM usage WHERE day = ?", usageDay(Date.now()))
       .toArray()[0];
@@ -84,14 +89,11 @@ describe("API keys through the key's Durable Object", () => {
     const { key, id } = await createKey(["notes:read"]);
     const other = await createKey(["notes:read"]);
     await awayFromWindowEdge();
-    // Fill the window to one below the limit, as KEY_LIMIT - 1 earlier uses would have.
+    // One real use (which makes the object's tables), then the window filled to one below the
+    // limit, as KEY_LIMIT - 1 uses in this window would have left it.
+    expect((await call(key)).status).toBe(200);
     await runInDurableObject(await keyObject(key), (_instance, state) => {
-      const now = Date.now();
-      state.storage.sql.exec(
-        "INSERT INTO limit_window (id, start, count) VALUES (1, ?, ?)",
-        now - (now % (KEY_WINDOW_SECONDS * 1000)),
-        KEY_LIMIT - 1,
-      );
+      state.storage.sql.exec("UPDATE limit_window SET count = ?", KEY_LIMIT - 1);
     });
     expect((await call(key)).status).toBe(200);
     const limited = await call(key);
@@ -104,16 +106,21 @@ describe("API keys through the key's Durable Object", () => {
       error_description: `Too many requests with this API key; retry after ${retryAfter} seconds.`,
     });
     expect((await call(other.key)).status).toBe(200);
-    expect(await counts(key, id)).toEqual({ object: 1, d1: 1 });
+    expect(await counts(key, id)).toEqual({ object: 2, d1: 2 });
   });
 
-  it("an unknown key leaves nothing behind in its object", async () => {
+  it("unknown and revoked keys leave nothing stored in their objects", async () => {
     const unknown = `mcpk_${"B".repeat(43)}`;
-    expect((await call(unknown)).status).toBe(401);
-    const stored = await runInDurableObject(await keyObject(unknown), (_instance, state) =>
-      state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM usage").one(),
-    );
-    expect(stored.n).toBe(0);
+    const revoked = await createKey(["notes:read"], { revokedAt: Date.now() - 1 });
+    for (const key of [unknown, revoked.key]) {
+      expect((await call(key)).status).toBe(401);
+      const tables = await runInDurableObject(await keyObject(key), (_instance, state) =>
+        state.storage.sql
+          .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '_cf_%'")
+          .toArray(),
+      );
+      expect(tables).toEqual([]);
+    }
   });
 });
 
