@@ -11,8 +11,9 @@ const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
  * (MCP 2025-03-26 "Token Requirements"; RFC 6750 §2.1).
  *
  * Validates: exactly one `Authorization` value (the runtime joins repeated headers with ", ");
- * the `Bearer` scheme (case-insensitive) and one space; a non-empty RFC 6750 b64token no longer
- * than {@link MAX_BEARER_LENGTH}.
+ * the `Bearer` scheme (case-insensitive) and one or more spaces (RFC 6750 §2.1: `1*SP`; a tab is
+ * not SP); a non-empty RFC 6750 b64token no longer than {@link MAX_BEARER_LENGTH}, measured before
+ * any regular expression runs over it.
  * Does not validate: the token itself (that is the verifier's job). Ignores `?access_token=` and
  * form-body tokens entirely (RFC 6750 §2.2/§2.3 methods are not offered).
  *
@@ -34,7 +35,10 @@ export function readBearerToken(request: Request): string {
   if (scheme.toLowerCase() !== "bearer") {
     throw new AuthError("invalid_request", "The Authorization scheme must be Bearer.");
   }
-  const token = header.slice(space + 1);
+  // `1*SP`: skip every space with a plain loop (no regex before the length check below).
+  let start = space + 1;
+  while (space !== -1 && header.charCodeAt(start) === 0x20) start++;
+  const token = header.slice(start);
   if (space === -1 || token.length === 0) {
     throw new AuthError("invalid_request", "The Bearer credential is empty.");
   }

@@ -62,8 +62,8 @@ describe("readBearerToken: malformed header → invalid_request", () => {
     ["a bare scheme", "Bearer", EMPTY],
     ["scheme and a space only (trimmed by Headers)", "Bearer ", EMPTY],
     ["lower-case bare scheme", "bearer", EMPTY],
-    ["several spaces before the token", "bearer   x", CHARS],
-    ["two spaces before the token", "Bearer  abc", CHARS],
+    ["a space, then a tab before the token", "Bearer \tabc", CHARS],
+    ["a tab, then a space before the token", "Bearer\t abc", SCHEME],
     ["two Authorization headers", ["Bearer a", "Bearer b"], TWO],
     ["two values joined by a comma", "Bearer a, Bearer b", TWO],
     ["a comma inside the token", "Bearer a,b", TWO],
@@ -152,6 +152,20 @@ describe("readBearerToken: valid tokens", () => {
   ])("%s %s", (scheme, token) => {
     expect(readBearerToken(requestWith(`${scheme} ${token}`))).toBe(token);
   });
+
+  // RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token.
+  it.each([
+    ["two spaces", "Bearer  abc"],
+    ["three spaces, lower-case scheme", "bearer   x"],
+    ["many spaces", `Bearer ${" ".repeat(100)}abc`],
+  ])("more than one space after the scheme: %s", (_label, header) => {
+    expect(readBearerToken(requestWith(header))).toBe(header.trimEnd().split(" ").at(-1));
+  });
+
+  it("an over-long token after several spaces is still refused before any regular expression", () => {
+    const error = authError(requestWith(`Bearer   ${"<".repeat(MAX_BEARER_LENGTH + 1)}`));
+    expect({ code: error.code, message: error.message }).toEqual({ code: "invalid_token", message: LONG });
+  });
 });
 
 describe("readBearerToken: error messages never contain the token", () => {
@@ -162,7 +176,7 @@ describe("readBearerToken: error messages never contain the token", () => {
     `Bearer ${secret}"`,
     `Bearer <${secret}>`,
     `Bearer ${secret}, Bearer other`,
-    `Bearer  ${secret}`,
+    `Bearer  ${secret}"`,
     `Bearer ${secret}\u00e9`,
     secret,
     `Bearer ${secret}${"a".repeat(MAX_BEARER_LENGTH)}`,
