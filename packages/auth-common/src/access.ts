@@ -13,6 +13,11 @@ export const ACCESS_JWT_HEADER = "Cf-Access-Jwt-Assertion";
 const TEAM_HOST = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+cloudflareaccess\.com$/;
 /** Clock skew allowed on `exp` (matches `verifyJwt`'s default). */
 const CLOCK_TOLERANCE_SECONDS = 60;
+/**
+ * Longest Access token lifetime accepted: an Access application's session duration goes up to
+ * one month, and the token's `exp` is the session's end. Anything longer is not from Access.
+ */
+export const ACCESS_MAX_LIFETIME_SECONDS = 31 * 86_400;
 
 /** How a server trusts Cloudflare Access in front of it. */
 export interface AccessOptions {
@@ -99,6 +104,7 @@ function identityFromAccessClaims(claims: JWTPayload, issuer: string, scopes: re
  * Validates: RS256 only, against the team's keys from `<team>/cdn-cgi/access/certs` (fetched once
  * per verifier and cached by jose); `iss` equals the team origin; `aud` includes the application
  * AUD tag; `exp` required and in the future (system clock and `now`), `nbf` within tolerance;
+ * a lifetime of at most {@link ACCESS_MAX_LIFETIME_SECONDS};
  * a subject (`sub`, or `common_name` for service tokens).
  * Does not validate: the `CF_Authorization` cookie (not read); Access policies (Access enforced
  * them before issuing the token); scopes per operation (every caller gets `scopes`).
@@ -122,8 +128,9 @@ export function accessVerifier(options: AccessOptions): CredentialVerifier {
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     },
     clockToleranceSeconds: CLOCK_TOLERANCE_SECONDS,
+    maxLifetimeSeconds: ACCESS_MAX_LIFETIME_SECONDS,
   };
-  const key = jwtKeyResolver(jwtOptions.keys);
+  const key = jwtKeyResolver(jwtOptions.keys, now);
   return {
     method: "access",
     async verify({ request }) {

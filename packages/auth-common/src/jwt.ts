@@ -1,5 +1,6 @@
-import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
+import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import { AuthError } from "./errors.ts";
+import { jwksKeyResolver } from "./jwks-cache.ts";
 import { credentialSchema, type Method, type VerifiedCredential } from "@mcp-auth/identity";
 import { parseScopeString } from "./scope-token.ts";
 import type { CredentialVerifier } from "./verifier.ts";
@@ -13,10 +14,8 @@ export const MAX_JWT_LENGTH = 8192;
 /** JWS compact serialization: three base64url segments. */
 const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
-/** The JWKS endpoint answered, but not with a key set: an outage, never a bad token. */
-class JwksUnavailableError extends Error {
-  override readonly name = "JwksUnavailableError";
-}
+/** Default longest lifetime (`exp - iat`, or `exp - now` without `iat`) of a token, seconds: one day. */
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 86_400;
 
 /** Where verification keys come from. */
 export type JwtKeySource =
@@ -29,8 +28,17 @@ export interface JwtOptions {
   keys: JwtKeySource;
   /** Allowed clock skew for exp/nbf/iat, seconds (default 60). */
   clockToleranceSeconds?: number;
-  /** Require this `typ` header, e.g. `at+jwt` (RFC 9068). */
+  /**
+   * Require this `typ` header, e.g. `at+jwt` (RFC 9068 §4). Unset: not checked, because most
+   * IdPs still issue access tokens typed `JWT` or untyped; `aud` pinned to this resource is what
+   * keeps an ID token (whose `aud` is a client id) out.
+   */
   typ?: string;
+  /**
+   * Longest lifetime accepted, seconds (default {@link DEFAULT_MAX_TOKEN_LIFETIME_SECONDS}):
+   * `exp - iat`, or `exp - now` when there is no `iat`. A signed 100-year token is refused.
+   */
+  maxLifetimeSeconds?: number;
   /** Clock in milliseconds (default `Date.now`); `exp`, `nbf` and `iat` are checked against it. */
   now?: () => number;
 }
@@ -41,10 +49,11 @@ export function looksLikeJwt(token: string): boolean {
 }
 
 /**
- * A key resolver for `jwtVerify`. For a JWKS it is created once and reused: jose caches the
- * set, refetches it at most once per cooldown on an unknown `kid`, and never per request.
+ * A key resolver for `jwtVerify`. For a JWKS it is created once and reused: the set is cached,
+ * one fetch at a time, at most one per cooldown after an unknown `kid` or a failure, never per
+ * request (see `jwks-cache.ts`). `now` times the cooldown and the cache.
  */
-export function jwtKeyResolver(keys: JwtKeySource): Uint8Array | JWTVerifyGetKey {
+export function jwtKeyResolver(keys: JwtKeySource, now?: () => number): Uint8Array | JWTVerifyGetKey {
   if (keys.kind === "secret") {
     const secret = new TextEncoder().encode(keys.secret);
     if (secret.byteLength < MIN_HS256_SECRET_BYTES) {
@@ -52,17 +61,11 @@ export function jwtKeyResolver(keys: JwtKeySource): Uint8Array | JWTVerifyGetKey
     }
     return secret;
   }
-  const fetchKeys = keys.fetch ?? fetch;
-  return createRemoteJWKSet(keys.url, {
-    cooldownDuration: (keys.cooldownSeconds ?? 30) * 1000,
-    cacheMaxAge: 10 * 60 * 1000,
-    timeoutDuration: 5000,
-    // A non-200 from the key server is an outage (503), not a verdict on the token.
-    [customFetch]: async (url: string, init: RequestInit) => {
-      const response = await fetchKeys(url, init);
-      if (response.status !== 200) throw new JwksUnavailableError(`JWKS endpoint answered ${response.status}`);
-      return response;
-    },
+  return jwksKeyResolver({
+    url: keys.url,
+    ...(keys.fetch === undefined ? {} : { fetch: keys.fetch }),
+    ...(keys.cooldownSeconds === undefined ? {} : { cooldownSeconds: keys.cooldownSeconds }),
+    ...(now === undefined ? {} : { now }),
   });
 }
 
@@ -86,20 +89,10 @@ function toAuthError(error: unknown): AuthError {
       cause: error.code,
     });
   }
-  if (
-    error instanceof errors.JWKSTimeout ||
-    error instanceof errors.JWKSInvalid ||
-    error instanceof JwksUnavailableError
-  ) {
-    return new AuthError("temporarily_unavailable", "The token's signing keys cannot be fetched right now.", {
-      cause: error instanceof JwksUnavailableError ? "ERR_JWKS_UNAVAILABLE" : error.code,
-      retryAfterSeconds: 30,
-    });
-  }
   if (error instanceof errors.JOSEError) {
     return new AuthError("invalid_token", "The token is not valid.", { cause: error.code });
   }
-  // A failed JWKS fetch (network) surfaces as a TypeError from fetch: fail closed, never accept.
+  // Not jose's verdict on the token (e.g. WebCrypto refusing a key): fail closed, never accept.
   return new AuthError("temporarily_unavailable", "The token's signing keys cannot be fetched right now.", {
     cause: error instanceof Error ? error.name : "unknown",
     retryAfterSeconds: 30,
@@ -112,7 +105,9 @@ function toAuthError(error: unknown): AuthError {
  * Validates: length ≤ {@link MAX_JWT_LENGTH} and JWS shape before any crypto; signature with a
  * pinned algorithm list (no `none`, no HS/RS confusion: a secret only verifies HS256, a JWKS only
  * the asymmetric list); `iss` and `aud` exactly; `exp` and `sub` required, `exp` in the future,
- * `nbf` and `iat` not later than now plus the clock tolerance; `typ` when configured.
+ * `nbf` and `iat` not later than now plus the clock tolerance; a lifetime (`exp - iat`, or
+ * `exp - now` without `iat`) of at most `maxLifetimeSeconds`, which also bounds `exp` and `iat`
+ * to sane instants; `typ` when configured.
  * Does not validate: scopes against an operation (the scope gate does), revocation (JWTs are
  * valid until `exp`).
  */
@@ -142,9 +137,23 @@ export async function verifyJwt(
     if (typeof payload.iat === "number" && payload.iat > now / 1000 + verifyOptions.clockTolerance) {
       throw new AuthError("invalid_token", 'The token\'s "iat" claim is not valid here (issued in the future).');
     }
+    checkLifetime(payload, now / 1000, options.maxLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS);
     return payload;
   } catch (error) {
     throw toAuthError(error);
+  }
+}
+
+/**
+ * Refuses a lifetime over `maxSeconds`. jose has already checked that `exp` (required) and `iat`
+ * are numbers and that `exp` is not past; `iat` is not in the future (checked above), so a
+ * passing token's `exp` lies within `maxSeconds` (plus skew) of now: no year-9999 instants.
+ */
+function checkLifetime(payload: JWTPayload, nowSeconds: number, maxSeconds: number): void {
+  const exp = payload.exp ?? Infinity;
+  const lifetime = typeof payload.iat === "number" ? exp - payload.iat : exp - nowSeconds;
+  if (!(lifetime <= maxSeconds)) {
+    throw new AuthError("invalid_token", `The token's "exp" claim is not valid here (lifetime over ${maxSeconds} s).`);
   }
 }
 
@@ -205,7 +214,9 @@ export function checkAlgorithms(keys: JwtKeySource, algorithms: readonly string[
 /** JWT access tokens as bearer credentials; claims only bearer values shaped like a JWS. */
 export function jwtVerifier(options: JwtOptions): CredentialVerifier {
   checkAlgorithms(options.keys, options.algorithms);
-  const key = jwtKeyResolver(options.keys);
+  const maxLifetime = options.maxLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
+  if (!Number.isFinite(maxLifetime) || maxLifetime <= 0) throw new Error("JWT maximum lifetime must be positive");
+  const key = jwtKeyResolver(options.keys, options.now);
   return {
     method: "jwt",
     async verify({ bearer }) {

@@ -1,6 +1,12 @@
 import { SignJWT, exportJWK, generateKeyPair, type JWTPayload } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ACCESS_JWT_HEADER, accessTeamOrigin, accessVerifier, type AccessOptions } from "../src/access.ts";
+import {
+  ACCESS_JWT_HEADER,
+  ACCESS_MAX_LIFETIME_SECONDS,
+  accessTeamOrigin,
+  accessVerifier,
+  type AccessOptions,
+} from "../src/access.ts";
 import { createAuthenticator } from "../src/authenticate.ts";
 import { FakeFetch, epochSeconds, expectAuthError, rsaKey, signRs256, type SigningKey } from "./fakes.ts";
 import { thrown } from "./helpers.ts";
@@ -214,6 +220,16 @@ describe("accessVerifier", () => {
     ],
     ["no exp", { exp: undefined }, `The token's "exp" claim is not valid here (missing).`],
     ["a past exp", { exp: epochSeconds() - 120 }, "The token has expired."],
+    [
+      "a 40-day lifetime (Access sessions last a month at most)",
+      { exp: epochSeconds() + 40 * 86_400 },
+      `The token's "exp" claim is not valid here (lifetime over ${ACCESS_MAX_LIFETIME_SECONDS} s).`,
+    ],
+    [
+      "exp: 9e12",
+      { exp: 9e12 },
+      `The token's "exp" claim is not valid here (lifetime over ${ACCESS_MAX_LIFETIME_SECONDS} s).`,
+    ],
   ])("rejects %s", async (_label, overrides, message) => {
     const { verifier } = setup();
     const token = await signRs256(JSON.parse(JSON.stringify(userClaims(overrides))) as JWTPayload, key);
@@ -222,6 +238,14 @@ describe("accessVerifier", () => {
       "invalid_token",
       message,
     );
+  });
+
+  it("accepts a month-long session token (the longest Access issues)", async () => {
+    const { verifier } = setup();
+    const token = await signRs256(userClaims({ exp: epochSeconds() + 30 * 86_400 }), key);
+    expect(await verifier.verify({ request: withAssertion(token), bearer: undefined })).toMatchObject({
+      method: "access",
+    });
   });
 
   it("checks exp against the injected clock too", async () => {

@@ -1,5 +1,5 @@
 import { SignJWT, exportSPKI, type JWTPayload } from "jose";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import {
   ASYMMETRIC_ALGORITHMS,
   MAX_JWT_LENGTH,
@@ -190,6 +190,51 @@ describe("verifyJwt with an HS256 secret", () => {
     );
   });
 
+  const TOO_LONG = `The token's "exp" claim is not valid here (lifetime over 86400 s).`;
+  it.each<[string, () => JWTPayload]>([
+    ["exp: 9e12 (year 287,000)", () => claims({ exp: 9e12 })],
+    ["a 100-year token", () => claims({ exp: NOW + 100 * 365 * 86_400 })],
+    ["a lifetime one second over a day", () => claims({ exp: NOW + 86_401 })],
+    ["an iat two days back with an exp still ahead", () => claims({ iat: NOW - 2 * 86_400, exp: NOW + 600 })],
+    ["an absurd iat and exp", () => claims({ iat: -9e15, exp: 9e15 })],
+    ["no iat and an exp more than a day ahead", () => without(claims({ exp: NOW + 86_401 }), "iat")],
+    ["no iat and exp: 9e12", () => without(claims({ exp: 9e12 }), "iat")],
+  ])("rejects %s, naming the exp claim", async (_label, payload) => {
+    await expectAuthError(verifySecret(await signHs256(payload())), "invalid_token", TOO_LONG);
+  });
+
+  it("accepts a lifetime of exactly the maximum, with and without iat", async () => {
+    await expect(verifySecret(await signHs256(claims({ exp: NOW + 86_400 })))).resolves.toBeDefined();
+    await expect(verifySecret(await signHs256(without(claims({ exp: NOW + 86_400 }), "iat")))).resolves.toBeDefined();
+  });
+
+  it("honours a configured maximum lifetime", async () => {
+    const token = await signHs256(claims({ exp: NOW + 3601 }));
+    await expectAuthError(
+      verifySecret(token, { maxLifetimeSeconds: 3600 }),
+      "invalid_token",
+      `The token's "exp" claim is not valid here (lifetime over 3600 s).`,
+    );
+    await expect(verifySecret(token, { maxLifetimeSeconds: 3601 })).resolves.toBeDefined();
+    await expect(
+      jwtVerifier({ ...secretOptions, maxLifetimeSeconds: 3600 }).verify({ request: REQUEST, bearer: token }),
+    ).rejects.toThrow(`The token's "exp" claim is not valid here (lifetime over 3600 s).`);
+  });
+
+  it.each([0, -1, Number.NaN, Infinity])("refuses a maximum lifetime of %s at construction", (max) => {
+    expect(thrown(() => jwtVerifier({ ...secretOptions, maxLifetimeSeconds: max }))).toEqual(
+      new Error("JWT maximum lifetime must be positive"),
+    );
+  });
+
+  it("through the verifier, exp: 9e12 is refused before it can reach the identity", async () => {
+    await expectAuthError(
+      jwtVerifier(secretOptions).verify({ request: REQUEST, bearer: await signHs256(claims({ exp: 9e12 })) }),
+      "invalid_token",
+      TOO_LONG,
+    );
+  });
+
   it("requires the configured typ", async () => {
     const typ = "at+jwt";
     await expectAuthError(
@@ -203,6 +248,20 @@ describe("verifyJwt with an HS256 secret", () => {
       `The token's "typ" claim is not valid here (check_failed).`,
     );
     await expect(verifySecret(await signHs256(claims(), SECRET, { typ: "at+jwt" }), { typ })).resolves.toBeDefined();
+  });
+
+  it.each([undefined, "JWT", "at+jwt", "application/at+jwt", "anything"])(
+    "does not check typ when none is configured (typ %s accepted)",
+    async (typ) => {
+      const token = await signHs256(claims(), SECRET, typ === undefined ? {} : { typ });
+      await expect(verifySecret(token)).resolves.toMatchObject({ sub: "user-1" });
+    },
+  );
+
+  it("matches a configured typ the way RFC 9068 §4 allows (case-insensitive, application/ prefix optional)", async () => {
+    for (const typ of ["at+jwt", "AT+JWT", "application/at+jwt"]) {
+      await expect(verifySecret(await signHs256(claims(), SECRET, { typ }), { typ: "at+jwt" })).resolves.toBeDefined();
+    }
   });
 
   it("rejects a tampered payload", async () => {
@@ -274,23 +333,35 @@ describe("verifyJwt with a JWKS", () => {
   let keyC: SigningKey;
   let jwks: { keys: object[] };
   let fake: FakeFetch;
+  /** The verifier's clock: token times, the refetch cooldown and the cache age all read it. */
+  let clockMs: number;
 
   beforeEach(async () => {
-    // jose's JWKS cache times its refetch cooldown with the system clock (not injectable); token
-    // times use the injected clock like everywhere else.
-    vi.useFakeTimers({ toFake: ["Date"] });
-    vi.setSystemTime(new Date("2026-01-01T00:00:00Z"));
+    clockMs = NOW_MS;
     [keyA, keyB, keyC] = await Promise.all([rsaKey("a"), rsaKey("b"), rsaKey("c")]);
     jwks = { keys: [keyA.jwk] };
     fake = new FakeFetch(() => Response.json(jwks));
   });
 
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
   function jwksOptions(algorithms: readonly string[] = ASYMMETRIC_ALGORITHMS): JwtOptions {
-    return { ...secretOptions, algorithms, keys: { kind: "jwks", url: JWKS_URL, fetch: fake.fetch } };
+    return {
+      ...secretOptions,
+      algorithms,
+      keys: { kind: "jwks", url: JWKS_URL, fetch: fake.fetch },
+      now: () => clockMs,
+    };
+  }
+
+  /** Answers when released, so many verifications can be in flight at once. */
+  function gatedAnswer(answer: () => Response): () => void {
+    const { promise, resolve } = Promise.withResolvers<undefined>();
+    fake.answer = async () => {
+      await promise;
+      return answer();
+    };
+    return () => {
+      resolve(undefined);
+    };
   }
 
   it("fetches the key set once for the same kid", async () => {
@@ -301,6 +372,21 @@ describe("verifyJwt with a JWKS", () => {
     expect(fake.calls.map((call) => [call.method, call.url])).toEqual([["GET", JWKS_URL.href]]);
   });
 
+  it("a known kid never refetches while the set is fresh, past the cooldown too; a stale set is fetched once", async () => {
+    const verifier = jwtVerifier(jwksOptions());
+    for (let step = 0; step < 19; step++) {
+      const token = await signRs256(claims({ iat: clockMs / 1000, exp: clockMs / 1000 + 600 }), keyA);
+      expect(await verifier.verify({ request: REQUEST, bearer: token })).toMatchObject({ subject: "user-1" });
+      clockMs += 31_000;
+    }
+    expect(fake.calls).toHaveLength(1);
+    // 19 × 31 s = 589 s; 11 s later the set is 10 minutes old and is fetched again, once.
+    clockMs += 11_000;
+    const token = await signRs256(claims({ iat: clockMs / 1000, exp: clockMs / 1000 + 600 }), keyA);
+    await Promise.all(Array.from({ length: 10 }, () => verifier.verify({ request: REQUEST, bearer: token })));
+    expect(fake.calls).toHaveLength(2);
+  });
+
   it("refetches once for an unknown kid, then not again within the cooldown", async () => {
     const verifier = jwtVerifier(jwksOptions());
     await verifier.verify({ request: REQUEST, bearer: await signRs256(claims(), keyA) });
@@ -308,7 +394,7 @@ describe("verifyJwt with a JWKS", () => {
 
     // Key rotation: after the cooldown an unknown kid triggers one refetch, which finds it.
     jwks = { keys: [keyA.jwk, keyB.jwk] };
-    vi.setSystemTime(Date.now() + 31_000);
+    clockMs += 31_000;
     const rotated = await verifier.verify({ request: REQUEST, bearer: await signRs256(claims(), keyB) });
     expect(rotated).toMatchObject({ subject: "user-1" });
     expect(fake.calls).toHaveLength(2);
@@ -319,10 +405,43 @@ describe("verifyJwt with a JWKS", () => {
     await expectAuthError(verifier.verify({ request: REQUEST, bearer: unknown }), "invalid_token", UNKNOWN_KEY);
     expect(fake.calls).toHaveLength(2);
 
-    // After the cooldown it may look once more (and still not find it).
-    vi.setSystemTime(Date.now() + 31_000);
+    // After the cooldown it may look exactly once more (and still not find it).
+    clockMs += 31_000;
+    await expectAuthError(verifier.verify({ request: REQUEST, bearer: unknown }), "invalid_token", UNKNOWN_KEY);
     await expectAuthError(verifier.verify({ request: REQUEST, bearer: unknown }), "invalid_token", UNKNOWN_KEY);
     expect(fake.calls).toHaveLength(3);
+  });
+
+  it("50 concurrent unknown-kid tokens after the cooldown cause one fetch, shared by all", async () => {
+    const verifier = jwtVerifier(jwksOptions());
+    await verifier.verify({ request: REQUEST, bearer: await signRs256(claims(), keyA) });
+    clockMs += 31_000;
+    const release = gatedAnswer(() => Response.json({ keys: [keyA.jwk, keyB.jwk] }));
+    const [rotated, unknown] = await Promise.all([signRs256(claims(), keyB), signRs256(claims(), keyC)]);
+    const results = Array.from({ length: 50 }, (_, index) =>
+      verifier.verify({ request: REQUEST, bearer: index % 2 === 0 ? rotated : unknown }).then(
+        (identity) => identity?.subject,
+        (error: unknown) => (error instanceof AuthError ? error.message : error),
+      ),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    release();
+    const settled = await Promise.all(results);
+    expect(fake.calls).toHaveLength(2);
+    // The callers that waited for the shared fetch saw its result: the rotated key is found.
+    expect(settled.filter((value) => value === "user-1")).toHaveLength(25);
+    expect(settled.filter((value) => value === UNKNOWN_KEY)).toHaveLength(25);
+  });
+
+  it("50 concurrent tokens on a cold isolate cause one fetch", async () => {
+    const verifier = jwtVerifier(jwksOptions());
+    const release = gatedAnswer(() => Response.json(jwks));
+    const token = await signRs256(claims(), keyA);
+    const results = Array.from({ length: 50 }, () => verifier.verify({ request: REQUEST, bearer: token }));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    release();
+    expect(await Promise.all(results)).toHaveLength(50);
+    expect(fake.calls).toHaveLength(1);
   });
 
   it("rejects an unknown kid on the very first request after one fetch", async () => {
@@ -360,23 +479,94 @@ describe("verifyJwt with a JWKS", () => {
     );
   });
 
-  it("fails closed with temporarily_unavailable when the JWKS fetch throws (outage), then recovers", async () => {
+  const UPSTREAM = "upstream-secret-body";
+  /** Every way a key server can fail; each must be 503 + Retry-After, never a 401 verdict. */
+  const failures: [string, () => Response | Promise<Response>][] = [
+    ["the fetch throws (network)", () => Promise.reject(new TypeError("fetch failed"))],
+    ["the fetch times out", () => Promise.reject(new DOMException("The operation timed out.", "TimeoutError"))],
+    ["500", () => new Response(UPSTREAM, { status: 500 })],
+    [
+      "a redirect (not followed)",
+      () => new Response(null, { status: 302, headers: { location: "https://x.example" } }),
+    ],
+    [
+      "200 with an HTML error page",
+      () => new Response(`<html>${UPSTREAM}</html>`, { headers: { "content-type": "text/html" } }),
+    ],
+    ["200 with an empty body", () => new Response("")],
+    ["200 with JSON null", () => Response.json(null)],
+    ["200 with a JSON string", () => Response.json(UPSTREAM)],
+    ["200 with a JSON array", () => Response.json([{ kty: "RSA" }])],
+    ["200 with JSON without keys", () => Response.json({ not: "a key set", UPSTREAM })],
+    ["200 with keys not an array", () => Response.json({ keys: UPSTREAM })],
+    ["200 with keys that are not objects", () => Response.json({ keys: [1, UPSTREAM] })],
+    ["200 with invalid UTF-8", () => new Response(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]))],
+    ["200 with a 1 MB body", () => new Response(`{"keys":[],"x":"${"a".repeat(1024 * 1024)}"}`)],
+  ];
+
+  it.each(failures)(
+    "%s → temporarily_unavailable with Retry-After, one fetch per cooldown, then recovery",
+    async (_label, answer) => {
+      const verifier = jwtVerifier(jwksOptions());
+      const token = await signRs256(claims(), keyA);
+      fake.answer = answer;
+      for (let attempt = 0; attempt < 30; attempt++) {
+        const error = await expectAuthError(
+          verifier.verify({ request: REQUEST, bearer: token }),
+          "temporarily_unavailable",
+          KEYS_DOWN,
+        );
+        expect(error.retryAfterSeconds).toBe(30 - attempt);
+        expect(JSON.stringify([error.message, error.cause])).not.toContain(UPSTREAM);
+        clockMs += 1000;
+      }
+      // 30 requests over 30 s while it fails: one fetch.
+      expect(fake.calls).toHaveLength(1);
+      // After the cooldown, one more attempt; it now succeeds and is used from then on.
+      fake.answer = () => Response.json(jwks);
+      await Promise.all(
+        Array.from({ length: 5 }, async () => {
+          expect(await verifier.verify({ request: REQUEST, bearer: token })).toMatchObject({ subject: "user-1" });
+        }),
+      );
+      expect(fake.calls).toHaveLength(2);
+    },
+  );
+
+  it("50 concurrent requests while the key server is down cause one fetch", async () => {
     const verifier = jwtVerifier(jwksOptions());
+    const release = gatedAnswer(() => new Response("down", { status: 503 }));
     const token = await signRs256(claims(), keyA);
-    fake.answer = () => Promise.reject(new TypeError("fetch failed"));
-    const error = await expectAuthError(
-      verifier.verify({ request: REQUEST, bearer: token }),
-      "temporarily_unavailable",
-      KEYS_DOWN,
+    const results = Array.from({ length: 50 }, () =>
+      expectAuthError(verifier.verify({ request: REQUEST, bearer: token }), "temporarily_unavailable", KEYS_DOWN),
     );
-    expect(error.retryAfterSeconds).toBe(30);
-    fake.answer = () => Response.json(jwks);
-    expect(await verifier.verify({ request: REQUEST, bearer: token })).toMatchObject({ subject: "user-1" });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    release();
+    await Promise.all(results);
+    expect(fake.calls).toHaveLength(1);
+  });
+
+  it("an unknown kid while a refetch failed is 503, and a known kid keeps working from the cached set", async () => {
+    const verifier = jwtVerifier(jwksOptions());
+    const known = await signRs256(claims(), keyA);
+    await verifier.verify({ request: REQUEST, bearer: known });
+    clockMs += 31_000;
+    fake.answer = () => new Response("down", { status: 500 });
+    const unknown = await signRs256(claims(), keyB);
+    await expectAuthError(verifier.verify({ request: REQUEST, bearer: unknown }), "temporarily_unavailable", KEYS_DOWN);
+    await expectAuthError(verifier.verify({ request: REQUEST, bearer: unknown }), "temporarily_unavailable", KEYS_DOWN);
+    expect(await verifier.verify({ request: REQUEST, bearer: known })).toMatchObject({ subject: "user-1" });
     expect(fake.calls).toHaveLength(2);
   });
 
-  it("fails closed with temporarily_unavailable on a JWKS timeout", async () => {
-    fake.answer = () => Promise.reject(new DOMException("The operation timed out.", "TimeoutError"));
+  it.each<[string, () => object]>([
+    ["a key that cannot be imported", () => ({ ...keyA.jwk, n: "AQAB" })],
+    [
+      "a published private key",
+      () => ({ ...keyA.jwk, d: "AQAB", p: "AQAB", q: "AQAB", dp: "AQAB", dq: "AQAB", qi: "AQAB" }),
+    ],
+  ])("a token whose kid names %s → temporarily_unavailable (the key server's fault)", async (_label, key) => {
+    jwks = { keys: [key()] };
     await expectAuthError(
       jwtVerifier(jwksOptions()).verify({ request: REQUEST, bearer: await signRs256(claims(), keyA) }),
       "temporarily_unavailable",
@@ -384,23 +574,11 @@ describe("verifyJwt with a JWKS", () => {
     );
   });
 
-  it("fails closed with temporarily_unavailable when the JWKS is not a key set", async () => {
-    fake.answer = () => Response.json({ not: "a key set" });
-    await expectAuthError(
-      jwtVerifier(jwksOptions()).verify({ request: REQUEST, bearer: await signRs256(claims(), keyA) }),
-      "temporarily_unavailable",
-      KEYS_DOWN,
-    );
-  });
-
-  it("fails closed with 503 when the JWKS endpoint answers 500 (an outage, not a bad token)", async () => {
-    fake.answer = () => new Response("upstream-secret-body", { status: 500 });
-    const error = await expectAuthError(
-      jwtVerifier(jwksOptions()).verify({ request: REQUEST, bearer: await signRs256(claims(), keyA) }),
-      "temporarily_unavailable",
-      "The token's signing keys cannot be fetched right now.",
-    );
-    expect(error.message).not.toContain("upstream-secret-body");
+  it("asks for a key set, follows no redirect and sets a timeout", async () => {
+    await jwtVerifier(jwksOptions()).verify({ request: REQUEST, bearer: await signRs256(claims(), keyA) });
+    const [call] = fake.calls;
+    expect(call?.headers.get("accept")).toBe("application/jwk-set+json, application/json");
+    expect(call?.signal).toBeInstanceOf(AbortSignal);
   });
 });
 
