@@ -2,6 +2,7 @@ import {
   anonymousIdentity,
   checkHost,
   configLoader,
+  cors,
   guardTransport,
   landingPage,
   notFoundResponse,
@@ -22,18 +23,21 @@ const wiring = configLoader((config: Config) => {
   const origins = originPolicy(config.ALLOWED_HOSTNAMES, config.ALLOWED_ORIGINS);
   return {
     origins,
+    cors: cors({ origins }),
     endpoint: createMcpEndpoint({ name: "mcp-no-auth", version: "1.0.0", ...origins }),
     authInfo: toAuthInfo(anonymousIdentity("no-auth", config.ANONYMOUS_SCOPES)),
   };
 });
 
 async function serveMcp(request: Request, env: Env, config: Config): Promise<Response> {
-  const { origins, endpoint, authInfo } = wiring(config);
+  const { origins, cors: browsers, endpoint, authInfo } = wiring(config);
   const refused = await guardTransport(request, {
     origins,
     rateLimit: { limiter: env.RATE_LIMITER, periodSeconds: config.RATE_LIMIT_PERIOD_SECONDS },
   });
   if (refused) return refused;
+  const preflight = browsers.preflight(request);
+  if (preflight) return preflight;
   return endpoint.fetch(request, { authInfo, notes: durableNotes(env.NOTES) });
 }
 
@@ -45,7 +49,8 @@ export default {
       if (foreign) return foreign;
       switch (new URL(request.url).pathname) {
         case "/mcp":
-          return serveMcp(request, env, config);
+          // Every answer, errors included, readable by an allowed browser origin.
+          return serveMcp(request, env, config).then((response) => wiring(config).cors.apply(request, response));
         case "/":
           return landingPage(request, pageContent(config));
         case "/sse":

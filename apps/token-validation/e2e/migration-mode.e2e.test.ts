@@ -17,6 +17,7 @@ describe("AUTH_MODE=optional", () => {
       subject: "anonymous",
       displayName: "Anonymous",
       clientId: "anonymous",
+      issuer: "self",
       scopes: ["notes:read"],
     });
   });

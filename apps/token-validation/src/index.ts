@@ -1,6 +1,7 @@
 import {
   checkHost,
   configLoader,
+  cors,
   createAuthenticator,
   guardTransport,
   landingPage,
@@ -27,6 +28,7 @@ const wiringFor = configLoader((env: Env) => {
   return {
     config,
     origins,
+    cors: cors({ origins }),
     endpoint: createMcpEndpoint({ name: "mcp-token-validation", version: "1.0.0", ...origins }),
     authenticate: createAuthenticator({
       pattern: "token-validation",
@@ -52,6 +54,9 @@ async function serveMcp(request: Request, env: Env, wiring: Wiring): Promise<Res
     rateLimit: { limiter: env.RATE_LIMITER, periodSeconds: config.RATE_LIMIT_PERIOD_SECONDS },
   });
   if (refused) return refused;
+  // A preflight never carries credentials: answer it before authentication.
+  const preflight = wiring.cors.preflight(request);
+  if (preflight) return preflight;
   const challenge = resource.challenge(request);
   const identity = await authenticate(request, challenge);
   if (identity instanceof Response) return identity;
@@ -72,7 +77,8 @@ export default {
       if (metadata) return metadata;
       switch (new URL(request.url).pathname) {
         case "/mcp":
-          return serveMcp(request, env, wiring);
+          // Every answer, errors included, readable by an allowed browser origin.
+          return serveMcp(request, env, wiring).then((response) => wiring.cors.apply(request, response));
         case "/":
           return landingPage(request, pageContent(wiring.config));
         case "/sse":

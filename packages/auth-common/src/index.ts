@@ -83,3 +83,4 @@ export {
   type UpstreamTokens,
 } from "./grant.ts";
 export { LOOPBACK_HOSTNAMES, TRUSTED_URL_RULE, isLoopbackHostname, isTrustedServerUrl } from "./loopback.ts";
+export { cors, type Cors, type CorsOptions } from "./cors.ts";
