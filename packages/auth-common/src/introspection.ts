@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { readBoundedText } from "./bounded-body.ts";
 import { AuthError } from "./errors.ts";
 import { TRUSTED_URL_RULE, isTrustedServerUrl } from "./loopback.ts";
 import { credentialSchema, type VerifiedCredential } from "@mcp-auth/identity";
@@ -7,8 +8,8 @@ import { sha256Hex, type CredentialVerifier } from "./verifier.ts";
 
 /** How long an `active: false` (or otherwise invalid) answer is remembered, seconds. */
 export const INTROSPECTION_NEGATIVE_TTL_SECONDS = 5;
-/** Largest introspection response read, in characters. */
-const MAX_RESPONSE_LENGTH = 64 * 1024;
+/** Largest introspection response read, in bytes; reading stops there (never buffered whole). */
+export const MAX_INTROSPECTION_RESPONSE_BYTES = 64 * 1024;
 
 /** How a server asks an authorization server whether a token is active (RFC 7662). */
 export interface IntrospectionOptions {
@@ -19,7 +20,10 @@ export interface IntrospectionOptions {
   clientSecret: string;
   /** When set, the response's `aud` (string or array) must include it. */
   audience?: string;
-  /** When set, a response `iss` must equal it. */
+  /**
+   * When set, the response must carry an `iss` equal to it (a missing `iss` is refused: see
+   * `identityFromResponse`). Unset: any or no `iss` is accepted from the pinned endpoint.
+   */
   issuer?: string;
   /** Fetch for the endpoint (default: the global `fetch`). */
   fetch?: typeof fetch;
@@ -93,8 +97,18 @@ function identityFromResponse(
       throw new AuthError("invalid_token", "The token is not meant for this server (audience).");
     }
   }
-  if (options.issuer !== undefined && body.iss !== undefined && body.iss !== options.issuer) {
-    throw new AuthError("invalid_token", "The token was issued by an issuer this server does not trust.");
+  // A pinned issuer requires `iss` in the answer. RFC 7662 §2.2 makes `iss` optional, but the
+  // one case the pin exists for is an endpoint that answers for several issuers (tenants,
+  // realms); an answer that does not say which issuer vouches could be any of them, so accepting
+  // it would skip the check exactly where it matters. An AS that never sends `iss` is run with
+  // the issuer unset (the identity then names the endpoint's origin as issuer).
+  if (options.issuer !== undefined && body.iss !== options.issuer) {
+    throw new AuthError(
+      "invalid_token",
+      body.iss === undefined
+        ? "The token's introspection answer does not name its issuer."
+        : "The token was issued by an issuer this server does not trust.",
+    );
   }
   // A subject taken from `username` is marked as such: the same server may use `alice` as one
   // user's `sub` and another user's `username`, and they must never share a tenant.
@@ -133,9 +147,10 @@ function identityFromResponse(
  * Claims every bearer token, so it goes last in the verifier order.
  *
  * Validates: the server's answer (`POST`, form body, client_secret_basic, 5 s timeout, 200 JSON
- * only — anything else fails closed with `temporarily_unavailable`); `active: true`; `exp` in the
- * future when present; `aud` includes `audience` when configured; `iss` equals `issuer` when both
- * are present; a subject (`sub`, else `username`); scopes are RFC 6749 scope tokens.
+ * only, at most {@link MAX_INTROSPECTION_RESPONSE_BYTES} read as a stream — anything else fails
+ * closed with `temporarily_unavailable`); `active: true`; `exp` in the future when present; `aud`
+ * includes `audience` when configured; `iss` present and equal to `issuer` when configured; a
+ * subject (`sub`, else `username`); scopes are RFC 6749 scope tokens.
  * Does not validate: revocation within the cache window (an active answer is reused for up to
  * `cacheSeconds`, per isolate, keyed by the token's SHA-256 — never the token); scopes per
  * operation (the scope gate does). Invalid answers are remembered for
@@ -184,9 +199,7 @@ export function introspectionVerifier(options: IntrospectionOptions): Credential
     }
     let json: unknown;
     try {
-      const text = await response.text();
-      if (text.length > MAX_RESPONSE_LENGTH) throw new Error("too long");
-      json = JSON.parse(text);
+      json = JSON.parse(await readBoundedText(response, MAX_INTROSPECTION_RESPONSE_BYTES));
     } catch {
       throw unavailable("unreadable response");
     }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createAuthenticator } from "../src/authenticate.ts";
 import {
   INTROSPECTION_NEGATIVE_TTL_SECONDS,
+  MAX_INTROSPECTION_RESPONSE_BYTES,
   clientSecretBasic,
   introspectionVerifier,
   type IntrospectionOptions,
@@ -157,7 +158,7 @@ describe("introspectionVerifier: active tokens", () => {
       { audience: "https://mcp.example.com/mcp" },
     ],
     ["a matching iss", { iss: "https://auth.example" }, { issuer: "https://auth.example" }],
-    ["no iss although an issuer is configured", {}, { issuer: "https://auth.example" }],
+    ["any iss when no issuer is configured", { iss: "https://elsewhere.example" }, {}],
   ])("accepts %s", async (_label, extra, options) => {
     const { verify } = setup({ active: true, sub: "user-1", ...extra }, options);
     expect(await verify()).toMatchObject({ subject: "user-1" });
@@ -190,6 +191,18 @@ describe("introspectionVerifier: rejected tokens", () => {
     [
       "a wrong iss",
       { active: true, sub: "u", iss: "https://evil.example" },
+      { issuer: "https://auth.example" },
+      "The token was issued by an issuer this server does not trust.",
+    ],
+    [
+      "no iss although an issuer is configured",
+      { active: true, sub: "u" },
+      { issuer: "https://auth.example" },
+      "The token's introspection answer does not name its issuer.",
+    ],
+    [
+      "an iss differing only in a trailing slash",
+      { active: true, sub: "u", iss: "https://auth.example/" },
       { issuer: "https://auth.example" },
       "The token was issued by an issuer this server does not trust.",
     ],
@@ -227,6 +240,33 @@ describe("introspectionVerifier: failures upstream fail closed", () => {
     expect(error.retryAfterSeconds).toBe(30);
     expect(error.message).not.toContain(MARKER);
     expect(JSON.stringify(error.cause)).not.toContain(MARKER);
+  });
+
+  it("reads a 10 MB answer only up to the limit, as a stream, and cancels the rest", async () => {
+    const { fake, verify } = setup();
+    const meter = { pulled: 0, cancelled: false };
+    fake.answer = () =>
+      new Response(
+        new ReadableStream<Uint8Array>(
+          {
+            pull(controller) {
+              if (meter.pulled >= 10 * 1024 * 1024) {
+                controller.close();
+                return;
+              }
+              meter.pulled += 16 * 1024;
+              controller.enqueue(new TextEncoder().encode(" ".repeat(16 * 1024)));
+            },
+            cancel() {
+              meter.cancelled = true;
+            },
+          },
+          { highWaterMark: 0 },
+        ),
+      );
+    await expectAuthError(verify(), "temporarily_unavailable", UNAVAILABLE);
+    expect(meter.pulled).toBeLessThanOrEqual(MAX_INTROSPECTION_RESPONSE_BYTES + 16 * 1024);
+    expect(meter.cancelled).toBe(true);
   });
 
   it("answers temporarily_unavailable when fetch throws (network error), and does not cache it", async () => {
