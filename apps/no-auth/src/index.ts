@@ -1,10 +1,12 @@
 import {
+  ANONYMOUS_SUBJECT,
   anonymousIdentity,
   checkHost,
   configLoader,
   cors,
   guardTransport,
   landingPage,
+  logEndpointAnswer,
   notFoundResponse,
   originPolicy,
   sseRetiredResponse,
@@ -38,7 +40,8 @@ async function serveMcp(request: Request, env: Env, config: Config): Promise<Res
   if (refused) return refused;
   const preflight = browsers.preflight(request);
   if (preflight) return preflight;
-  return endpoint.fetch(request, { authInfo, notes: durableNotes(env.NOTES) });
+  const answer = await endpoint.fetch(request, { authInfo, notes: durableNotes(env.NOTES) });
+  return logEndpointAnswer(request, answer, { clientId: authInfo.clientId ?? "anonymous", subject: ANONYMOUS_SUBJECT });
 }
 
 export default {

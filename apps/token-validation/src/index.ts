@@ -5,6 +5,7 @@ import {
   createAuthenticator,
   guardTransport,
   landingPage,
+  logEndpointAnswer,
   notFoundResponse,
   originPolicy,
   resourceServer,
@@ -60,11 +61,12 @@ async function serveMcp(request: Request, env: Env, wiring: Wiring): Promise<Res
   const challenge = resource.challenge(request);
   const identity = await authenticate(request, challenge);
   if (identity instanceof Response) return identity;
-  return endpoint.fetch(request, {
+  const answer = await endpoint.fetch(request, {
     authInfo: toAuthInfo(identity, challenge),
     notes: durableNotes(env.NOTES),
     onInsufficientScope: (held, missing) => resource.insufficientScope(request, held, missing),
   });
+  return logEndpointAnswer(request, answer, identity);
 }
 
 export default {

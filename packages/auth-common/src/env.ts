@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { consoleLog } from "./log.ts";
 import { parseScopeString } from "./scope-token.ts";
 
 /** A comma- or space-separated list variable; empty or absent is the empty list. */
@@ -112,7 +113,11 @@ export async function withConfig<E extends object, C>(
   try {
     config = load(env);
   } catch (error) {
-    if (error instanceof ConfigError) return configErrorResponse(error);
+    if (error instanceof ConfigError) {
+      // Names the variables, never their values (ConfigError messages are built that way).
+      consoleLog("error", { event: "misconfigured", reason: error.message });
+      return configErrorResponse(error);
+    }
     throw error;
   }
   return serve(config);

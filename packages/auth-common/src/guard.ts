@@ -1,4 +1,5 @@
 import { jsonRpcErrorResponse } from "./json-rpc-error.ts";
+import { consoleLog, refusal, type Log } from "./log.ts";
 import { checkHost, checkOrigin, type OriginPolicy } from "./origin.ts";
 import { checkRateLimit, clientAddress, type RateLimiter } from "./rate-limit.ts";
 
@@ -34,6 +35,8 @@ export interface TransportGuardOptions {
   checkOrigin?: boolean;
   /** Per-address limit; omit only where the platform limits requests some other way. */
   rateLimit?: { limiter: RateLimiter; periodSeconds: number } | undefined;
+  /** Where each refusal is logged (default: one JSON line on the console). */
+  log?: Log;
 }
 
 /**
@@ -45,11 +48,21 @@ export interface TransportGuardOptions {
  * request untouched. Returns a ready `Response`, or `undefined` when the request may proceed.
  */
 export async function guardTransport(request: Request, options: TransportGuardOptions): Promise<Response | undefined> {
+  const refuse = (response: Response, reason: string) => {
+    (options.log ?? consoleLog)("warn", refusal(request, response.status, reason));
+    return response;
+  };
   const oversized = checkHeaderSize(request);
-  if (oversized) return oversized;
-  const forbidden =
-    options.checkOrigin === false ? checkHost(request, options.origins) : checkOrigin(request, options.origins);
-  if (forbidden) return forbidden;
+  if (oversized) return refuse(oversized, "header_too_large");
+  const foreignHost = checkHost(request, options.origins);
+  if (foreignHost) return refuse(foreignHost, "host_not_allowed");
+  const foreignOrigin = options.checkOrigin === false ? undefined : checkOrigin(request, options.origins);
+  if (foreignOrigin) return refuse(foreignOrigin, "origin_not_allowed");
   if (options.rateLimit === undefined) return undefined;
-  return checkRateLimit(options.rateLimit.limiter, clientAddress(request), options.rateLimit.periodSeconds);
+  const limited = await checkRateLimit(
+    options.rateLimit.limiter,
+    clientAddress(request),
+    options.rateLimit.periodSeconds,
+  );
+  return limited && refuse(limited, "rate_limited");
 }
