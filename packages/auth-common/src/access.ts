@@ -133,6 +133,7 @@ export function accessVerifier(options: AccessOptions): CredentialVerifier {
   const key = jwtKeyResolver(jwtOptions.keys, now);
   return {
     method: "access",
+    reads: "request",
     async verify({ request }) {
       const token = request.headers.get(ACCESS_JWT_HEADER);
       if (token === null) return undefined;

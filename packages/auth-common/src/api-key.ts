@@ -72,6 +72,7 @@ export function apiKeyVerifier(options: { store: ApiKeyStore; now?: () => number
   const now = options.now ?? Date.now;
   return {
     method: "api_key",
+    reads: "bearer",
     async verify({ bearer }): Promise<VerifiedCredential | undefined> {
       if (bearer === undefined || !bearer.startsWith(API_KEY_PREFIX)) return undefined;
       if (!looksLikeApiKey(bearer)) throw new AuthError("invalid_token", "Malformed API key.");

@@ -1,13 +1,16 @@
 import { readBearerToken } from "./bearer.ts";
 import { challengeResponse, type ChallengeOptions } from "./challenge.ts";
 import { AuthError } from "./errors.ts";
-import { anonymousIdentity, type Identity, type Pattern } from "@mcp-auth/identity";
+import { anonymousIdentity, type Identity, type Pattern, type VerifiedCredential } from "@mcp-auth/identity";
 import type { CredentialVerifier } from "./verifier.ts";
 
 /** How a server authenticates callers. */
 export interface AuthenticatorOptions {
   pattern: Pattern;
-  /** Tried in order; the first that recognizes a credential decides. */
+  /**
+   * Every credential present is examined; the first method in this order that proves an identity
+   * names the caller.
+   */
   verifiers: readonly CredentialVerifier[];
   /**
    * `required`: no credential → 401. `optional` (migration mode): no credential → the anonymous
@@ -36,8 +39,13 @@ function missingMessage(request: Request): string {
  * Builds the gate every authenticated app runs: verify with each configured method in order,
  * answer through the one challenge builder. Apps write `if (result instanceof Response) return result`.
  *
- * Validates: one well-formed `Authorization` header; that some configured method accepts the
- * credential. Does not validate: scopes per operation (mcp-core's scope gate does).
+ * Validates: one well-formed `Authorization` header; every credential the request presents —
+ * a bearer token (by the first bearer method that claims it; one no method claims is refused)
+ * and each other credential a method reads (Access assertion, client certificate). A credential
+ * that is present but bad refuses the request whatever else is present: a valid client
+ * certificate does not carry a forged bearer token through, nor a valid API key a forged Access
+ * assertion. Of several valid ones, the first method in `verifiers` order names the caller.
+ * Does not validate: scopes per operation (mcp-core's scope gate does).
  */
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   return async (request, perRequest) => {
@@ -49,14 +57,21 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       } catch (error) {
         if (!(error instanceof AuthError) || error.code !== "missing_credentials") throw error;
       }
+      let identity: VerifiedCredential | undefined;
+      let bearerClaimed = false;
       for (const verifier of options.verifiers) {
+        if (verifier.reads === "bearer" && bearerClaimed) continue;
+        // Throws when a credential of its kind is present but bad: the request is refused.
         const credential = await verifier.verify({ request, bearer });
-        // The pattern is the app's, never the verifier's: one verifier serves every app.
-        if (credential) return { ...credential, pattern: options.pattern };
+        if (credential === undefined) continue;
+        if (verifier.reads === "bearer") bearerClaimed = true;
+        identity ??= credential;
       }
-      if (bearer !== undefined) {
+      if (bearer !== undefined && !bearerClaimed) {
         throw new AuthError("invalid_token", "The bearer credential is not one this server accepts.");
       }
+      // The pattern is the app's, never the verifier's: one verifier serves every app.
+      if (identity !== undefined) return { ...identity, pattern: options.pattern };
       if (options.mode === "optional") return anonymousIdentity(options.pattern, options.anonymousScopes ?? []);
       throw new AuthError("missing_credentials", missingMessage(request));
     } catch (error) {

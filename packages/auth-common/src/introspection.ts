@@ -210,6 +210,7 @@ export function introspectionVerifier(options: IntrospectionOptions): Credential
 
   return {
     method: "introspection",
+    reads: "bearer",
     async verify({ bearer }) {
       if (bearer === undefined) return undefined;
       const key = await sha256Hex(bearer);

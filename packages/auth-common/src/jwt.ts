@@ -219,6 +219,7 @@ export function jwtVerifier(options: JwtOptions): CredentialVerifier {
   const key = jwtKeyResolver(options.keys, options.now);
   return {
     method: "jwt",
+    reads: "bearer",
     async verify({ bearer }) {
       if (bearer === undefined || !looksLikeJwt(bearer)) return undefined;
       const claims = await verifyJwt(bearer, options, key);

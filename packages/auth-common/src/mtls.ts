@@ -57,6 +57,7 @@ export function mtlsVerifier(options: MtlsOptions): CredentialVerifier {
   const scopes = [...options.scopes];
   return {
     method: "mtls",
+    reads: "request",
     async verify({ request }): Promise<VerifiedCredential | undefined> {
       const cf = (request as { cf?: unknown }).cf;
       if (!presentedSchema.safeParse(cf).success) return undefined;

@@ -14,6 +14,12 @@ export interface PresentedCredentials {
  */
 export interface CredentialVerifier {
   readonly method: Method;
+  /**
+   * Where its credential is: `bearer`, the `Authorization` bearer token (examined by the first
+   * bearer method that claims it, and by no other: introspection would claim a JWT too);
+   * `request`, elsewhere in the request (a header, the TLS client certificate), always examined.
+   */
+  readonly reads: "bearer" | "request";
   verify(credentials: PresentedCredentials): Promise<VerifiedCredential | undefined>;
 }
 

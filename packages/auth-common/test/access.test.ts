@@ -7,6 +7,7 @@ import {
   accessVerifier,
   type AccessOptions,
 } from "../src/access.ts";
+import { apiKeyVerifier, generateApiKey } from "../src/api-key.ts";
 import { createAuthenticator } from "../src/authenticate.ts";
 import { FakeFetch, epochSeconds, expectAuthError, rsaKey, signRs256, type SigningKey } from "./fakes.ts";
 import { thrown } from "./helpers.ts";
@@ -363,5 +364,42 @@ describe("accessVerifier behind createAuthenticator", () => {
       `Bearer error="invalid_token", error_description="${UNKNOWN_KEY}"`,
     );
     expect(await bad.json()).toEqual({ error: "invalid_token", error_description: UNKNOWN_KEY });
+  });
+
+  it("a valid assertion does not carry a bad bearer token through, and a valid bearer not a bad assertion", async () => {
+    const { verifier } = setup();
+    const { key: apiKey, hash } = await generateApiKey();
+    const apiKeys = apiKeyVerifier({
+      store: {
+        findByHash: async (h) =>
+          h === hash
+            ? { id: "key_1", hash, owner: "o", scopes: [], createdAt: 0, expiresAt: null, revokedAt: null }
+            : null,
+      },
+    });
+    const good = await signRs256(userClaims(), key);
+    const forged = await signRs256(userClaims(), other);
+    const gate = createAuthenticator({
+      pattern: "token-validation",
+      verifiers: [verifier, apiKeys],
+      mode: "required",
+    });
+    const status = async (assertion: string, authorization: string) => {
+      const result = await gate(withAssertion(assertion, { authorization }));
+      return result instanceof Response ? [result.status, await result.json()] : result.method;
+    };
+    expect(await status(good, `Bearer ${apiKey}`)).toBe("access");
+    expect(await status(good, "Bearer mcpk_short")).toEqual([
+      401,
+      { error: "invalid_token", error_description: "Malformed API key." },
+    ]);
+    expect(await status(good, "Bearer opaque")).toEqual([
+      401,
+      { error: "invalid_token", error_description: "The bearer credential is not one this server accepts." },
+    ]);
+    expect(await status(forged, `Bearer ${apiKey}`)).toEqual([
+      401,
+      { error: "invalid_token", error_description: UNKNOWN_KEY },
+    ]);
   });
 });

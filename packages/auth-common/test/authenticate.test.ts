@@ -4,9 +4,11 @@ import { apiKeyVerifier, generateApiKey, type ApiKeyRecord } from "../src/api-ke
 import { createAuthenticator, type AuthenticatorOptions } from "../src/authenticate.ts";
 import { AuthError } from "../src/errors.ts";
 import type { Identity } from "@mcp-auth/identity";
+import { introspectionVerifier } from "../src/introspection.ts";
 import { jwtVerifier } from "../src/jwt.ts";
+import { mtlsVerifier } from "../src/mtls.ts";
 import type { CredentialVerifier } from "../src/verifier.ts";
-import { epochSeconds } from "./fakes.ts";
+import { FakeFetch, epochSeconds } from "./fakes.ts";
 import { rejected } from "./helpers.ts";
 
 const RESOURCE = "https://mcp.example.com/mcp";
@@ -37,7 +39,7 @@ async function fixtures() {
   const jwt = await new SignJWT({ iss: ISSUER, aud: RESOURCE, sub: "jwt-user", exp: epochSeconds() + 600 })
     .setProtectedHeader({ alg: "HS256" })
     .sign(new TextEncoder().encode(SECRET));
-  return { key, id, jwt, verifiers };
+  return { key, id, jwt, verifiers, bearers: verifiers };
 }
 
 function authenticator(verifiers: readonly CredentialVerifier[], overrides: Partial<AuthenticatorOptions> = {}) {
@@ -201,9 +203,15 @@ describe("createAuthenticator (optional)", () => {
 });
 
 describe("createAuthenticator: verifier order", () => {
-  function fixed(name: string, answer: "skip" | "accept" | "reject", log: string[]): CredentialVerifier {
+  function fixed(
+    name: string,
+    answer: "skip" | "accept" | "reject",
+    log: string[],
+    reads: CredentialVerifier["reads"] = "bearer",
+  ): CredentialVerifier {
     return {
       method: "jwt",
+      reads,
       async verify() {
         log.push(name);
         if (answer === "skip") return undefined;
@@ -230,16 +238,135 @@ describe("createAuthenticator: verifier order", () => {
     expect(log).toEqual(["a"]);
   });
 
+  it("examines every request credential after a bearer was accepted; a bad one refuses the request", async () => {
+    const log: string[] = [];
+    const gate = authenticator([fixed("a", "accept", log), fixed("b", "reject", log, "request")]);
+    await expectChallenge(await gate(request("Bearer t")), 401, invalid("invalid_token", "b rejects"), {
+      error: "invalid_token",
+      error_description: "b rejects",
+    });
+    expect(log).toEqual(["a", "b"]);
+  });
+
+  it("of two valid credentials the first method in order names the caller; both are examined", async () => {
+    const log: string[] = [];
+    const gate = authenticator([fixed("a", "accept", log, "request"), fixed("b", "accept", log)]);
+    expect(await gate(request("Bearer t"))).toMatchObject({ subject: "a" });
+    expect(log).toEqual(["a", "b"]);
+  });
+
+  it("refuses a bearer no bearer method claims even when a request credential is valid", async () => {
+    const log: string[] = [];
+    const gate = authenticator([fixed("a", "accept", log, "request"), fixed("b", "skip", log)]);
+    const message = "The bearer credential is not one this server accepts.";
+    await expectChallenge(await gate(request("Bearer t")), 401, invalid("invalid_token", message), {
+      error: "invalid_token",
+      error_description: message,
+    });
+  });
+
   it("propagates an unexpected error instead of turning it into a 401", async () => {
     const bug = new TypeError("a bug in a verifier");
     const gate = authenticator([
       {
         method: "jwt",
+        reads: "bearer",
         async verify() {
           throw bug;
         },
       },
     ]);
     expect(await rejected(gate(request("Bearer t")))).toBe(bug);
+  });
+});
+
+describe("createAuthenticator: a credential that is present but bad is refused whatever else is present", () => {
+  const fingerprint = "ab".repeat(32);
+  /** A request with a client certificate Cloudflare verified (or not) and optional Authorization. */
+  function withCertificate(verified: "SUCCESS" | "FAILED:expired", authorization?: string): Request {
+    const cf = {
+      tlsClientAuth: {
+        certPresented: "1",
+        certVerified: verified,
+        certRevoked: "0",
+        certFingerprintSHA256: fingerprint,
+        certSubjectDN: "CN=agent",
+      },
+    };
+    const headers = authorization === undefined ? undefined : { authorization };
+    const plain = new Request(RESOURCE, headers === undefined ? {} : { headers });
+    return Object.assign(plain, { cf });
+  }
+
+  async function mixed() {
+    const { key, jwt, verifiers } = await fixtures();
+    const mtls = mtlsVerifier({ scopes: ["notes:read"] });
+    return { key, jwt, bearers: verifiers, mtls };
+  }
+
+  it("control: a verified certificate alone, and with a valid API key, is accepted (certificate first in order)", async () => {
+    const { key, bearers, mtls } = await mixed();
+    const gate = authenticator([mtls, ...bearers]);
+    expect(await gate(withCertificate("SUCCESS"))).toMatchObject({ method: "mtls" });
+    expect(await gate(withCertificate("SUCCESS", `Bearer ${key}`))).toMatchObject({ method: "mtls" });
+  });
+
+  it.each<[string, string, string]>([
+    ["a malformed API key", "Bearer mcpk_short", "Malformed API key."],
+    ["an unknown API key", `Bearer mcpk_${"A".repeat(43)}`, "Unknown API key."],
+    ["a JWT with a bad signature", "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln", "The token is not valid."],
+    ["a bearer no method claims", "Bearer opaque", "The bearer credential is not one this server accepts."],
+  ])("a verified certificate does not carry %s through (401)", async (_label, authorization, message) => {
+    const { bearers, mtls } = await mixed();
+    const result = await authenticator([mtls, ...bearers])(withCertificate("SUCCESS", authorization));
+    await expectChallenge(result, 401, invalid("invalid_token", message), {
+      error: "invalid_token",
+      error_description: message,
+    });
+  });
+
+  it("a verified certificate does not carry a malformed Authorization header through (400)", async () => {
+    const { bearers, mtls } = await mixed();
+    const message = "The Authorization scheme must be Bearer.";
+    const result = await authenticator([mtls, ...bearers])(withCertificate("SUCCESS", "Basic x"));
+    await expectChallenge(result, 400, invalid("invalid_request", message), {
+      error: "invalid_request",
+      error_description: message,
+    });
+  });
+
+  it("a valid API key or JWT does not carry an unverified certificate through (method after them in order)", async () => {
+    const { key, jwt, bearers, mtls } = await mixed();
+    const gate = authenticator([...bearers, mtls]);
+    const message = "The client certificate was not verified.";
+    for (const token of [key, jwt]) {
+      await expectChallenge(
+        await gate(withCertificate("FAILED:expired", `Bearer ${token}`)),
+        401,
+        invalid("invalid_token", message),
+        { error: "invalid_token", error_description: message },
+      );
+    }
+  });
+
+  it("a JWT is examined by the JWT method only, never also sent to introspection", async () => {
+    const { jwt, bearers } = await fixtures();
+    const fake = new FakeFetch(() => Response.json({ active: false }));
+    const introspection = introspectionVerifier({
+      url: "https://as.example/introspect",
+      clientId: "rs",
+      clientSecret: "secret",
+      fetch: fake.fetch,
+    });
+    const gate = authenticator([...bearers, introspection]);
+    expect(await gate(request(`Bearer ${jwt}`))).toMatchObject({ method: "jwt" });
+    expect(fake.calls).toHaveLength(0);
+    await expectChallenge(
+      await gate(request("Bearer opaque")),
+      401,
+      invalid("invalid_token", "The token is not active."),
+      { error: "invalid_token", error_description: "The token is not active." },
+    );
+    expect(fake.calls).toHaveLength(1);
   });
 });
