@@ -79,3 +79,47 @@ describe("no-auth routes", () => {
     expect(await response.json()).toMatchObject({ error: { message: "Forbidden: Invalid Origin: evil.example" } });
   });
 });
+
+describe("browser clients (CORS)", () => {
+  const preflight = (origin: string) =>
+    viaWorker(MCP_URL.href, {
+      method: "OPTIONS",
+      headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+    });
+
+  it("a preflight from an allowed origin is 204 and echoes it, without credentials", async () => {
+    const response = await preflight("http://localhost:6274");
+    expect(response.status).toBe(204);
+    expect(response.headers.get("access-control-allow-origin")).toBe("http://localhost:6274");
+    expect(response.headers.get("access-control-allow-credentials")).toBeNull();
+  });
+
+  it("a preflight from another site is 403 and grants nothing", async () => {
+    const response = await preflight("https://evil.example");
+    expect(response.status).toBe(403);
+    expect(response.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("an error answer is readable by an allowed origin (Retry-After and friends exposed)", async () => {
+    const response = await viaWorker(MCP_URL.href, {
+      method: "POST",
+      headers: {
+        origin: "http://localhost:6274",
+        "content-type": "text/plain",
+        accept: "application/json, text/event-stream",
+      },
+      body: "{}",
+    });
+    expect(response.status).toBe(415);
+    expect(response.headers.get("access-control-allow-origin")).toBe("http://localhost:6274");
+    expect(response.headers.get("access-control-expose-headers")).toMatch(/Retry-After/);
+  });
+});
+
+describe("a foreign Host never reaches a page or a URL built from it", () => {
+  it.each(["http://evil.example/", "http://evil.example/sse", "http://evil.example/mcp"])("%s → 403", async (url) => {
+    const response = await viaWorker(url);
+    expect(response.status).toBe(403);
+    expect(await response.text()).not.toContain("evil.example/mcp");
+  });
+});

@@ -58,3 +58,16 @@ describe("browser clients (CORS)", () => {
     expect(ok.headers.get("access-control-expose-headers")).toMatch(/Mcp-Session-Id/);
   });
 });
+
+describe("a foreign Host never reaches a page, metadata or a URL built from it", () => {
+  it.each([
+    "http://evil.example/",
+    "http://evil.example/sse",
+    "http://evil.example/.well-known/oauth-protected-resource/mcp",
+    "http://evil.example/mcp",
+  ])("%s → 403", async (url) => {
+    const response = await viaWorker(url);
+    expect(response.status).toBe(403);
+    expect(await response.text()).not.toContain("evil.example/mcp");
+  });
+});
