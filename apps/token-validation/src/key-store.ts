@@ -32,13 +32,7 @@ function outlastCachedRecords(): Promise<void> {
 }
 
 /** What listings show about a key: never its hash. */
-export interface KeySummary {
-  id: string;
-  owner: string;
-  scopes: string;
-  created_at: number;
-  expires_at: number | null;
-  revoked_at: number | null;
+export interface KeySummary extends KeyRow {
   /** Uses counted today (UTC), as last written by the key's Durable Object. */
   today: number;
 }
