@@ -2,6 +2,7 @@ import type { AuthInfo } from "@modelcontextprotocol/server";
 import { createMcpHandler } from "agents/mcp/server";
 import { DEFAULT_BODY_LIMITS, readMcpBody, type BodyLimits } from "./body.ts";
 import { callerFromAuthInfo } from "./caller.ts";
+import { checkMessages } from "./message-check.ts";
 import type { NotesDirectory } from "./notes/notes-store.ts";
 import { findScopeShortfall } from "./scope-gate.ts";
 import type { Scope } from "./scopes.ts";
@@ -73,6 +74,8 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
         const read = await readMcpBody(request, options.body ?? DEFAULT_BODY_LIMITS);
         if (read instanceof Response) return read;
         parsedBody = read.body;
+        const refused = checkMessages(request, parsedBody);
+        if (refused) return refused;
       }
       const shortfall = findScopeShortfall(parsedBody, caller.scopes);
       const stepUp = shortfall && call.onInsufficientScope?.(call.authInfo.scopes, shortfall.scopes);

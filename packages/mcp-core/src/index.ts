@@ -8,6 +8,7 @@ export {
   type BodyRejection,
 } from "./body.ts";
 export { callerFromAuthInfo, type Caller } from "./caller.ts";
+export { MAX_NAME_LENGTH, MAX_URI_LENGTH, checkMessages } from "./message-check.ts";
 export { createMcpEndpoint, type McpCall, type McpEndpoint, type McpEndpointOptions } from "./endpoint.ts";
 export {
   MAX_NOTES,
