@@ -1,5 +1,6 @@
 import {
   ASYMMETRIC_ALGORITHMS,
+  DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
   MIN_HS256_SECRET_BYTES,
   TRUSTED_URL_RULE,
   configLoader,
@@ -38,6 +39,18 @@ const schema = z
     JWT_SECRET: optionalString,
     JWT_JWKS_URL: optionalString.pipe(urlVar.optional()),
     JWT_ALGORITHMS: listVar().pipe(z.array(z.enum(ASYMMETRIC_ALGORITHMS))),
+    /**
+     * The `typ` header a JWT must carry, e.g. `at+jwt` (RFC 9068). Empty: not checked, because
+     * most IdPs still type access tokens `JWT` or not at all; the pinned `aud` keeps ID tokens out.
+     */
+    JWT_TYP: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9!#$&^_.+-]+(?:\/[A-Za-z0-9!#$&^_.+-]+)?$/, "a media type such as at+jwt")
+        .optional(),
+    ),
+    /** Longest JWT lifetime accepted (`exp - iat`, or `exp - now`), seconds: one day unless set; at most a year. */
+    JWT_MAX_LIFETIME_SECONDS: intVar(DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, 366 * 86_400),
     ACCESS_TEAM_DOMAIN: optionalString,
     ACCESS_AUD: optionalString,
     ACCESS_SCOPES: scopesVar(SCOPES, "notes:read notes:write"),
@@ -46,6 +59,8 @@ const schema = z
     INTROSPECTION_CLIENT_SECRET: optionalString,
     /** The audience an introspected token must carry: this server's resource identifier. */
     INTROSPECTION_AUDIENCE: optionalString,
+    /** When set, an introspection answer must carry this `iss` (for an endpoint serving several issuers). */
+    INTROSPECTION_ISSUER: optionalString,
     /** Local development only: lets JWKS, introspection, Access and AS URLs be http on loopback. */
     ALLOW_INSECURE_HTTP_LOOPBACK: flagVar(),
     MTLS_SCOPES: scopesVar(SCOPES, "notes:read notes:write"),

@@ -22,6 +22,8 @@ export function buildVerifiers(config: Config, env: Env): CredentialVerifier[] {
       jwtVerifier({
         issuer: config.JWT_ISSUER ?? "",
         audience: config.JWT_AUDIENCE ?? "",
+        maxLifetimeSeconds: config.JWT_MAX_LIFETIME_SECONDS,
+        ...(config.JWT_TYP === undefined ? {} : { typ: config.JWT_TYP }),
         ...(config.JWT_SECRET !== undefined
           ? { algorithms: ["HS256"], keys: { kind: "secret", secret: config.JWT_SECRET } }
           : {
@@ -42,6 +44,7 @@ export function buildVerifiers(config: Config, env: Env): CredentialVerifier[] {
         clientId: config.INTROSPECTION_CLIENT_ID ?? "",
         clientSecret: config.INTROSPECTION_CLIENT_SECRET ?? "",
         audience: config.INTROSPECTION_AUDIENCE ?? "",
+        ...(config.INTROSPECTION_ISSUER === undefined ? {} : { issuer: config.INTROSPECTION_ISSUER }),
         allowInsecureLoopback: config.ALLOW_INSECURE_HTTP_LOOPBACK,
       }),
     mtls: () => mtlsVerifier({ scopes: config.MTLS_SCOPES, allowedFingerprints: config.MTLS_FINGERPRINTS }),

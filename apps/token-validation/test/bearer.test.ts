@@ -44,6 +44,13 @@ describe("bearer credentials: every bad one is refused with the status the spec 
     await expectChallenge(await rpc(viaWorker, { authorization }), status, error, message);
   });
 
+  it("more than one space after Bearer is accepted (RFC 6750 §2.1: 1*SP)", async () => {
+    const { key } = await createKey(["notes:read"]);
+    for (const spaces of ["  ", "   "]) {
+      expect((await rpc(viaWorker, { authorization: `Bearer${spaces}${key}` })).status).toBe(200);
+    }
+  });
+
   it("a token in ?access_token= is ignored, and the 401 says so", async () => {
     const { key } = await createKey(["notes:read"]);
     const response = await rpc(viaWorker, {}, undefined, `http://localhost/mcp?access_token=${key}`);
@@ -174,6 +181,47 @@ describe("bearer credentials: every bad one is refused with the status the spec 
       await expectChallenge(response, 401, "invalid_token", message);
     });
 
+    const tooLong = /^The token's "exp" claim is not valid here \(lifetime over 86400 s\)\.$/;
+    it.each([
+      ["exp: 9e12", { exp: 9e12 }],
+      ["a 100-year lifetime", { exp: now + 100 * 365 * 86_400 }],
+      ["no iat and an exp two days ahead", { iat: undefined, exp: now + 2 * 86_400 }],
+    ])("a correctly signed token with %s → 401 naming exp (JWT_MAX_LIFETIME_SECONDS)", async (_name, claims) => {
+      // `iat: undefined` drops the claim.
+      const merged: Record<string, unknown> = { ...claimsWithoutExp(), ...claims };
+      const token = await signWithWorkerSecret(
+        Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== undefined)),
+      );
+      await expectChallenge(await rpc(viaWorker, { authorization: `Bearer ${token}` }), 401, "invalid_token", tooLong);
+    });
+
+    it("JWT_MAX_LIFETIME_SECONDS narrows the lifetime; a day-long token is the control", async () => {
+      const token = await signWithWorkerSecret({ ...claimsWithoutExp(), exp: now + 86_400 });
+      expect((await rpc(viaWorker, { authorization: `Bearer ${token}` })).status).toBe(200);
+      const short = withVars({ JWT_MAX_LIFETIME_SECONDS: "3600" });
+      await expectChallenge(
+        await rpc(short, { authorization: `Bearer ${token}` }),
+        401,
+        "invalid_token",
+        /^The token's "exp" claim is not valid here \(lifetime over 3600 s\)\.$/,
+      );
+      expect((await rpc(short, { authorization: `Bearer ${await mintJwt({}, { ttl: 3600 })}` })).status).toBe(200);
+    });
+
+    it("typ is not checked by default; JWT_TYP=at+jwt requires it", async () => {
+      const typedJwt = await mintJwt({}, { header: { typ: "JWT" } });
+      const typedAt = await mintJwt();
+      expect((await rpc(viaWorker, { authorization: `Bearer ${typedJwt}` })).status).toBe(200);
+      const strict = withVars({ JWT_TYP: "at+jwt" });
+      expect((await rpc(strict, { authorization: `Bearer ${typedAt}` })).status).toBe(200);
+      await expectChallenge(
+        await rpc(strict, { authorization: `Bearer ${typedJwt}` }),
+        401,
+        "invalid_token",
+        /^The token's "typ" claim is not valid here \(check_failed\)\.$/,
+      );
+    });
+
     it("control for 'without exp': the same claims and signature plus an exp are accepted", async () => {
       const token = await signWithWorkerSecret({ ...claimsWithoutExp(), exp: now + 600 });
       expect((await rpc(viaWorker, { authorization: `Bearer ${token}` })).status).toBe(200);
@@ -258,6 +306,42 @@ describe("bearer credentials: every bad one is refused with the status the spec 
       expect(text).toContain('\\"method\\":\\"mtls\\"');
       expect(text).toContain(`cert:${fingerprint}`);
     });
+    it("a verified certificate does not carry a bad bearer token through", async () => {
+      const both = withVars({ AUTH_METHODS: "mtls,api_key,jwt" }, tls("SUCCESS"));
+      const { key } = await createKey(["notes:read"]);
+      expect((await rpc(both, {})).status).toBe(200);
+      expect((await rpc(both, { authorization: `Bearer ${key}` })).status).toBe(200);
+      await expectChallenge(
+        await rpc(both, { authorization: "Bearer mcpk_short" }),
+        401,
+        "invalid_token",
+        /^Malformed API key\.$/,
+      );
+      await expectChallenge(
+        await rpc(both, {
+          authorization: `Bearer ${await mintJwt({}, { secret: "another-secret-that-is-long-enough-0123456789" })}`,
+        }),
+        401,
+        "invalid_token",
+        /^The token is not valid\.$/,
+      );
+      await expectChallenge(
+        await rpc(both, { authorization: "Bearer opaque-token" }),
+        401,
+        "invalid_token",
+        /not one this server accepts/,
+      );
+    });
+    it("a valid API key does not carry an unverified certificate through", async () => {
+      const { key } = await createKey(["notes:read"]);
+      const fetchLike = withVars({ AUTH_METHODS: "api_key,mtls" }, tls("FAILED:certificate has expired"));
+      await expectChallenge(
+        await rpc(fetchLike, { authorization: `Bearer ${key}` }),
+        401,
+        "invalid_token",
+        /not verified/,
+      );
+    });
     it("an unverified certificate → 401", async () => {
       const fetchLike = withVars({ AUTH_METHODS: "mtls" }, tls("FAILED:self signed certificate"));
       await expectChallenge(await rpc(fetchLike, {}), 401, "invalid_token", /not verified/);
@@ -288,6 +372,10 @@ describe("bearer credentials: every bad one is refused with the status the spec 
         /INTROSPECTION_AUDIENCE: required when AUTH_METHODS includes introspection/,
       ],
       [{ ALLOW_INSECURE_HTTP_LOOPBACK: "yes" }, /ALLOW_INSECURE_HTTP_LOOPBACK/],
+      [{ JWT_TYP: "at jwt" }, /JWT_TYP: a media type such as at\+jwt/],
+      [{ JWT_MAX_LIFETIME_SECONDS: "0" }, /JWT_MAX_LIFETIME_SECONDS/],
+      [{ JWT_MAX_LIFETIME_SECONDS: "forever" }, /JWT_MAX_LIFETIME_SECONDS: a whole number/],
+      [{ JWT_MAX_LIFETIME_SECONDS: String(400 * 86_400) }, /JWT_MAX_LIFETIME_SECONDS/],
       [
         { AUTH_METHODS: "access", ACCESS_TEAM_DOMAIN: "evil.example.com", ACCESS_AUD: "aud" },
         /access: Access team domain must be a hostname ending in \.cloudflareaccess\.com/,

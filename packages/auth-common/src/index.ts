@@ -46,6 +46,7 @@ export { createAuthenticator, type Authenticator, type AuthenticatorOptions } fr
 export {
   ASYMMETRIC_ALGORITHMS,
   checkAlgorithms,
+  DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
   MAX_JWT_LENGTH,
   MIN_HS256_SECRET_BYTES,
   identityFromClaims,
