@@ -1,6 +1,4 @@
-import { launchChromium, openPage } from "@mcp-auth/dev-harness";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { launchChromium, openPage, probeFraming } from "@mcp-auth/dev-harness";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
@@ -46,46 +44,17 @@ describe("GET / in a real browser", () => {
 
   it("cannot be framed by another site, while a control frame on the same page loads", async () => {
     const target = `${inject("origin")}/`;
-    // Another site on loopback (a public origin would be stopped by Chromium's local-network
-    // protection before frame-ancestors is ever consulted): a frameable control and the Worker's page.
-    const embedder = createServer((request, response) => {
-      response.writeHead(200, { "content-type": "text/html" });
-      response.end(
-        request.url === "/control"
-          ? "<p>control frame loaded</p>"
-          : `<iframe name="control" src="/control"></iframe><iframe name="target" src="${target}"></iframe>`,
-      );
-    });
-    await new Promise<void>((resolve) => embedder.listen(0, "127.0.0.1", resolve));
-    const { port } = embedder.address() as AddressInfo;
-    const page = await browser.newPage();
-    try {
-      const consoleErrors: string[] = [];
-      page.on("console", (message) => {
-        if (message.type() === "error") consoleErrors.push(message.text());
-      });
-      const answered = page.waitForResponse(target);
-      await page.goto(`http://127.0.0.1:${port}/`, { waitUntil: "load" });
-      // Frames load on this page: the control shows its content…
-      await expect(page.frame({ name: "control" })?.locator("p").innerText()).resolves.toBe("control frame loaded");
-      // …and the Worker answered the framed request with its page…
-      const response = await answered;
-      expect(response.status()).toBe(200);
-      // …which Chromium refused to render, saying why.
-      await expect
-        .poll(() => consoleErrors)
-        .toContainEqual(
-          expect.stringContaining(
-            `Framing '${target}' violates the following Content Security Policy directive: "frame-ancestors 'none'"`,
-          ),
-        );
-      const framed = page.frame({ name: "target" });
-      expect(framed?.url()).toBe("chrome-error://chromewebdata/");
-      expect(await framed?.evaluate(() => document.body.innerText)).not.toContain("No authentication");
-    } finally {
-      await page.close();
-      embedder.closeAllConnections();
-      await new Promise((resolve) => embedder.close(resolve));
-    }
+    const probe = await probeFraming(browser, target);
+    // Frames load on the embedding page, and the Worker answered the framed request…
+    expect(probe.controlText).toBe("control frame loaded");
+    expect(probe.targetStatus).toBe(200);
+    // …which Chromium refused to render, saying why.
+    expect(probe.consoleErrors).toContainEqual(
+      expect.stringContaining(
+        `Framing '${target}' violates the following Content Security Policy directive: "frame-ancestors 'none'"`,
+      ),
+    );
+    expect(probe.framedUrl).toBe("chrome-error://chromewebdata/");
+    expect(probe.framedText).not.toContain("No authentication");
   });
 });

@@ -1,6 +1,7 @@
 // Node-only test and dev harness, shared by the e2e suites, the benchmark and the OAuth drivers.
 // Never deployed; never imported by Worker code.
 export { CHROMIUM_PATH, launchChromium, openPage } from "./browser.ts";
+export { probeFraming, type FramingProbe } from "./framing.ts";
 export { CookieJar, type Fetch, type StoredCookie } from "./cookie-jar.ts";
 export * from "./dev-idp.ts";
 export { TAIL_LINES, freePort, runToCompletion, spawnGroup, stopAllGroups, type GroupProcess } from "./process.ts";
