@@ -32,10 +32,10 @@ export function isMissingTables(error: unknown): boolean {
  */
 export function missingTablesAdvice(target: KeyDatabaseTarget): string {
   if (target.remote) {
-    return "the deployed database has no key tables: run `pnpm exec wrangler d1 migrations apply KEYS_DB --remote` (or `pnpm run deploy`)";
+    return "the deployed database has no key tables: run `npx -y pnpm@10.34.9 --filter @mcp-auth/token-validation exec wrangler d1 migrations apply KEYS_DB --remote` (or that app's `deploy` script)";
   }
   const persist = target.persistTo === undefined ? "" : ` --persist-to ${target.persistTo}`;
-  return `no local key database yet: run \`pnpm dev\` once (it applies the migrations), or \`pnpm exec wrangler d1 migrations apply KEYS_DB --local${persist}\``;
+  return `no local key database yet: run \`npx -y pnpm@10.34.9 dev\` once (it applies the migrations), or \`npx -y pnpm@10.34.9 --filter @mcp-auth/token-validation exec wrangler d1 migrations apply KEYS_DB --local${persist}\``;
 }
 
 /** The part of the app's wrangler.jsonc the CLI needs. */

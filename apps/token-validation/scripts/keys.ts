@@ -1,10 +1,10 @@
 // API key management for the token-validation app.
 //
-//   pnpm keys create --owner alice [--scopes "notes:read,notes:write"] [--expires-in-days 90]
-//   pnpm keys list
-//   pnpm keys revoke <key-id>
-//   pnpm keys rotate <key-id>
-//   pnpm keys usage <key-id> [--days 7]
+//   npm run keys -- create --owner alice [--scopes "notes:read,notes:write"] [--expires-in-days 90]
+//   npm run keys -- list
+//   npm run keys -- revoke <key-id>
+//   npm run keys -- rotate <key-id>
+//   npm run keys -- usage <key-id> [--days 7]
 //
 // Works on the local dev database while `pnpm dev` runs (no restart); add --remote for the
 // deployed database (after `wrangler login`). --persist-to <dir> targets another local state.
@@ -34,7 +34,7 @@ import {
 // Loading wrangler (for its binding proxy) is most of a command's time: cache its compiled code.
 enableCompileCache();
 
-const USAGE = `usage: pnpm keys <create|list|revoke|rotate|usage> [options]
+const USAGE = `usage: npm run keys -- <create|list|revoke|rotate|usage> [options]
   create --owner NAME [--scopes "notes:read notes:write"] [--expires-in-days N]
   list
   revoke KEY_ID
@@ -67,7 +67,7 @@ function parse() {
 
 function validKeyId(id: string | undefined): string {
   if (id === undefined || !/^key_[a-z0-9]{10}$/.test(id)) {
-    throw new UsageError("give a key id like key_3fj9a0c2kq (see `pnpm keys list`)");
+    throw new UsageError("give a key id like key_3fj9a0c2kq (see `npm run keys -- list`)");
   }
   return id;
 }
@@ -112,7 +112,7 @@ function printList(keys: KeySummary[], json: boolean): void {
     return;
   }
   if (keys.length === 0) {
-    console.log("no keys yet: pnpm keys create --owner NAME");
+    console.log("no keys yet: npm run keys -- create --owner NAME");
     return;
   }
   console.log(

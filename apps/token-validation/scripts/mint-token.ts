@@ -1,6 +1,6 @@
 // Mints an HS256 JWT for the local JWT_SECRET (workshops, curl, tests). Dev only.
 //
-//   pnpm mint-token [--sub alice] [--scopes "notes:read notes:write"] [--ttl 3600] [--aud URL] [--iss URL]
+//   npm run -s mint-token -- [--sub alice] [--scopes "notes:read notes:write"] [--ttl 3600] [--aud URL] [--iss URL]
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -24,7 +24,7 @@ function devSecret(): string {
   try {
     text = readFileSync(join(app, ".dev.vars"), "utf8");
   } catch {
-    console.error("No .dev.vars: run `pnpm dev` once (it creates it from .dev.vars.example).");
+    console.error("No .dev.vars: run `npx -y pnpm@10.34.9 dev` once (it creates it from .dev.vars.example).");
     process.exit(2);
   }
   const match = /^JWT_SECRET\s*=\s*"?([^"\n]*)"?\s*$/m.exec(text);
