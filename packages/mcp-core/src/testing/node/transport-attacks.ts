@@ -138,6 +138,46 @@ export function describeTransportAttacks(target: TransportTarget): void {
       expect(jsonRpcOf(response.body)).toMatchObject({ id: 7, error: { code: -32601, message: "Method not found" } });
     });
 
+    it.each([
+      [
+        "initialize with protocolVersion 42",
+        {
+          method: "initialize",
+          params: { protocolVersion: 42, capabilities: {}, clientInfo: { name: "a", version: "1" } },
+        },
+        "Invalid params: initialize: params.protocolVersion: Invalid input: expected string, received number",
+      ],
+      [
+        "tools/list with a numeric cursor",
+        { method: "tools/list", params: { cursor: 5 } },
+        "Invalid params: tools/list: params.cursor: Invalid input: expected string, received number",
+      ],
+    ])("%s → 400 -32602 naming the field, not -32603 with a schema dump", async (_name, message, expected) => {
+      const response = await send({ body: JSON.stringify({ jsonrpc: "2.0", id: 11, ...message }) });
+      expectRpcError(response, 400, -32602, expected);
+      expect(jsonRpcOf(response.body).id).toBe(11);
+    });
+
+    it("a tools/call of a 40 KB tool name → 400 -32602, the name not echoed back", async () => {
+      const name = "x".repeat(40_000);
+      const response = await send({
+        body: JSON.stringify({ jsonrpc: "2.0", id: 12, method: "tools/call", params: { name, arguments: {} } }),
+      });
+      expectRpcError(
+        response,
+        400,
+        -32602,
+        "Invalid params: tool name too long (params.name has more than 128 characters)",
+      );
+      expect(response.body.length).toBeLessThan(300);
+    });
+
+    it("a 40 KB method name → 400 -32601, the name not echoed back", async () => {
+      const response = await send({ body: JSON.stringify({ jsonrpc: "2.0", id: 13, method: "m".repeat(40_000) }) });
+      expectRpcError(response, 400, -32601, "Method not found: the method name has more than 128 characters");
+      expect(response.body.length).toBeLessThan(300);
+    });
+
     it.each(["1999-01-01", "latest", "2025-06-18; drop"])("MCP-Protocol-Version %j → 400", async (version) => {
       const response = await send({ headers: { "mcp-protocol-version": version }, body: LIST });
       expect(response.status).toBe(400);
