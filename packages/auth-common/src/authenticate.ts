@@ -1,6 +1,7 @@
 import { readBearerToken } from "./bearer.ts";
 import { challengeResponse, type ChallengeOptions } from "./challenge.ts";
 import { AuthError } from "./errors.ts";
+import { consoleLog, refusal, type Log } from "./log.ts";
 import { anonymousIdentity, type Identity, type Pattern, type VerifiedCredential } from "@mcp-auth/identity";
 import type { CredentialVerifier } from "./verifier.ts";
 
@@ -20,6 +21,8 @@ export interface AuthenticatorOptions {
   anonymousScopes?: readonly string[];
   /** Parameters every challenge carries (resource metadata URL, scopes to request). */
   challenge?: ChallengeOptions;
+  /** Where refusals and dependency failures are logged (default: one JSON line on the console). */
+  log?: Log;
 }
 
 /**
@@ -50,6 +53,7 @@ function missingMessage(request: Request): string {
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   return async (request, perRequest) => {
     const challenge = { ...options.challenge, ...perRequest };
+    let verifying: string | undefined; // the method whose dependency failed, for the log
     try {
       let bearer: string | undefined;
       try {
@@ -61,6 +65,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       let bearerClaimed = false;
       for (const verifier of options.verifiers) {
         if (verifier.reads === "bearer" && bearerClaimed) continue;
+        verifying = verifier.method;
         // Throws when a credential of its kind is present but bad: the request is refused.
         const credential = await verifier.verify({ request, bearer });
         if (credential === undefined) continue;
@@ -75,8 +80,15 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       if (options.mode === "optional") return anonymousIdentity(options.pattern, options.anonymousScopes ?? []);
       throw new AuthError("missing_credentials", missingMessage(request));
     } catch (error) {
-      if (error instanceof AuthError) return challengeResponse(error, challenge);
-      throw error;
+      if (!(error instanceof AuthError)) throw error;
+      const response = challengeResponse(error, challenge);
+      const log = options.log ?? consoleLog;
+      log("warn", refusal(request, response.status, error.code));
+      if (error.code === "temporarily_unavailable") {
+        // The message is our own (it names the service, never its answer or the token).
+        log("error", { event: "dependency_failed", dependency: verifying ?? "unknown", reason: error.message });
+      }
+      return response;
     }
   };
 }
