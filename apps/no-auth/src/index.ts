@@ -41,7 +41,7 @@ async function serveMcp(request: Request, env: Env, config: Config): Promise<Res
   const preflight = browsers.preflight(request);
   if (preflight) return preflight;
   const answer = await endpoint.fetch(request, { authInfo, notes: durableNotes(env.NOTES) });
-  return logEndpointAnswer(request, answer, { clientId: authInfo.clientId ?? "anonymous", subject: ANONYMOUS_SUBJECT });
+  return logEndpointAnswer(request, answer, { clientId: authInfo.clientId, subject: ANONYMOUS_SUBJECT });
 }
 
 export default {
