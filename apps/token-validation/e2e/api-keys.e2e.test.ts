@@ -187,12 +187,21 @@ describe("key CLI while the server runs", { timeout: CLI_TEST_TIMEOUT }, () => {
     expect(malformed.stderr).toContain("error: give a key id like key_3fj9a0c2kq");
   });
 
+  it.each([
+    ["anonymous", "error: --owner anonymous is reserved for callers who prove nothing"],
+    ["alice\nadmin", "error: --owner is required: 1-64 letters, digits, . @ + - _"],
+  ])("refuses to create a key for the owner %j, which no credential may assert", async (owner, message) => {
+    const { code, stderr } = await keysCliRaw(stateDir(), ["create", "--owner", owner]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(message);
+  });
+
   it("before the first `pnpm dev` (no local database) it says what to run, without a stack trace", async () => {
     const empty = mkdtempSync(join(tmpdir(), "keys-no-db-"));
     try {
       const { code, stderr } = await keysCliRaw(empty, ["list"]);
       expect(code).toBe(2);
-      expect(stderr).toContain("run `pnpm dev` once (it applies the migrations)");
+      expect(stderr).toContain("run `npx -y pnpm@10.34.9 dev` once (it applies the migrations)");
       expect(stderr).not.toMatch(/^\s+at /m);
     } finally {
       rmSync(empty, { recursive: true, force: true });

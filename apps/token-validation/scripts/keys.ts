@@ -9,6 +9,7 @@
 // Works on the local dev database while `pnpm dev` runs (no restart); add --remote for the
 // deployed database (after `wrangler login`). --persist-to <dir> targets another local state.
 // Every command goes through src/key-store.ts, the module the Worker uses.
+import { ANONYMOUS_SUBJECT } from "@mcp-auth/auth-common";
 import { SCOPES } from "@mcp-auth/mcp-core";
 import { enableCompileCache } from "node:module";
 import { parseArgs } from "node:util";
@@ -143,6 +144,10 @@ async function run(
       const owner = values.owner;
       if (owner === undefined || !/^[\w.@+-]{1,64}$/.test(owner)) {
         throw new UsageError("--owner is required: 1-64 letters, digits, . @ + - _");
+      }
+      if (owner === ANONYMOUS_SUBJECT) {
+        // The server refuses such a key anyway (no credential may assert the anonymous subject).
+        throw new UsageError(`--owner ${ANONYMOUS_SUBJECT} is reserved for callers who prove nothing`);
       }
       const days = values["expires-in-days"];
       if (days !== undefined && !/^[1-9]\d{0,4}$/.test(days)) {
