@@ -29,6 +29,13 @@ describe("GET / in a real browser", () => {
     const text = await page.locator("body").innerText();
     expect(text).toContain("API key (mcpk_…) in Authorization: Bearer");
     expect(text).not.toMatch(/mcpk_[A-Za-z0-9_-]{43}/);
+    // How to get a credential, for the methods this instance runs (api_key, jwt with a secret).
+    await expect(page.locator("h2").allTextContents()).resolves.toContain("Get a credential");
+    const commands = await page.locator("h2:has-text('Get a credential') ~ pre").allInnerTexts();
+    expect(commands).toEqual([
+      'npm run keys -- create --owner you --scopes "notes:read notes:write"',
+      'TOKEN=$(npm run -s mint-token -- --sub you --scopes "notes:read notes:write")',
+    ]);
     await page.screenshot({ path: "test-results/token-validation-page.png", fullPage: true });
     expect(problems).toEqual([]);
     await page.close();

@@ -13,6 +13,35 @@ const METHOD_TEXT: Record<Config["AUTH_METHODS"][number], string> = {
   mtls: "Client certificate — verified by Cloudflare at the edge (mTLS), read from the request's TLS fields.",
 };
 
+/** How a developer gets a credential for each method, with the command where there is one. */
+function credentialSteps(config: Config): { how: string; command?: string }[] {
+  const steps: Record<Config["AUTH_METHODS"][number], () => { how: string; command?: string }> = {
+    api_key: () => ({
+      how: "An API key: from the repository root, while the dev server runs (add --remote for the deployed database). It is printed once; put it after Bearer.",
+      command: 'npm run keys -- create --owner you --scopes "notes:read notes:write"',
+    }),
+    jwt: () =>
+      config.JWT_SECRET !== undefined
+        ? {
+            how: "A dev JWT signed with JWT_SECRET from .dev.vars, for this server's JWT_ISSUER and JWT_AUDIENCE (it prints only the token):",
+            command: 'TOKEN=$(npm run -s mint-token -- --sub you --scopes "notes:read notes:write")',
+          }
+        : {
+            how: `A JWT from ${config.JWT_ISSUER ?? "JWT_ISSUER"} whose aud is ${config.JWT_AUDIENCE ?? "JWT_AUDIENCE"}, signed with a key from JWT_JWKS_URL.`,
+          },
+    access: () => ({
+      how: "Cloudflare Access: sign in through your Access application; the edge adds the Cf-Access-Jwt-Assertion header for you.",
+    }),
+    introspection: () => ({
+      how: `An access token from your authorization server for the audience ${config.INTROSPECTION_AUDIENCE ?? "INTROSPECTION_AUDIENCE"}; this server checks it by introspection.`,
+    }),
+    mtls: () => ({
+      how: "A client certificate issued by your zone's mTLS certificate authority, presented by the client at Cloudflare's edge.",
+    }),
+  };
+  return config.AUTH_METHODS.map((method) => steps[method]());
+}
+
 /** What the `GET /` page says about this pattern and this deployment. */
 export function pageContent(config: Config): LandingPageContent {
   return {
@@ -25,7 +54,7 @@ export function pageContent(config: Config): LandingPageContent {
       ...config.AUTH_METHODS.map((method) => METHOD_TEXT[method]),
       config.AUTH_MODE === "optional"
         ? `Migration mode: a request without a credential is served as anonymous with ${config.ANONYMOUS_SCOPES.join(" ") || "no scopes"}; a bad credential is still rejected.`
-        : "A request without a credential gets 401; a bad one gets 401 invalid_token; a missing scope gets 403 insufficient_scope.",
+        : `A request without a credential gets 401; a bad one gets 401 invalid_token; a missing scope gets ${config.AUTHORIZATION_SERVERS.length > 0 ? "403 insufficient_scope, so the client can step up" : "a tool error naming the scope (no authorization server to step up at)"}.`,
     ],
     risks: [
       "A leaked credential works until it expires or is revoked: keep API keys in a secret store, prefer short-lived JWTs.",
@@ -34,6 +63,7 @@ export function pageContent(config: Config): LandingPageContent {
       "Scopes are the only authorization: give read-only keys to clients that only read.",
     ],
     clientHeaders: { Authorization: "Bearer <YOUR_API_KEY_OR_TOKEN>" },
+    credentials: credentialSteps(config),
     settings: [
       ["AUTH_METHODS", config.AUTH_METHODS.join(", ")],
       ["AUTH_MODE", config.AUTH_MODE],

@@ -276,6 +276,19 @@ describe("landingPage", () => {
     expect(none).not.toContain("<code>whoami</code>");
   });
 
+  it("shows how to get a credential, with each command in its own block, only when given", async () => {
+    const withSteps = await landingPage(new Request("https://mcp.example.com/"), {
+      ...CONTENT,
+      credentials: [{ how: "Make a key:", command: "npm run keys -- create --owner you" }, { how: "Sign in." }],
+    }).text();
+    expect(withSteps).toContain("<h2>Get a credential</h2>");
+    expect(withSteps).toMatch(
+      /<p>Make a key:<\/p>\s*<pre><code>npm run keys -- create --owner you<\/code><\/pre>\s*<p>Sign in\.<\/p>/,
+    );
+    const without = await landingPage(new Request("https://mcp.example.com/"), CONTENT).text();
+    expect(without).not.toContain("Get a credential");
+  });
+
   it("omits the configuration table without settings", async () => {
     const content: LandingPageContent = { ...CONTENT, settings: undefined };
     const page = await landingPage(new Request("https://mcp.example.com/"), content).text();
@@ -294,6 +307,7 @@ describe("landingPage", () => {
       clientHeaders: { "X-Hostile": hostile },
       settings: [[hostile, hostile]],
       tools: [{ name: hostile, description: hostile, scope: hostile }],
+      credentials: [{ how: hostile, command: hostile }],
     };
     const page = await landingPage(new Request("https://mcp.example.com/"), content).text();
     expect(page).not.toContain(hostile);

@@ -17,6 +17,8 @@ export interface LandingPageContent {
   settings?: readonly (readonly [string, string])[];
   /** The tool set, as mcp-core defines it (the app passes `TOOLS`), so the page cannot go stale. */
   tools: readonly LandingPageTool[];
+  /** How to get a credential for the running configuration: what to do, and the command if any. */
+  credentials?: readonly { how: string; command?: string }[];
 }
 
 /** What the page shows of one tool. */
@@ -68,6 +70,16 @@ export function landingPage(request: Request, content: LandingPageContent): Resp
         html`<h3>${config.client} <small class="lead">— ${config.where}</small></h3>
           <pre><code>${config.snippet}</code></pre>`,
     )}
+    ${
+      content.credentials && content.credentials.length > 0
+        ? html`<h2>Get a credential</h2>
+            ${content.credentials.map(
+              (step) =>
+                html`<p>${step.how}</p>
+                  ${step.command === undefined ? "" : html`<pre><code>${step.command}</code></pre>`}`,
+            )}`
+        : ""
+    }
     ${
       content.settings && content.settings.length > 0
         ? html`<h2>Configuration of this deployment</h2>
