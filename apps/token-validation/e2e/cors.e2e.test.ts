@@ -1,6 +1,4 @@
-import { launchChromium } from "@mcp-auth/dev-harness";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { launchChromium, serveOnLoopback, type LoopbackServer } from "@mcp-auth/dev-harness";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { hs256Token } from "./helpers.ts";
@@ -10,23 +8,21 @@ import { hs256Token } from "./helpers.ts";
 // read the answer — the 401 challenge included.
 let browser: Browser;
 let page: Page;
-let site: Server;
+let site: LoopbackServer;
 
 beforeAll(async () => {
-  site = createServer((_req, res) =>
+  site = await serveOnLoopback((_req, res) =>
     res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><p>client</p>"),
   );
-  await new Promise<void>((resolve) => site.listen(0, "127.0.0.1", resolve));
   browser = await launchChromium();
   page = await browser.newPage();
   // `localhost` is another origin than the Worker's `127.0.0.1:<port>`, and an allowed hostname.
-  await page.goto(`http://localhost:${(site.address() as AddressInfo).port}/`);
+  await page.goto(`http://localhost:${site.port}/`);
 }, 60_000);
 
 afterAll(async () => {
   await browser.close();
-  site.closeAllConnections();
-  await new Promise((resolve) => site.close(resolve));
+  await site.stop();
 });
 
 interface Seen {

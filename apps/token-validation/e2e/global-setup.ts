@@ -1,8 +1,6 @@
 import { startDevIdp, type DevIdp } from "@mcp-auth/dev-idp";
-import { freePort, startWranglerDev, type WranglerDev } from "@mcp-auth/dev-harness";
+import { freePort, serveOnLoopback, startWranglerDev, type WranglerDev } from "@mcp-auth/dev-harness";
 import { exportJWK, generateKeyPair, type JWK } from "jose";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import {
@@ -34,31 +32,14 @@ async function startAccessCerts(): Promise<{ origin: string; privateJwk: JWK; st
   const kid = "e2e-access-key-1";
   const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: "RS256", use: "sig" };
   const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: "RS256" };
-  const server: Server = createServer((req, res) => {
+  const server = await serveOnLoopback((req, res) => {
     if (req.method === "GET" && req.url === "/cdn-cgi/access/certs") {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys: [publicJwk] }));
     } else {
       res.writeHead(404).end();
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    privateJwk,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => {
-          resolve();
-        });
-      }),
-  };
+  return { origin: server.origin, privateJwk, stop: server.stop };
 }
 
 /**

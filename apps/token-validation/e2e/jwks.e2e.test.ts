@@ -1,10 +1,8 @@
 // The JWKS cache in the real runtime: one fetch per isolate however many requests wait for it,
 // and a key server that fails or answers HTML is 503, never 401 (issue 9 §3, §4). jose's own
 // remote key set starts one fetch per waiting request on Workers, so only workerd can prove this.
-import { startWranglerDev, type WranglerDev } from "@mcp-auth/dev-harness";
+import { serveOnLoopback, startWranglerDev, type WranglerDev } from "@mcp-auth/dev-harness";
 import { SignJWT, exportJWK, generateKeyPair, type JWK } from "jose";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AUDIENCE } from "./constants.ts";
@@ -29,7 +27,7 @@ async function signingKey(kid: string): Promise<SigningKey> {
 /** A key server with one path per behaviour, counting the fetches each receives. */
 async function startKeyServer(keys: () => JWK[]) {
   const fetches: Record<Behaviour, number> = { ok: 0, fail: 0, html: 0 };
-  const server: Server = createServer((req, res) => {
+  const server = await serveOnLoopback((req, res) => {
     const behaviour = req.url?.slice(1);
     if (behaviour !== "ok" && behaviour !== "fail" && behaviour !== "html") {
       res.writeHead(404).end();
@@ -46,24 +44,7 @@ async function startKeyServer(keys: () => JWK[]) {
       }
     }, DELAY_MS);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    fetches,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => {
-          resolve();
-        });
-      }),
-  };
+  return { origin: server.origin, fetches, stop: server.stop };
 }
 
 function token(key: SigningKey): Promise<string> {

@@ -2,34 +2,27 @@
 // IdP). Chromium applies CSP `form-action` to that redirect, so a page that keeps the default
 // `'self'` can never complete the flow. This drives real Chromium through a form POST and a
 // cross-origin 302, with and without the widened directive.
-import { launchChromium } from "@mcp-auth/dev-harness";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { launchChromium, serveOnLoopback, type LoopbackServer } from "@mcp-auth/dev-harness";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pageHeaders } from "../src/pages/html.ts";
 
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
 let browser: Browser;
-let client: Server;
-let consent: Server;
+let client: LoopbackServer;
+let consent: LoopbackServer;
 let clientOrigin = "";
 let consentOrigin = "";
 const landed: string[] = [];
 
 beforeAll(async () => {
   // The "client": where the redirect after Allow leads.
-  client = createServer((req, res) => {
+  client = await serveOnLoopback((req, res) => {
     landed.push(req.url ?? "");
     res.writeHead(200, { "content-type": "text/plain" }).end("landed");
   });
-  clientOrigin = await listen(client);
+  clientOrigin = client.origin;
   // The "authorization server": a consent page whose form POSTs to itself and answers 302.
-  consent = createServer((req, res) => {
+  consent = await serveOnLoopback((req, res) => {
     const url = new URL(req.url ?? "/", "http://x");
     if (req.method === "POST" && url.pathname === "/allow") {
       res.writeHead(302, { location: `${clientOrigin}/callback?code=c1` }).end();
@@ -39,15 +32,13 @@ beforeAll(async () => {
     const headers = Object.fromEntries(pageHeaders(widen ? { formAction: [`${clientOrigin}/callback`] } : {}));
     res.writeHead(200, headers).end('<!doctype html><form method="post" action="/allow"><button>Allow</button></form>');
   });
-  consentOrigin = await listen(consent);
+  consentOrigin = consent.origin;
   browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
   await browser.close();
-  client.closeAllConnections();
-  consent.closeAllConnections();
-  await Promise.all([client, consent].map((server) => new Promise((resolve) => server.close(resolve))));
+  await Promise.all([client.stop(), consent.stop()]);
 });
 
 describe("pageHeaders form-action in Chromium", { timeout: 30_000 }, () => {

@@ -1,8 +1,7 @@
 // Whether a page can be framed by another site: the clickjacking check every human page of the
 // repo (landing, consent, login) must pass. The harness does the I/O; tests assert.
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { Browser } from "playwright-core";
+import { serveOnLoopback } from "./loopback-server.ts";
 
 /** What Chromium did when another site framed `target` next to a frameable control page. */
 export interface FramingProbe {
@@ -24,7 +23,7 @@ export interface FramingProbe {
  * and reports what happened. Waits until Chromium has logged a frame refusal or `waitMs` passed.
  */
 export async function probeFraming(browser: Browser, target: string, waitMs = 5000): Promise<FramingProbe> {
-  const embedder = createServer((request, response) => {
+  const embedder = await serveOnLoopback((request, response) => {
     response.writeHead(200, { "content-type": "text/html" });
     response.end(
       request.url === "/control"
@@ -32,8 +31,6 @@ export async function probeFraming(browser: Browser, target: string, waitMs = 50
         : `<iframe name="control" src="/control"></iframe><iframe name="target" src="${target}"></iframe>`,
     );
   });
-  await new Promise<void>((resolve) => embedder.listen(0, "127.0.0.1", resolve));
-  const { port } = embedder.address() as AddressInfo;
   const page = await browser.newPage();
   try {
     const consoleErrors: string[] = [];
@@ -41,7 +38,7 @@ export async function probeFraming(browser: Browser, target: string, waitMs = 50
       if (message.type() === "error") consoleErrors.push(message.text());
     });
     const answered = page.waitForResponse(target);
-    await page.goto(`http://127.0.0.1:${port}/`, { waitUntil: "load" });
+    await page.goto(`${embedder.origin}/`, { waitUntil: "load" });
     const controlText = await page.frame({ name: "control" })?.locator("p").innerText();
     const targetStatus = (await answered).status();
     const deadline = Date.now() + waitMs;
@@ -58,7 +55,6 @@ export async function probeFraming(browser: Browser, target: string, waitMs = 50
     };
   } finally {
     await page.close();
-    embedder.closeAllConnections();
-    await new Promise((resolve) => embedder.close(resolve));
+    await embedder.stop();
   }
 }
