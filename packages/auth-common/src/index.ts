@@ -20,6 +20,14 @@ export { isScopeToken, parseScopeString } from "./scope-token.ts";
 export { clientConfigs, type ClientConfig } from "./pages/client-configs.ts";
 export { escapeHtml, html, layout, pageHeaders, raw, SafeHtml, type PageHeaderOptions } from "./pages/html.ts";
 export { landingPage, type LandingPageContent, type LandingPageTool } from "./pages/landing-page.ts";
+export {
+  consentBody,
+  consentPage,
+  messagePage,
+  type ConsentClient,
+  type ConsentPageOptions,
+  type GrantableScope,
+} from "./pages/consent-page.ts";
 export { HEADER_LIMITS, checkHeaderSize, guardTransport, type TransportGuardOptions } from "./guard.ts";
 export {
   ConfigError,
