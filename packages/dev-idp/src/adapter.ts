@@ -6,12 +6,23 @@ interface Entry {
   expiresAt: number | undefined;
 }
 
+/** One dev IdP's storage: the adapter oidc-provider uses, and what tests do to it directly. */
+export interface MemoryAdapter {
+  /** oidc-provider's `adapter` configuration. */
+  adapter: (model: string) => Adapter;
+  /**
+   * Deletes every grant of `accountId` (all clients) and every artifact issued under them:
+   * authorization codes, access tokens, refresh tokens. Returns how many grants were deleted.
+   */
+  revokeAccountGrants(accountId: string): number;
+}
+
 /**
  * An in-memory oidc-provider adapter whose storage belongs to one dev IdP, not to one Provider
  * instance: key rotation builds a new Provider over the same storage, so tokens issued before a
  * rotation stay introspectable. Linear scans are fine at dev/test scale.
  */
-export function createMemoryAdapter(): (model: string) => Adapter {
+export function createMemoryAdapter(): MemoryAdapter {
   const store = new Map<string, Entry>();
 
   function live(key: string): AdapterPayload | undefined {
@@ -33,7 +44,19 @@ export function createMemoryAdapter(): (model: string) => Adapter {
     return undefined;
   }
 
-  return (model: string): Adapter => {
+  function revokeAccountGrants(accountId: string): number {
+    const grantKeys = [...store.keys()].filter((key) => key.startsWith("Grant:") && live(key)?.accountId === accountId);
+    // A Grant is stored under its own id; everything issued under it carries that id as `grantId`.
+    const grantIds = new Set(grantKeys.map((key) => key.slice("Grant:".length)));
+    for (const [key, entry] of store) {
+      const grantId = entry.payload.grantId;
+      if (typeof grantId === "string" && grantIds.has(grantId)) store.delete(key);
+    }
+    for (const key of grantKeys) store.delete(key);
+    return grantKeys.length;
+  }
+
+  const adapter = (model: string): Adapter => {
     const keyFor = (id: string): string => `${model}:${id}`;
     return {
       async upsert(id, payload, expiresIn) {
@@ -65,4 +88,5 @@ export function createMemoryAdapter(): (model: string) => Adapter {
       },
     };
   };
+  return { adapter, revokeAccountGrants };
 }

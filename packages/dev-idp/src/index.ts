@@ -4,7 +4,7 @@
 // oidc-provider ships no types; our declaration must travel with every program importing us.
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference -- an ambient module declaration has no import form
 /// <reference path="./oidc-provider.d.ts" />
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from "jose";
 import Provider, { errors, type ClientMetadata, type Configuration, type ResourceServerInfo } from "oidc-provider";
@@ -19,6 +19,28 @@ export interface DevIdpOptions {
   clients?: DevClient[];
   /** Resource servers tokens can be issued for. Default {@link DEFAULT_RESOURCES}. */
   resources?: DevResource[];
+  /**
+   * Exact redirect URIs of the {@link DEV_PROXY_CLIENT} (e.g. a test's proxy on a free port),
+   * replacing its registered ones. The clients must include `mcp-oauth-proxy`.
+   */
+  proxyRedirectUris?: string[];
+  /**
+   * Lifetime of every access token issued (authorization_code, refresh_token and
+   * client_credentials grants), in seconds. Default one hour; tests make it short to watch
+   * upstream tokens expire.
+   */
+  accessTokenTtlSeconds?: number;
+  /**
+   * Private signing JWKs (each with `kid`), the first one signs. Default: one fresh RS256 key.
+   * `pnpm dev` passes the keys it saved last time, so tokens and ID tokens survive a restart.
+   */
+  signingKeys?: JWK[];
+  /**
+   * Serves {@link DevIdp.controlUrl}: HTTP for what tests in another process (vitest workers,
+   * while a global setup owns the IdP) cannot call directly. Off by default: it is
+   * unauthenticated. Default false.
+   */
+  control?: boolean;
 }
 
 export interface DevClient {
@@ -56,6 +78,10 @@ export interface ClientCredentials {
 
 export interface DevIdp {
   issuer: string;
+  /** `<issuer>/.well-known/openid-configuration` */
+  discoveryUrl: string;
+  authorizationUrl: string;
+  userinfoUrl: string;
   jwksUrl: string;
   introspectionUrl: string;
   tokenUrl: string;
@@ -69,6 +95,21 @@ export interface DevIdp {
    * verifying; older keys are dropped. Issued opaque tokens survive.
    */
   rotateKey(): Promise<void>;
+  /**
+   * Revokes every grant `accountId` (the login name) gave, to any client, with the codes, access
+   * tokens and refresh tokens issued under them: the next refresh gets `invalid_grant`, the next
+   * authorization asks for consent again. The IdP login session stays. Returns how many grants
+   * were revoked.
+   */
+  revokeUserGrants(accountId: string): Promise<number>;
+  /**
+   * With {@link DevIdpOptions.control}: `<issuer>/dev-control`, under which
+   * `POST /dev-control/revoke-grants?account=<login>` does {@link DevIdp.revokeUserGrants} and
+   * answers `200 {"revoked": <count>}`. `undefined` otherwise.
+   */
+  controlUrl: string | undefined;
+  /** The current private signing JWKs, signer first: what `pnpm dev` saves to reuse on restart. */
+  exportSigningKeys(): JWK[];
   stop(): Promise<void>;
 }
 
@@ -83,7 +124,19 @@ export const DEV_RESOURCE_SERVER_CLIENT: DevClient = {
   clientSecret: "dev-only-mcp-resource-server-secret",
   grantTypes: [],
 };
-export const DEFAULT_CLIENTS: readonly DevClient[] = [DEV_TEST_CLIENT, DEV_RESOURCE_SERVER_CLIENT];
+/**
+ * The confidential client apps/oauth-proxy signs its users in with (authorization_code + PKCE
+ * S256, refresh tokens with `offline_access`). Tests pass their own redirect URIs with
+ * {@link DevIdpOptions.proxyRedirectUris}.
+ */
+export const DEV_PROXY_CLIENT: DevClient = {
+  clientId: "mcp-oauth-proxy",
+  clientSecret: "dev-only-mcp-oauth-proxy-secret",
+  grantTypes: ["authorization_code", "refresh_token"],
+  redirectUris: ["http://localhost:8789/callback"],
+  scope: "openid profile email offline_access",
+};
+export const DEFAULT_CLIENTS: readonly DevClient[] = [DEV_TEST_CLIENT, DEV_RESOURCE_SERVER_CLIENT, DEV_PROXY_CLIENT];
 
 export const DEFAULT_RESOURCES: readonly DevResource[] = [
   { indicator: "http://localhost:8788/mcp", scope: "notes:read notes:write", format: "jwt" },
@@ -99,6 +152,34 @@ export const DEFAULT_RESOURCES: readonly DevResource[] = [
 const COOKIE_KEYS = ["dev-idp-cookie-key-dev-only-never-deploy"];
 
 const TTL_SECONDS = 60 * 60;
+
+/** The path prefix of the test control routes; oidc-provider serves nothing under it. */
+const CONTROL_PATH = "/dev-control";
+
+/** The claims of a dev account; `sub` and `preferred_username` are the login name. */
+export interface DevAccountClaims {
+  sub: string;
+  name: string;
+  preferred_username: string;
+  email: string;
+  email_verified: true;
+}
+
+/**
+ * The claims dev-idp gives the account a login name signs in as (devInteractions accepts any
+ * name): `alice` → name `Alice`, email `alice@example.test`; `mary-jane.doe` → `Mary Jane Doe`.
+ */
+export function devAccountClaims(login: string): DevAccountClaims {
+  const words = login.split(/[\s._-]+/u).filter((word) => word !== "");
+  const name = words.map((word) => word.charAt(0).toUpperCase() + word.slice(1)).join(" ");
+  return {
+    sub: login,
+    name: name === "" ? login : name,
+    preferred_username: login,
+    email: `${login}@example.test`,
+    email_verified: true,
+  };
+}
 
 /** An OAuth error response from the IdP (RFC 6749 §5.2). */
 export class OAuthError extends Error {
@@ -152,6 +233,16 @@ function parseTokenResponse(body: unknown): TokenResponse {
   return response;
 }
 
+/** A private signing JWK as {@link DevIdpOptions.signingKeys} needs it; throws naming what is wrong. */
+function checkSigningKey(key: JWK, index: number): JWK {
+  if (typeof key.kid !== "string" || key.kid === "") throw new Error(`signingKeys[${index}] has no kid`);
+  if (key.d === undefined) throw new Error(`signingKeys[${index}] (kid ${key.kid}) is not a private key`);
+  if (key.kty !== "RSA" && key.kty !== "EC" && key.kty !== "OKP") {
+    throw new Error(`signingKeys[${index}] (kid ${key.kid}) has unsupported kty ${String(key.kty)}`);
+  }
+  return key;
+}
+
 async function signingKey(): Promise<JWK> {
   const { privateKey } = await generateKeyPair("RS256", { extractable: true });
   const jwk = await exportJWK(privateKey);
@@ -191,20 +282,65 @@ function listen(server: Server, port: number): Promise<number> {
   });
 }
 
+function withProxyRedirectUris(clients: readonly DevClient[], redirectUris: string[] | undefined): DevClient[] {
+  if (redirectUris === undefined) return [...clients];
+  if (redirectUris.length === 0) throw new Error("proxyRedirectUris must not be empty");
+  if (!clients.some((client) => client.clientId === DEV_PROXY_CLIENT.clientId)) {
+    throw new Error(`proxyRedirectUris given, but the clients do not include ${DEV_PROXY_CLIENT.clientId}`);
+  }
+  return clients.map((client) =>
+    client.clientId === DEV_PROXY_CLIENT.clientId ? { ...client, redirectUris: [...redirectUris] } : client,
+  );
+}
+
 export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> {
-  const clients = options.clients ?? DEFAULT_CLIENTS;
+  const clients = withProxyRedirectUris(options.clients ?? DEFAULT_CLIENTS, options.proxyRedirectUris);
+  const accessTokenTtl = options.accessTokenTtlSeconds ?? TTL_SECONDS;
+  if (!Number.isInteger(accessTokenTtl) || accessTokenTtl <= 0) {
+    throw new Error(`accessTokenTtlSeconds must be a positive integer, got ${accessTokenTtl}`);
+  }
+  const givenKeys = options.signingKeys?.map(checkSigningKey);
+  if (givenKeys?.length === 0) throw new Error("signingKeys must not be empty");
   const resources = options.resources ?? DEFAULT_RESOURCES;
   const byIndicator = new Map(resources.map((resource) => [resource.indicator, resource]));
   const resourceScopes = [...new Set(resources.flatMap((resource) => scopeList(resource.scope)))];
 
   let handle: ReturnType<Provider["callback"]> | undefined;
+  const storage = createMemoryAdapter();
   const server = createServer((req, res) => {
     if (handle === undefined) {
       res.writeHead(503).end();
       return;
     }
+    if (options.control === true && (req.url ?? "").startsWith(`${CONTROL_PATH}/`)) {
+      control(req, res);
+      return;
+    }
     void handle(req, res);
   });
+
+  /** The control routes; see {@link DevIdp.controlUrl}. */
+  function control(req: IncomingMessage, res: ServerResponse): void {
+    const json = (status: number, body: Record<string, unknown>): void => {
+      res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
+      res.end(JSON.stringify(body));
+    };
+    const url = new URL(req.url ?? "/", "http://dev-idp");
+    if (url.pathname !== `${CONTROL_PATH}/revoke-grants`) {
+      json(404, { error: "not_found", error_description: `no control route ${url.pathname}` });
+    } else if (req.method !== "POST") {
+      res.setHeader("allow", "POST");
+      json(405, { error: "method_not_allowed", error_description: "use POST" });
+    } else {
+      const account = url.searchParams.get("account");
+      if (account === null || account === "") {
+        json(400, { error: "invalid_request", error_description: "account is required" });
+      } else {
+        json(200, { revoked: storage.revokeAccountGrants(account) });
+      }
+    }
+    req.resume();
+  }
   const port = await listen(server, options.port ?? 0);
 
   const issuer = stripTrailingSlash(options.issuer ?? `http://127.0.0.1:${port}`);
@@ -213,19 +349,29 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
     throw new Error(`dev-idp issuer must be an origin without a path, got ${issuer}`);
   }
 
-  const adapter = createMemoryAdapter();
   const interactive = clients.some((client) => client.grantTypes?.includes("authorization_code") === true);
 
   function configuration(keys: JWK[]): Configuration {
     return {
-      adapter,
+      adapter: storage.adapter,
       clients: clients.map(clientMetadata),
       cookies: { keys: COOKIE_KEYS },
       jwks: { keys },
-      scopes: ["openid", "offline_access", ...resourceScopes],
+      scopes: ["openid", "profile", "email", "offline_access", ...resourceScopes],
+      // OIDC Core §5.4: what `profile` and `email` release.
+      claims: {
+        openid: ["sub"],
+        profile: ["name", "preferred_username"],
+        email: ["email", "email_verified"],
+      },
+      // Put the scope-released claims (name, email) in the ID token of a code flow too, so a
+      // client needs no userinfo call to learn who signed in.
+      conformIdTokenClaims: false,
+      // OAuth 2.1 §4.1.1: every authorization_code client uses PKCE (S256, oidc-provider's only method).
+      pkce: { required: () => true },
       ttl: {
-        AccessToken: TTL_SECONDS,
-        ClientCredentials: TTL_SECONDS,
+        AccessToken: accessTokenTtl,
+        ClientCredentials: accessTokenTtl,
         AuthorizationCode: 60,
         IdToken: TTL_SECONDS,
         RefreshToken: 24 * TTL_SECONDS,
@@ -235,8 +381,9 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
       },
       // Any browser origin may call the token endpoints: this server only ever runs locally.
       clientBasedCORS: () => true,
-      // Accounts for authorization_code logins (devInteractions accepts any login name).
-      findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
+      // Accounts for authorization_code logins (devInteractions accepts any login name);
+      // oidc-provider releases only the claims the granted scopes allow.
+      findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ ...devAccountClaims(sub) }) }),
       // RFC 9068 §2.2: a client_credentials token's subject is the client. JWTs get this from
       // oidc-provider already; this puts the same `sub` into introspection responses.
       extraTokenClaims: async (_ctx, token) =>
@@ -284,7 +431,7 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
               scope: resource.scope,
               audience: resource.audience ?? indicator,
               accessTokenFormat: resource.format,
-              accessTokenTTL: TTL_SECONDS,
+              accessTokenTTL: accessTokenTtl,
               jwt: { sign: { alg: "RS256" } },
             };
             return info;
@@ -303,7 +450,7 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
   }
 
   let stopped = false;
-  let keys = [await signingKey()];
+  let keys = givenKeys ?? [await signingKey()];
   install(keys);
 
   const tokenUrl = `${issuer}/token`;
@@ -319,6 +466,10 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
 
   return {
     issuer,
+    discoveryUrl: `${issuer}/.well-known/openid-configuration`,
+    authorizationUrl: `${issuer}/auth`,
+    userinfoUrl: `${issuer}/me`,
+    controlUrl: options.control === true ? `${issuer}${CONTROL_PATH}` : undefined,
     jwksUrl: `${issuer}/jwks`,
     introspectionUrl: `${issuer}/token/introspection`,
     tokenUrl,
@@ -344,6 +495,14 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
       const next = await signingKey();
       keys = [next, ...keys.slice(0, 1)];
       install(keys);
+    },
+
+    async revokeUserGrants(accountId) {
+      return storage.revokeAccountGrants(accountId);
+    },
+
+    exportSigningKeys() {
+      return keys.map((key) => ({ ...key }));
     },
 
     async stop() {

@@ -78,6 +78,11 @@ declare module "oidc-provider" {
     cookies?: { keys?: string[] };
     jwks?: { keys: JWK[] };
     scopes?: string[];
+    /** Scope → the claims it releases. */
+    claims?: Record<string, string[]>;
+    /** `false`: scope-released claims go into the ID token even when an access token is issued. */
+    conformIdTokenClaims?: boolean;
+    pkce?: { required?: (ctx: KoaContextWithOIDC, client: Client) => boolean };
     ttl?: Record<string, number>;
     findAccount?: (ctx: KoaContextWithOIDC, sub: string, token?: Token) => Promise<Account | undefined>;
     extraTokenClaims?: (ctx: KoaContextWithOIDC, token: Token) => Promise<Record<string, unknown> | undefined>;
