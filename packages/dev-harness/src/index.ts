@@ -6,6 +6,19 @@ export { serveOnLoopback, type LoopbackServer } from "./loopback-server.ts";
 export { CookieJar, type Fetch, type StoredCookie } from "./cookie-jar.ts";
 export * from "./dev-idp.ts";
 export { TAIL_LINES, freePort, runToCompletion, spawnGroup, stopAllGroups, type GroupProcess } from "./process.ts";
+export {
+  HeadlessBrowser,
+  authorizeHeadlessly,
+  decodeEntities,
+  formEntries,
+  isSubmitButton,
+  parseForms,
+  type AuthorizeOptions,
+  type AuthorizeResult,
+  type DriverStep,
+  type FormControl,
+  type HtmlForm,
+} from "./oauth-driver.ts";
 export { jsonRpcOf, rawRequest, type RawResponse } from "./raw-http.ts";
 export {
   WranglerStartError,
