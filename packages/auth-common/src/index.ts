@@ -94,3 +94,4 @@ export {
 export { LOOPBACK_HOSTNAMES, TRUSTED_URL_RULE, isLoopbackHostname, isTrustedServerUrl } from "./loopback.ts";
 export { cors, type Cors, type CorsOptions } from "./cors.ts";
 export { consoleLog, logEndpointAnswer, refusal, type Log, type LogEntry } from "./log.ts";
+export * from "./upstream/index.ts";

@@ -1,0 +1,196 @@
+import * as oauth from "oauth4webapi";
+import { z } from "zod";
+import type { UpstreamTokens } from "../grant.ts";
+import {
+  checkedDisplayName,
+  checkedSubject,
+  checkedTokens,
+  expiresAt,
+  requestOptions,
+  scopeString,
+  upstreamUrl,
+  type CommonSettings,
+} from "./config.ts";
+import { UpstreamError, isTransientStatus, safeUpstreamCode, toUpstreamError } from "./errors.ts";
+import { checkPending, checkRedirectAndState } from "./oidc.ts";
+import type { UpstreamClient, UpstreamConfig, UpstreamStart, UpstreamUser } from "./types.ts";
+
+const GITHUB = "https://github.com";
+const GITHUB_API = "https://api.github.com";
+
+/** The fields of GitHub's `GET /user` we read; the numeric id is the stable identity (logins can change). */
+const githubUserSchema = z.looseObject({
+  id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  login: z.string(),
+});
+
+function withoutTrailingSlash(url: URL): string {
+  return url.href.replace(/\/+$/, "");
+}
+
+/**
+ * GitHub (or GitHub Enterprise Server) sign-in: OAuth 2.0, not OpenID Connect, on oauth4webapi.
+ *
+ * Validates: the callback's `state` (GitHub sends no `iss`, so none is required; one that is
+ * present must name the configured base); the token answer, including GitHub's
+ * errors-as-HTTP-200 (`{"error": "bad_verification_code"}`), which become `invalid_response` on
+ * code exchange and, for `bad_refresh_token`, `invalid_grant` on refresh; `GET {api}/user`
+ * (Bearer, `Accept: application/vnd.github+json`, a `User-Agent`) answers 200 with a positive
+ * integer `id` and a `login`.
+ * Does not validate: the granted scopes (GitHub may grant fewer; only the user's id is needed),
+ * the user's email addresses (never used), organisation membership (not a policy here).
+ * PKCE S256 is always sent (GitHub supports it); the client secret goes in the body.
+ */
+export function githubClient(config: UpstreamConfig, settings: CommonSettings): UpstreamClient {
+  const base = upstreamUrl(config.githubBaseUrl ?? GITHUB, "githubBaseUrl", config.allowInsecureLoopback);
+  const baseUrl = withoutTrailingSlash(base.url);
+  // A GitHub Enterprise base without an API URL gets its own API, never api.github.com: the
+  // user's token must not travel to another host.
+  const api = upstreamUrl(
+    config.githubApiUrl ?? (baseUrl === GITHUB ? GITHUB_API : `${baseUrl}/api/v3`),
+    "githubApiUrl",
+    config.allowInsecureLoopback,
+  );
+  const apiUrl = withoutTrailingSlash(api.url);
+  const as: oauth.AuthorizationServer = {
+    issuer: baseUrl,
+    authorization_endpoint: `${baseUrl}/login/oauth/authorize`,
+    token_endpoint: `${baseUrl}/login/oauth/access_token`,
+  };
+  const options = requestOptions(settings.send, base.insecure);
+  const client: oauth.Client = { client_id: settings.clientId };
+  const clientAuth = oauth.ClientSecretPost(settings.clientSecret);
+
+  /** GitHub answers token errors as HTTP 200 `{error, error_description}`; the code, vetted, or nothing. */
+  async function errorIn200(response: Response): Promise<string | undefined> {
+    if (response.status !== 200) return undefined;
+    try {
+      const body: unknown = await response.clone().json();
+      if (typeof body === "object" && body !== null && "error" in body) return safeUpstreamCode(body.error);
+    } catch {
+      // not JSON: oauth4webapi says so next
+    }
+    return undefined;
+  }
+
+  function tokensFrom(result: oauth.TokenEndpointResponse, previousRefreshToken?: string): UpstreamTokens {
+    const refreshToken = result.refresh_token ?? previousRefreshToken;
+    const expiry = expiresAt(settings.now(), result.expires_in);
+    return checkedTokens({
+      accessToken: result.access_token,
+      ...(refreshToken === undefined ? {} : { refreshToken }),
+      ...(expiry === undefined ? {} : { expiresAt: expiry }),
+    });
+  }
+
+  async function fetchUser(accessToken: string): Promise<z.infer<typeof githubUserSchema>> {
+    const response = await settings.send(`${apiUrl}/user`, {
+      method: "GET",
+      headers: {
+        accept: "application/vnd.github+json",
+        authorization: `Bearer ${accessToken}`,
+        "x-github-api-version": "2022-11-28",
+      },
+    });
+    const status = response.status;
+    // GitHub signals an exhausted rate limit as 403 with x-ratelimit-remaining: 0 (or 429).
+    if (isTransientStatus(status) || (status === 403 && response.headers.get("x-ratelimit-remaining") === "0")) {
+      throw new UpstreamError("temporarily_unavailable", `GitHub's user API is unavailable (HTTP ${status}).`, {
+        status,
+      });
+    }
+    if (status !== 200) {
+      throw new UpstreamError("invalid_response", `GitHub's user API refused the new access token (HTTP ${status}).`, {
+        status,
+      });
+    }
+    let body: unknown;
+    try {
+      body = await response.json();
+    } catch {
+      throw new UpstreamError("invalid_response", "GitHub's user API answered something other than JSON.");
+    }
+    const parsed = githubUserSchema.safeParse(body);
+    if (!parsed.success) {
+      throw new UpstreamError("invalid_response", "GitHub's user API answer has no numeric id and login.");
+    }
+    return parsed.data;
+  }
+
+  return {
+    kind: "github",
+
+    async start({ redirectUri, state }): Promise<UpstreamStart> {
+      checkRedirectAndState(redirectUri, state);
+      const codeVerifier = oauth.generateRandomCodeVerifier();
+      const url = new URL(as.authorization_endpoint as string);
+      const params: Record<string, string> = {
+        response_type: "code",
+        client_id: settings.clientId,
+        redirect_uri: redirectUri,
+        scope: scopeString(["read:user"], settings.extraScopes),
+        state,
+        code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier),
+        code_challenge_method: "S256",
+      };
+      for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+      return { url, pending: { codeVerifier } };
+    },
+
+    async finish({ callbackUrl, redirectUri, state, pending }): Promise<UpstreamUser> {
+      checkRedirectAndState(redirectUri, state);
+      const { codeVerifier } = checkPending(pending, false);
+      let result: oauth.TokenEndpointResponse;
+      try {
+        const params = oauth.validateAuthResponse(as, client, callbackUrl, state);
+        const response = await oauth.authorizationCodeGrantRequest(
+          as,
+          client,
+          clientAuth,
+          params,
+          redirectUri,
+          codeVerifier,
+          options,
+        );
+        const error = await errorIn200(response);
+        if (error !== undefined) {
+          throw new UpstreamError("invalid_response", `GitHub refused the authorization code (error=${error}).`);
+        }
+        result = await oauth.processAuthorizationCodeResponse(as, client, response);
+      } catch (error) {
+        throw toUpstreamError(error, "exchange");
+      }
+      const tokens = tokensFrom(result);
+      const user = await fetchUser(tokens.accessToken);
+      const displayName = checkedDisplayName(user.login);
+      return {
+        subject: checkedSubject(String(user.id)),
+        ...(displayName === undefined ? {} : { displayName }),
+        issuer: baseUrl,
+        tokens,
+      };
+    },
+
+    async refresh(refreshToken): Promise<UpstreamTokens> {
+      if (typeof refreshToken !== "string" || refreshToken === "") throw new TypeError("refreshToken must be a string");
+      let result: oauth.TokenEndpointResponse;
+      try {
+        const response = await oauth.refreshTokenGrantRequest(as, client, clientAuth, refreshToken, options);
+        const error = await errorIn200(response);
+        if (error === "bad_refresh_token") {
+          throw new UpstreamError(
+            "invalid_grant",
+            "GitHub no longer honours the refresh token (error=bad_refresh_token).",
+          );
+        }
+        if (error !== undefined) {
+          throw new UpstreamError("invalid_response", `GitHub refused the refresh (error=${error}).`);
+        }
+        result = await oauth.processRefreshTokenResponse(as, client, response);
+      } catch (error) {
+        throw toUpstreamError(error, "refresh");
+      }
+      return tokensFrom(result, refreshToken);
+    },
+  };
+}
