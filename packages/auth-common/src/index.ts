@@ -7,6 +7,7 @@ export {
   ANONYMOUS_SUBJECT,
   SELF_ISSUER,
   anonymousIdentity,
+  tenantKey,
   toAuthInfo,
   type Identity,
   type Method,

@@ -28,7 +28,7 @@ export interface AuthorizeOptions {
   redirectUri: string;
   /**
    * What to do on OUR consent page: approve (optionally with a chosen set of scopes) or deny.
-   * Default: approve with every scope the page offers. `scopes` are sent as given, even ones the
+   * Default: approve with the scopes the page ticked. `scopes` are sent as given, even ones the
    * page did not offer, so a test can check the server refuses them.
    */
   consent?: { decision: "approve" | "deny"; scopes?: string[] };
@@ -116,7 +116,8 @@ function answerOurConsent(form: HtmlForm, consent: NonNullable<AuthorizeOptions[
   );
   if (decision === undefined) return `the consent page has no "${consent.decision}" button`;
   const offered = form.controls.filter((control) => control.type === "checkbox" && control.name === "scope");
-  const chosen = consent.scopes ?? offered.map((control) => control.value);
+  // Default: leave the boxes as the page ticked them, as a user who just clicks the button would.
+  const chosen = consent.scopes ?? offered.filter((control) => control.checked).map((control) => control.value);
   // Tick exactly the chosen boxes on a copy, as a user would; unoffered choices are appended.
   const copy: HtmlForm = {
     ...form,

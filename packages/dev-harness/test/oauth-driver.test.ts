@@ -278,11 +278,11 @@ describe("authorizeHeadlessly against dev-idp", () => {
 });
 
 describe("authorizeHeadlessly on our consent page", () => {
-  it("approves with every offered scope by default, posting handle, Origin and the cookie", async () => {
+  it("approves with the scopes the page ticked by default (as a user who just clicks Allow), posting handle, Origin and the cookie", async () => {
     const result = await authorizeHeadlessly({ authorizationUrl: proxyAuthorizeUrl(), redirectUri: CLIENT_CALLBACK });
     expect(result.callback.searchParams.get("code")).toBe("proxy-code");
     expect(result.callback.searchParams.get("state")).toBe("client-state");
-    expect(result.callback.searchParams.get("granted")).toBe("notes:read notes:write notes:admin");
+    expect(result.callback.searchParams.get("granted")).toBe("notes:read notes:write");
     expect(result).toMatchObject({ consentPagesSeen: 1, idpLoginsSeen: 0, idpConsentsSeen: 0 });
     expect(result.steps.map((step) => [step.method, new URL(step.url).pathname, step.status])).toEqual([
       ["GET", "/authorize", 200],

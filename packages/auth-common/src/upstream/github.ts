@@ -13,7 +13,7 @@ import {
 } from "./config.ts";
 import { UpstreamError, isTransientStatus, safeUpstreamCode, toUpstreamError } from "./errors.ts";
 import { checkPending, checkRedirectAndState } from "./oidc.ts";
-import type { UpstreamClient, UpstreamConfig, UpstreamStart, UpstreamUser } from "./types.ts";
+import type { UpstreamClient, UpstreamConfig, UpstreamPending, UpstreamStart, UpstreamUser } from "./types.ts";
 
 const GITHUB = "https://github.com";
 const GITHUB_API = "https://api.github.com";
@@ -120,9 +120,17 @@ export function githubClient(config: UpstreamConfig, settings: CommonSettings): 
   return {
     kind: "github",
 
-    async start({ redirectUri, state }): Promise<UpstreamStart> {
+    prepare(): UpstreamPending {
+      return { codeVerifier: oauth.generateRandomCodeVerifier() };
+    },
+
+    authorizationOrigin(): Promise<string> {
+      return Promise.resolve(new URL(as.authorization_endpoint as string).origin);
+    },
+
+    async authorizationUrl({ redirectUri, state, pending }): Promise<URL> {
       checkRedirectAndState(redirectUri, state);
-      const codeVerifier = oauth.generateRandomCodeVerifier();
+      const { codeVerifier } = checkPending(pending, false);
       const url = new URL(as.authorization_endpoint as string);
       const params: Record<string, string> = {
         response_type: "code",
@@ -134,7 +142,12 @@ export function githubClient(config: UpstreamConfig, settings: CommonSettings): 
         code_challenge_method: "S256",
       };
       for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
-      return { url, pending: { codeVerifier } };
+      return url;
+    },
+
+    async start({ redirectUri, state }): Promise<UpstreamStart> {
+      const pending = this.prepare();
+      return { url: await this.authorizationUrl({ redirectUri, state, pending }), pending };
     },
 
     async finish({ callbackUrl, redirectUri, state, pending }): Promise<UpstreamUser> {

@@ -164,11 +164,18 @@ export function oidcClient(preset: OidcPreset, settings: CommonSettings): Upstre
   return {
     kind: preset.kind,
 
-    async start({ redirectUri, state }): Promise<UpstreamStart> {
+    prepare(): UpstreamPending {
+      return { codeVerifier: oauth.generateRandomCodeVerifier(), nonce: oauth.generateRandomNonce() };
+    },
+
+    async authorizationOrigin(): Promise<string> {
+      return new URL((await authorizationServer()).authorization_endpoint as string).origin;
+    },
+
+    async authorizationUrl({ redirectUri, state, pending }): Promise<URL> {
       checkRedirectAndState(redirectUri, state);
+      const { codeVerifier, nonce } = checkPending(pending, true);
       const as = await authorizationServer();
-      const codeVerifier = oauth.generateRandomCodeVerifier();
-      const nonce = oauth.generateRandomNonce();
       const url = new URL(as.authorization_endpoint as string);
       const params: Record<string, string> = {
         ...preset.authorizeParams,
@@ -182,7 +189,12 @@ export function oidcClient(preset: OidcPreset, settings: CommonSettings): Upstre
         code_challenge_method: "S256",
       };
       for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
-      return { url, pending: { codeVerifier, nonce } };
+      return url;
+    },
+
+    async start({ redirectUri, state }): Promise<UpstreamStart> {
+      const pending = this.prepare();
+      return { url: await this.authorizationUrl({ redirectUri, state, pending }), pending };
     },
 
     async finish({ callbackUrl, redirectUri, state, pending }): Promise<UpstreamUser> {

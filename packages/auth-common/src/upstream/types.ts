@@ -70,7 +70,16 @@ export interface UpstreamStart {
 /** One upstream identity provider, as the oauth-proxy app uses it. */
 export interface UpstreamClient {
   readonly kind: UpstreamKind;
-  /** Where to send the browser: PKCE S256 always; nonce for OIDC presets. `state` is created by the app (library) and passed in. */
+  /**
+   * The values to keep across the redirect (PKCE verifier; nonce for OIDC presets), made before
+   * the `state` exists: the library's `beginUpstream()` stores them and only then creates `state`.
+   */
+  prepare(): UpstreamPending;
+  /** Where the browser goes: the origin of the authorization endpoint (the consent page's form-action). */
+  authorizationOrigin(): Promise<string>;
+  /** Where to send the browser: PKCE S256 always; nonce for OIDC presets; the app's `state`. */
+  authorizationUrl(input: { redirectUri: string; state: string; pending: UpstreamPending }): Promise<URL>;
+  /** {@link prepare} and {@link authorizationUrl} in one, when `state` is known first. */
   start(input: { redirectUri: string; state: string }): Promise<UpstreamStart>;
   /**
    * At the callback: validate the authorization response (state, RFC 9207 `iss`), exchange the
