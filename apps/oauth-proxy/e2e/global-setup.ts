@@ -1,0 +1,58 @@
+import { DEV_PROXY_CLIENT, startDevIdp } from "@mcp-auth/dev-idp";
+import { freePort, startWranglerDev } from "@mcp-auth/dev-harness";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** The app's PUBLIC_ORIGIN (`http://localhost:<port>`): issuer, resource and audience. */
+    origin: string;
+    /** The same server on a loopback alias its tokens are not for. */
+    aliasOrigin: string;
+    devIdp: { issuer: string; controlUrl: string };
+  }
+}
+
+/** Upstream access tokens live this long, so every refresh of ours renews them upstream. */
+export const UPSTREAM_TOKEN_TTL_SECONDS = 120;
+
+/**
+ * Starts, once for the whole run: dev-idp (the real upstream OIDC provider, with the proxy's
+ * confidential client) and the oauth-proxy Worker under `wrangler dev` with fresh local KV.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const port = await freePort();
+  const origin = `http://localhost:${port}`;
+  const devIdp = await startDevIdp({
+    port: 0,
+    proxyRedirectUris: [`${origin}/callback`],
+    accessTokenTtlSeconds: UPSTREAM_TOKEN_TTL_SECONDS,
+    control: true,
+  });
+  try {
+    const dev = await startWranglerDev({
+      cwd: join(import.meta.dirname, ".."),
+      port,
+      vars: {
+        PUBLIC_ORIGIN: origin,
+        UPSTREAM: "oidc",
+        UPSTREAM_ISSUER: devIdp.issuer,
+        UPSTREAM_CLIENT_ID: DEV_PROXY_CLIENT.clientId,
+        UPSTREAM_CLIENT_SECRET: DEV_PROXY_CLIENT.clientSecret,
+        ALLOW_INSECURE_HTTP_LOOPBACK: "true",
+      },
+    });
+    project.provide("origin", origin);
+    project.provide("aliasOrigin", dev.origin);
+    project.provide("devIdp", { issuer: devIdp.issuer, controlUrl: devIdp.controlUrl ?? "" });
+    return async () => {
+      // E2E_SHOW_WORKER_OUTPUT=1 prints the Worker's last log lines (its refusals, any stack trace).
+      if (process.env["E2E_SHOW_WORKER_OUTPUT"] === "1") console.log(dev.output());
+      await dev.stop();
+      await devIdp.stop();
+    };
+  } catch (error) {
+    await devIdp.stop();
+    throw error;
+  }
+}

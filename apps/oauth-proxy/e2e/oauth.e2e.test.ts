@@ -1,0 +1,184 @@
+import { HeadlessBrowser, bearerChallenge } from "@mcp-auth/dev-harness";
+import { connectClient, resultText } from "@mcp-auth/mcp-core/testing";
+import * as oauth from "oauth4webapi";
+import { describe, expect, inject, it } from "vitest";
+import { authorize, discover, exchange, refresh, register, revoke, signIn, tokenRequest } from "./flow.ts";
+
+const origin = () => inject("origin");
+
+async function whoami(accessToken: string, at = origin()) {
+  const client = await connectClient("sdk-v2 (2026-07-28)", {
+    url: new URL("/mcp", at),
+    headers: { authorization: `Bearer ${accessToken}` },
+  });
+  try {
+    return await client.callTool("whoami", {});
+  } finally {
+    await client.close();
+  }
+}
+
+async function revokeUpstream(login: string): Promise<void> {
+  const response = await fetch(`${inject("devIdp").controlUrl}/revoke-grants?account=${encodeURIComponent(login)}`, {
+    method: "POST",
+  });
+  expect(response.status).toBe(200);
+}
+
+describe("discovery", () => {
+  it("POST /mcp without a token: 401 naming the resource metadata and notes:read, never offline_access", async () => {
+    const response = await fetch(new URL("/mcp", origin()), {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+    });
+    expect(response.status).toBe(401);
+    const challenge = bearerChallenge(response.headers.get("www-authenticate"));
+    expect(challenge?.params["resource_metadata"]).toBe(`${origin()}/.well-known/oauth-protected-resource/mcp`);
+    expect(challenge?.params["scope"]).toBe("notes:read");
+  });
+
+  it("serves the protected-resource metadata at the path-inserted and the root URL, naming this issuer", async () => {
+    for (const path of ["/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource"]) {
+      const response = await fetch(new URL(path, origin()));
+      expect(response.status, path).toBe(200);
+      const body = (await response.json()) as Record<string, unknown>;
+      expect(body).toMatchObject({ resource: `${origin()}/mcp`, authorization_servers: [origin()] });
+      expect(body["scopes_supported"]).toEqual(["notes:read"]);
+    }
+  });
+
+  it("AS metadata: exact issuer, S256 only, RFC 9207 iss, registration and CIMD, no offline_access", async () => {
+    const { as } = await discover(origin());
+    expect(as.issuer).toBe(origin());
+    expect(as.code_challenge_methods_supported).toEqual(["S256"]);
+    expect(as.authorization_response_iss_parameter_supported).toBe(true);
+    expect(as.registration_endpoint).toBe(`${origin()}/register`);
+    expect(as["client_id_metadata_document_supported"]).toBe(true);
+    expect(as.scopes_supported).toEqual(["notes:read", "notes:write"]);
+    expect(as.response_types_supported).toEqual(["code"]);
+  });
+});
+
+describe("the whole flow with oauth4webapi as the strict peer", () => {
+  it("register → consent → dev-idp login → code (iss checked) → token → tools as the upstream user → refresh → revoke", async () => {
+    const peer = await register(origin());
+    const flow = await authorize(peer, { scope: "notes:read notes:write" }, { login: "alice" });
+    expect(flow.consentPagesSeen).toBe(1);
+    expect(flow.idpLoginsSeen).toBe(1);
+    expect(flow.callback.searchParams.get("iss")).toBe(origin());
+    const tokens = await exchange(peer, flow.callback, flow.state, flow.codeVerifier);
+    expect(tokens.scope.split(" ").sort()).toEqual(["notes:read", "notes:write"]);
+
+    const me = await whoami(tokens.accessToken);
+    expect(me.isError ?? false).toBe(false);
+    expect(me.structuredContent).toMatchObject({
+      pattern: "oauth-proxy",
+      method: "oauth",
+      subject: "alice",
+      displayName: "Alice",
+      issuer: inject("devIdp").issuer,
+      clientId: peer.client.client_id,
+    });
+    // Our token is not the upstream one, and no token of any kind reaches a tool result.
+    expect(JSON.stringify(me)).not.toContain(tokens.accessToken);
+    expect(JSON.stringify(me)).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}/);
+
+    const renewed = await refresh(peer, tokens.refreshToken);
+    expect(renewed.accessToken).not.toBe(tokens.accessToken);
+    expect(resultText(await whoami(renewed.accessToken))).toContain("alice");
+
+    await revoke(peer, renewed.refreshToken);
+    const after = await tokenRequest(peer, {
+      grant_type: "refresh_token",
+      refresh_token: renewed.refreshToken,
+      client_id: peer.client.client_id,
+    });
+    expect(after.status).toBe(400);
+    expect(after.body["error"]).toBe("invalid_grant");
+  });
+
+  it("a user who revokes this app at the IdP ends the grant at the next refresh (invalid_grant)", async () => {
+    const { peer, tokens } = await signIn(origin(), { login: "revoker" });
+    await revokeUpstream("revoker");
+    const response = await tokenRequest(peer, {
+      grant_type: "refresh_token",
+      refresh_token: tokens.refreshToken,
+      client_id: peer.client.client_id,
+    });
+    expect(response.status).toBe(400);
+    expect(response.body["error"]).toBe("invalid_grant");
+    expect(String(response.body["error_description"])).toMatch(/authorize again/);
+    // The grant is gone with its tokens: the access token stops working too.
+    const mcp = await fetch(new URL("/mcp", origin()), {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${tokens.accessToken}`,
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+      },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+    });
+    expect(mcp.status).toBe(401);
+  });
+});
+
+describe("consent before upstream, per client (confused deputy)", () => {
+  it("a second client in a browser with an IdP session still sees our consent page first", async () => {
+    const browser = new HeadlessBrowser();
+    const first = await authorize(await register(origin()), {}, { login: "carol", browser });
+    expect([first.consentPagesSeen, first.idpLoginsSeen]).toEqual([1, 1]);
+    const second = await authorize(await register(origin(), { client_name: "another app" }), {}, { browser });
+    expect(second.consentPagesSeen).toBe(1);
+    // The IdP session was reused (no login) — so only our page stood between the new client and the user.
+    expect(second.idpLoginsSeen).toBe(0);
+    expect(second.callback.searchParams.get("code")).toBeTruthy();
+    // Our consent page came before any request to the IdP.
+    const firstIdpHop = second.steps.findIndex((step) => step.url.startsWith(inject("devIdp").issuer));
+    const consentHop = second.steps.findIndex((step) => new URL(step.url).pathname === "/authorize");
+    expect(consentHop).toBeGreaterThanOrEqual(0);
+    expect(consentHop).toBeLessThan(firstIdpHop);
+  });
+
+  it("Deny returns access_denied with state and iss to the registered redirect, and nothing is issued", async () => {
+    const peer = await register(origin());
+    const flow = await authorize(peer, {}, { consent: { decision: "deny" } });
+    expect(flow.callback.origin + flow.callback.pathname).toBe(peer.redirectUri);
+    expect(flow.callback.searchParams.get("error")).toBe("access_denied");
+    expect(flow.callback.searchParams.get("state")).toBe(flow.state);
+    expect(flow.callback.searchParams.get("iss")).toBe(origin());
+    expect(flow.callback.searchParams.get("code")).toBeNull();
+    expect(flow.idpLoginsSeen).toBe(0);
+    expect(() => oauth.validateAuthResponse(peer.as, peer.client, flow.callback, flow.state)).toThrow();
+  });
+
+  it("a scope the client asked for but we do not know is never granted", async () => {
+    const peer = await register(origin());
+    const flow = await authorize(peer, { scope: "notes:read admin:all" });
+    const tokens = await exchange(peer, flow.callback, flow.state, flow.codeVerifier);
+    expect(tokens.scope).toBe("notes:read");
+  });
+});
+
+describe("tokens are bound to PUBLIC_ORIGIN", () => {
+  it("a token replayed on another Host (a loopback alias of the same server) → 401", async () => {
+    const { tokens } = await signIn(origin(), { login: "dave" });
+    const response = await fetch(new URL("/mcp", inject("aliasOrigin")), {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${tokens.accessToken}`,
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+      },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+    });
+    expect(response.status).toBe(401);
+    await response.body?.cancel();
+  });
+
+  it("pages and metadata are not served for another Host (the issuer would follow it)", async () => {
+    const response = await fetch(new URL("/.well-known/oauth-authorization-server", inject("aliasOrigin")));
+    expect(response.status).toBe(403);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toContain(origin());
+  });
+});

@@ -1,0 +1,97 @@
+import {
+  TRUSTED_URL_RULE,
+  flagVar,
+  hostnamesVar,
+  intVar,
+  isTrustedServerUrl,
+  listVar,
+  parseEnv,
+} from "@mcp-auth/auth-common";
+import { z } from "zod";
+
+export const UPSTREAMS = ["oidc", "google", "entra", "github"] as const;
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === "" ? undefined : value));
+
+const optionalUrl = optionalString.pipe(z.url().optional());
+
+const schema = z
+  .object({
+    /** The one origin this server answers on: issuer, resource `<origin>/mcp`, token audience. */
+    PUBLIC_ORIGIN: optionalUrl,
+    UPSTREAM: z.enum(UPSTREAMS),
+    UPSTREAM_ISSUER: optionalUrl,
+    UPSTREAM_CLIENT_ID: optionalString,
+    UPSTREAM_CLIENT_SECRET: optionalString,
+    GOOGLE_HOSTED_DOMAIN: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[a-z0-9.-]+$/i, "a domain such as example.com")
+        .optional(),
+    ),
+    ENTRA_TENANT: optionalString.pipe(
+      z
+        .string()
+        .regex(/^([0-9a-f-]{36}|organizations|common)$/i, "a tenant id (GUID), organizations or common")
+        .optional(),
+    ),
+    ENTRA_ALLOWED_TENANTS: listVar().pipe(z.array(z.string().regex(/^[0-9a-f-]{36}$/i, "tenant ids (GUIDs)"))),
+    GITHUB_BASE_URL: optionalUrl,
+    GITHUB_API_URL: optionalUrl,
+    /** Local development only: lets PUBLIC_ORIGIN and UPSTREAM_ISSUER be http on loopback. */
+    ALLOW_INSECURE_HTTP_LOOPBACK: flagVar(),
+    ALLOWED_ORIGINS: hostnamesVar(),
+    RATE_LIMIT_PERIOD_SECONDS: intVar(60, 3600),
+  })
+  .superRefine((env, ctx) => {
+    const problem = (path: string, message: string) => {
+      ctx.addIssue({ code: "custom", path: [path], message });
+    };
+    if (env.PUBLIC_ORIGIN === undefined)
+      problem("PUBLIC_ORIGIN", "required: the origin clients use, e.g. https://mcp.example.com");
+    else {
+      const url = new URL(env.PUBLIC_ORIGIN);
+      if (url.href !== `${url.origin}/`) problem("PUBLIC_ORIGIN", "an origin only: no path, query or fragment");
+      if (!isTrustedServerUrl(url, env.ALLOW_INSECURE_HTTP_LOOPBACK)) problem("PUBLIC_ORIGIN", TRUSTED_URL_RULE);
+    }
+    if (env.UPSTREAM_CLIENT_ID === undefined)
+      problem("UPSTREAM_CLIENT_ID", "required: the client id this server has at the upstream IdP");
+    if (env.UPSTREAM_CLIENT_SECRET === undefined) {
+      problem("UPSTREAM_CLIENT_SECRET", "required: set it with `wrangler secret put UPSTREAM_CLIENT_SECRET`");
+    }
+    if (env.UPSTREAM === "oidc") {
+      if (env.UPSTREAM_ISSUER === undefined) problem("UPSTREAM_ISSUER", "required when UPSTREAM=oidc");
+      else if (!isTrustedServerUrl(new URL(env.UPSTREAM_ISSUER), env.ALLOW_INSECURE_HTTP_LOOPBACK)) {
+        problem("UPSTREAM_ISSUER", TRUSTED_URL_RULE);
+      }
+    }
+    if (env.UPSTREAM === "entra") {
+      if (env.ENTRA_TENANT === undefined) problem("ENTRA_TENANT", "required when UPSTREAM=entra");
+      else if (/^(organizations|common)$/i.test(env.ENTRA_TENANT) && env.ENTRA_ALLOWED_TENANTS.length === 0) {
+        problem(
+          "ENTRA_ALLOWED_TENANTS",
+          `required when ENTRA_TENANT=${env.ENTRA_TENANT}: the tenant ids allowed to sign in`,
+        );
+      }
+    }
+    for (const name of ["GITHUB_BASE_URL", "GITHUB_API_URL"] as const) {
+      const value = env[name];
+      if (value !== undefined && !isTrustedServerUrl(new URL(value), false)) problem(name, "must be https");
+    }
+  });
+
+export type Config = z.output<typeof schema> & {
+  PUBLIC_ORIGIN: string;
+  UPSTREAM_CLIENT_ID: string;
+  UPSTREAM_CLIENT_SECRET: string;
+};
+
+/** Parses the Worker's env; throws `ConfigError` naming every bad variable (never a value). */
+export function loadConfig(env: unknown): Config {
+  const config = parseEnv(schema, env);
+  // superRefine has proven these present; the origin is kept in its canonical spelling.
+  return { ...config, PUBLIC_ORIGIN: new URL(config.PUBLIC_ORIGIN as string).origin } as Config;
+}

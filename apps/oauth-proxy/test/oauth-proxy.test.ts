@@ -1,0 +1,320 @@
+import { describe, expect, it } from "vitest";
+import {
+  CHALLENGE,
+  ORIGIN,
+  REDIRECT_URI,
+  authorizePath,
+  call,
+  callWith,
+  consentOf,
+  registerClient,
+} from "./helpers.ts";
+
+const json = (response: Response) => response.json<Record<string, unknown>>();
+
+describe("configuration", () => {
+  it.each([
+    [{ PUBLIC_ORIGIN: "" }, "PUBLIC_ORIGIN"],
+    [{ PUBLIC_ORIGIN: "https://mcp.example.com/path" }, "PUBLIC_ORIGIN"],
+    [{ PUBLIC_ORIGIN: "http://mcp.example.com" }, "PUBLIC_ORIGIN"],
+    [{ UPSTREAM: "oidc", UPSTREAM_ISSUER: "" }, "UPSTREAM_ISSUER"],
+    [{ UPSTREAM: "entra", ENTRA_TENANT: "common", ENTRA_ALLOWED_TENANTS: "" }, "ENTRA_ALLOWED_TENANTS"],
+    [{ UPSTREAM_CLIENT_SECRET: "" }, "UPSTREAM_CLIENT_SECRET"],
+    [{ UPSTREAM: "saml" }, "UPSTREAM"],
+  ] as const)("%o refuses to serve and names %s, never a value", async (vars, name) => {
+    const response = await callWith(vars, "/");
+    expect(response.status).toBe(500);
+    const body = await json(response);
+    expect(body["error"]).toBe("server_misconfigured");
+    expect(String(body["error_description"])).toContain(name);
+    expect(String(body["error_description"])).not.toContain("workerd-test-secret");
+  });
+});
+
+describe("hosts and CORS", () => {
+  it.each(["evil.example", "127.0.0.1:8789"])(
+    "AS metadata for Host %s → 403 (the issuer would follow the Host)",
+    async (host) => {
+      const response = await call("/.well-known/oauth-authorization-server", {}, host);
+      expect(response.status).toBe(403);
+      expect(JSON.stringify(await json(response))).toContain(ORIGIN);
+    },
+  );
+
+  it("AS metadata names PUBLIC_ORIGIN as issuer and is readable cross-origin", async () => {
+    const response = await call("/.well-known/oauth-authorization-server", {
+      headers: { origin: "https://app.example" },
+    });
+    expect(response.status).toBe(200);
+    expect((await json(response))["issuer"]).toBe(ORIGIN);
+    expect(response.headers.get("access-control-allow-origin")).toBeTruthy();
+  });
+
+  it("/token and /register answer a browser client's preflight from any web origin", async () => {
+    for (const path of ["/token", "/register"]) {
+      const response = await call(path, {
+        method: "OPTIONS",
+        headers: { origin: "https://app.example", "access-control-request-method": "POST" },
+      });
+      expect(response.status, path).toBe(204);
+      expect(response.headers.get("access-control-allow-origin"), path).toBe("https://app.example");
+      expect(response.headers.get("access-control-allow-credentials"), path).toBeNull();
+    }
+  });
+
+  it("/mcp keeps the Origin check (DNS rebinding): a foreign Origin → 403 before the provider", async () => {
+    const response = await call("/mcp", {
+      method: "POST",
+      headers: { origin: "https://evil.example", "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(response.status).toBe(403);
+    expect(((await json(response))["error"] as { message: string }).message).toMatch(/origin/i);
+  });
+
+  it("/mcp with a made-up token → 401 with a challenge naming the metadata", async () => {
+    const response = await call("/mcp", {
+      method: "POST",
+      headers: { authorization: "Bearer not-a-real-token", "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(response.status).toBe(401);
+    expect(response.headers.get("www-authenticate")).toContain(
+      `resource_metadata="${ORIGIN}/.well-known/oauth-protected-resource/mcp"`,
+    );
+  });
+});
+
+describe("dynamic registration policy", () => {
+  const register = (metadata: Record<string, unknown>, ip = "203.0.113.7") =>
+    call("/register", {
+      method: "POST",
+      headers: { "content-type": "application/json", "cf-connecting-ip": ip },
+      body: JSON.stringify({ client_name: "x", token_endpoint_auth_method: "none", ...metadata }),
+    });
+
+  it.each([
+    ["javascript:alert(1)", "javascript"],
+    ["JaVaScRiPt:alert(1)", "mixed-case javascript"],
+    ["data:text/html,hi", "data"],
+    ["http://app.example/cb", "remote http"],
+    ["https://app.example/cb#frag", "fragment"],
+    ["https://user@app.example/cb", "userinfo"],
+    ["https://app.example/c\u0001b", "control character"],
+  ])("redirect %s (%s) → 400 invalid_client_metadata, nothing stored", async (uri) => {
+    const response = await register(
+      { redirect_uris: [REDIRECT_URI, uri] },
+      `203.0.113.${Math.floor(Math.random() * 200) + 20}`,
+    );
+    expect(response.status).toBe(400);
+    const body = await json(response);
+    expect(body["error"]).toBe("invalid_client_metadata");
+    expect(body["client_id"]).toBeUndefined();
+  });
+
+  it("HTML in the client name → 400", async () => {
+    const response = await register(
+      { redirect_uris: [REDIRECT_URI], client_name: "<img src=x onerror=alert(1)>" },
+      "203.0.113.9",
+    );
+    expect(response.status).toBe(400);
+    expect(await json(response)).toMatchObject({
+      error: "invalid_client_metadata",
+      error_description: "client_name must be plain text.",
+    });
+  });
+
+  it("oversized metadata → 413 before anything reads it", async () => {
+    const response = await register(
+      { redirect_uris: [REDIRECT_URI], client_uri: `https://a.example/${"a".repeat(20_000)}` },
+      "203.0.113.10",
+    );
+    expect(response.status).toBe(413);
+    expect((await json(response))["error"]).toBe("invalid_client_metadata");
+  });
+
+  it("registrations are limited per address → 429 with Retry-After", async () => {
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 12; i++) {
+      const response = await register({ redirect_uris: [REDIRECT_URI] }, "203.0.113.77");
+      statuses.push(response.status);
+      if (response.status === 429) retryAfter = response.headers.get("retry-after");
+      await response.body?.cancel();
+    }
+    expect(statuses.filter((status) => status === 201)).toHaveLength(10);
+    expect(statuses.slice(10)).toEqual([429, 429]);
+    expect(Number(retryAfter)).toBeGreaterThan(0);
+  });
+});
+
+describe("/authorize: what renders locally, what redirects", () => {
+  it.each([
+    ["extra path", `${REDIRECT_URI}/x`],
+    ["query", `${REDIRECT_URI}?a=1`],
+    ["trailing slash", `${REDIRECT_URI}/`],
+    ["case change", REDIRECT_URI.replace("callback", "Callback")],
+    ["userinfo", REDIRECT_URI.replace("http://", "http://user@")],
+    ["encoded slash", REDIRECT_URI.replace("/callback", "%2Fcallback")],
+    ["https instead of http", REDIRECT_URI.replace("http:", "https:")],
+    ["another host", "http://localhost:43210/callback"],
+  ])("a near-miss redirect_uri (%s) renders an error page and never redirects", async (_name, redirectUri) => {
+    const clientId = await registerClient();
+    const response = await call(authorizePath(clientId, { redirect_uri: redirectUri }), { redirect: "manual" });
+    expect(response.status).toBe(400);
+    expect(response.headers.get("location")).toBeNull();
+    expect(await response.text()).toMatch(/redirect/i);
+  });
+
+  it("a loopback redirect that differs only in port is accepted (RFC 8252), as intended", async () => {
+    const clientId = await registerClient();
+    const response = await call(authorizePath(clientId, { redirect_uri: "http://127.0.0.1:5555/callback" }));
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('name="handle"');
+  });
+
+  it("an unknown client renders an error page, no redirect", async () => {
+    const response = await call(authorizePath("no-such-client"), { redirect: "manual" });
+    expect(response.status).toBe(400);
+    expect(response.headers.get("location")).toBeNull();
+  });
+
+  it.each([
+    ["no code_challenge", { code_challenge: undefined, code_challenge_method: undefined }],
+    ["plain", { code_challenge_method: "plain" }],
+    ["unknown method", { code_challenge_method: "S512" }],
+    ["malformed challenge", { code_challenge: "short" }],
+    ["response_type=token", { response_type: "token" }],
+  ])("PKCE downgrade / bad request (%s) never reaches the consent page", async (_name, extra) => {
+    const clientId = await registerClient();
+    const response = await call(authorizePath(clientId, extra), { redirect: "manual" });
+    expect(response.status === 302 || response.status === 400).toBe(true);
+    const body = await response.text();
+    expect(body).not.toContain('name="handle"');
+    const location = response.headers.get("location");
+    if (location !== null) {
+      expect(location.startsWith(`${REDIRECT_URI}?`)).toBe(true);
+      expect(new URL(location).searchParams.get("error")).toMatch(/invalid_request|unsupported_response_type/);
+    }
+  });
+
+  it("a confidential client without PKCE is refused too (the library would allow it)", async () => {
+    const body = JSON.stringify({
+      client_name: "confidential",
+      redirect_uris: [REDIRECT_URI],
+      token_endpoint_auth_method: "client_secret_basic",
+    });
+    const registered = await call("/register", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    });
+    const clientId = (await registered.json<{ client_id: string }>()).client_id;
+    const response = await call(
+      authorizePath(clientId, { code_challenge: undefined, code_challenge_method: undefined }),
+      { redirect: "manual" },
+    );
+    expect(response.status).toBe(302);
+    const location = new URL(response.headers.get("location") ?? "");
+    expect(location.searchParams.get("error")).toBe("invalid_request");
+    expect(location.searchParams.get("error_description")).toMatch(/PKCE/);
+    expect(location.searchParams.get("state")).toBe("state-123");
+    expect(location.searchParams.get("iss")).toBe(ORIGIN);
+  });
+});
+
+describe("the consent page", () => {
+  it("is not frameable, runs no script, limits form-action to the upstream and the redirect, escapes the client name", async () => {
+    const clientId = await registerClient({ client_name: `Tom & "Jerry's" app` });
+    const response = await call(authorizePath(clientId, { scope: "notes:read admin:all" }));
+    expect(response.status).toBe(200);
+    const csp = response.headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("form-action 'self' https://github.invalid http://127.0.0.1:43210");
+    expect(response.headers.get("x-frame-options")).toBe("DENY");
+    const { html } = await consentOf(response);
+    expect(html).toContain("Tom &amp; &quot;Jerry&#39;s&quot; app");
+    expect(html).toMatch(/not verified/);
+    expect(html).toContain("127.0.0.1");
+    expect(html).toMatch(/app on your computer/);
+    expect(html).toContain('value="notes:read" checked');
+    expect(html).toContain('value="notes:write"');
+    expect(html).not.toContain("admin:all");
+  });
+
+  const post = (form: Record<string, string>, cookie?: string, origin = ORIGIN) =>
+    call("/authorize", {
+      method: "POST",
+      redirect: "manual",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        origin,
+        ...(cookie === undefined ? {} : { cookie }),
+      },
+      body: new URLSearchParams(form).toString(),
+    });
+
+  it("Allow sends the browser upstream with PKCE S256 and a state created now, and binds it to this browser", async () => {
+    const clientId = await registerClient();
+    const { handle, cookie } = await consentOf(await call(authorizePath(clientId)));
+    const response = await post({ handle, decision: "approve", scope: "notes:read" }, cookie);
+    expect(response.status).toBe(302);
+    const location = new URL(response.headers.get("location") ?? "");
+    expect(location.origin + location.pathname).toBe("https://github.invalid/login/oauth/authorize");
+    expect(location.searchParams.get("client_id")).toBe("workerd-test-client");
+    expect(location.searchParams.get("redirect_uri")).toBe(`${ORIGIN}/callback`);
+    expect(location.searchParams.get("code_challenge_method")).toBe("S256");
+    expect(location.searchParams.get("code_challenge")).not.toBe(CHALLENGE);
+    expect(location.searchParams.get("state")?.length ?? 0).toBeGreaterThan(20);
+    expect(location.searchParams.get("state")).not.toBe("state-123");
+    expect(response.headers.get("set-cookie")).toMatch(/__Host-/);
+  });
+
+  it("Deny returns access_denied with state and iss to the registered redirect", async () => {
+    const clientId = await registerClient();
+    const { handle, cookie } = await consentOf(await call(authorizePath(clientId)));
+    const response = await post({ handle, decision: "deny" }, cookie);
+    expect(response.status).toBe(302);
+    const location = new URL(response.headers.get("location") ?? "");
+    expect(`${location.origin}${location.pathname}`).toBe(REDIRECT_URI);
+    expect(Object.fromEntries(location.searchParams)).toMatchObject({
+      error: "access_denied",
+      state: "state-123",
+      iss: ORIGIN,
+    });
+  });
+
+  it("a POST without its cookie, with another consent's cookie, or replayed → 400, no redirect", async () => {
+    const clientId = await registerClient();
+    const first = await consentOf(await call(authorizePath(clientId)));
+    const second = await consentOf(await call(authorizePath(clientId)));
+    const withoutCookie = await post({ handle: first.handle, decision: "approve" });
+    const otherCookie = await post({ handle: first.handle, decision: "approve" }, second.cookie);
+    for (const response of [withoutCookie, otherCookie]) {
+      expect(response.status).toBe(400);
+      expect(response.headers.get("location")).toBeNull();
+    }
+    const used = await post({ handle: second.handle, decision: "deny" }, second.cookie);
+    expect(used.status).toBe(302);
+    const replayed = await post({ handle: second.handle, decision: "approve" }, second.cookie);
+    expect(replayed.status).toBe(400);
+    expect(replayed.headers.get("location")).toBeNull();
+  });
+
+  it("a POST from another origin → 403, and the handle stays unused", async () => {
+    const clientId = await registerClient();
+    const { handle, cookie } = await consentOf(await call(authorizePath(clientId)));
+    const forged = await post({ handle, decision: "approve" }, cookie, "https://evil.example");
+    expect(forged.status).toBe(403);
+    expect(forged.headers.get("location")).toBeNull();
+    const real = await post({ handle, decision: "deny" }, cookie);
+    expect(real.status).toBe(302);
+  });
+
+  it("the upstream callback without its binding cookie → 400, nothing issued", async () => {
+    const response = await call("/callback?code=abc&state=forged-state", { redirect: "manual" });
+    expect(response.status).toBe(400);
+    expect(response.headers.get("location")).toBeNull();
+  });
+});
