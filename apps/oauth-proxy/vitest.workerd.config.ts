@@ -1,5 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { clientMetadataDocuments } from "./test/cimd-documents.ts";
 
 // Integration tests inside workerd: the real Worker with real KV, Durable Objects and rate
 // limiters. The upstream here is the github preset pointed at a host that does not exist: these
@@ -9,6 +10,9 @@ export default defineConfig({
     cloudflareTest({
       wrangler: { configPath: "./wrangler.jsonc" },
       miniflare: {
+        // The Worker's outbound fetches (Client ID Metadata Documents) are answered here, in
+        // Node: a document "served" by a client's own HTTPS origin, without a network.
+        outboundService: clientMetadataDocuments,
         bindings: {
           PUBLIC_ORIGIN: "http://localhost:8789",
           UPSTREAM: "github",
