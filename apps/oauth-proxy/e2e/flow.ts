@@ -154,3 +154,33 @@ export async function tokenRequest(peer: Peer, body: Record<string, string>, hea
     body: (await response.json()) as Record<string, unknown>,
   };
 }
+
+/**
+ * {@link register}, sent from a given client address (`CF-Connecting-IP`, which `wrangler dev`
+ * passes through). Registrations are limited per address (10 a minute), and the e2e files run
+ * one after another against one server: a file that registers several clients gives them their
+ * own addresses so it never spends, or runs out of, another file's allowance.
+ */
+export async function registerFrom(
+  origin: string,
+  address: string,
+  metadata: Partial<oauth.OmitSymbolProperties<oauth.Client>> = {},
+): Promise<Peer> {
+  const { as, resource } = await discover(origin);
+  const redirectUri = "http://127.0.0.1:33418/callback";
+  const client = await oauth.processDynamicClientRegistrationResponse(
+    await oauth.dynamicClientRegistrationRequest(
+      as,
+      {
+        client_name: "e2e strict peer",
+        redirect_uris: [redirectUri],
+        token_endpoint_auth_method: "none",
+        grant_types: ["authorization_code", "refresh_token"],
+        response_types: ["code"],
+        ...metadata,
+      },
+      { ...insecure, headers: { "cf-connecting-ip": address } },
+    ),
+  );
+  return { as, client, resource, redirectUri };
+}
