@@ -154,7 +154,15 @@ async function route(request: Request, env: Env, ctx: ExecutionContext, wiring: 
   if (isMcp) {
     const preflight = wiring.mcpCors.preflight(request);
     if (preflight) return preflight;
-    return wiring.mcpCors.apply(request, await provider.fetch(request, env, ctx));
+    const answer = await provider.fetch(request, env, ctx);
+    // The provider answers a missing or unknown token itself; the operator still sees it.
+    if (answer.status === 401) {
+      consoleLog(
+        "warn",
+        refusal(request, 401, request.headers.has("authorization") ? "invalid_token" : "missing_token"),
+      );
+    }
+    return wiring.mcpCors.apply(request, answer);
   }
   const metadata = resource.metadataResponse(request);
   if (metadata) return metadata;
