@@ -1,5 +1,5 @@
 import { DEV_PROXY_CLIENT, startDevIdp } from "@mcp-auth/dev-idp";
-import { freePort, startWranglerDev } from "@mcp-auth/dev-harness";
+import { freePort, serveOnLoopback, startWranglerDev } from "@mcp-auth/dev-harness";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 
@@ -10,6 +10,8 @@ declare module "vitest" {
     /** The same server on a loopback alias its tokens are not for. */
     aliasOrigin: string;
     devIdp: { issuer: string; controlUrl: string };
+    /** GET answers the Worker's last log lines (what an operator would see in `wrangler tail`). */
+    logTapUrl: string;
   }
 }
 
@@ -42,12 +44,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
         ALLOW_INSECURE_HTTP_LOOPBACK: "true",
       },
     });
+    const logTap = await serveOnLoopback((_req, res) => {
+      res.writeHead(200, { "content-type": "text/plain; charset=utf-8" }).end(dev.output());
+    });
+    project.provide("logTapUrl", logTap.origin);
     project.provide("origin", origin);
     project.provide("aliasOrigin", dev.origin);
     project.provide("devIdp", { issuer: devIdp.issuer, controlUrl: devIdp.controlUrl ?? "" });
     return async () => {
       // E2E_SHOW_WORKER_OUTPUT=1 prints the Worker's last log lines (its refusals, any stack trace).
       if (process.env["E2E_SHOW_WORKER_OUTPUT"] === "1") console.log(dev.output());
+      await logTap.stop();
       await dev.stop();
       await devIdp.stop();
     };

@@ -107,13 +107,14 @@ const wiringFor = configLoader((env: Env) => {
     clientRegistrationCallback: registrationPolicy,
     tokenExchangeCallback: (options) => refreshUpstream(options, upstream),
     onError: ({ code, status, internal, request }) => {
-      // The stable reason, never the description's inputs or a credential.
+      // The stable reason, never the description's inputs or a credential. The library passes
+      // the request only for some errors; the category says which endpoint answered.
       consoleLog("warn", {
         event: "request_refused",
-        reason: `${internal.category}:${internal.reason}:${code}`,
+        reason: `${code}:${internal.category}:${internal.reason}`,
         status,
         method: request?.method ?? "POST",
-        path: request === undefined ? "" : new URL(request.url).pathname,
+        path: request === undefined ? endpointOf(internal.category) : new URL(request.url).pathname,
         address: request === undefined ? "" : clientAddress(request),
       });
     },
@@ -130,6 +131,13 @@ const wiringFor = configLoader((env: Env) => {
   };
 });
 type Wiring = ReturnType<typeof wiringFor>;
+
+/** Which endpoint an `onError` category comes from (the library names subsystems, not paths). */
+function endpointOf(category: string): string {
+  if (category === "client-registration") return "/register";
+  if (category === "protected-resource") return "/mcp";
+  return "/token";
+}
 
 /** Paths a browser-based MCP client calls cross-origin. */
 const OAUTH_API_PATHS = new Set(["/token", "/register", "/.well-known/oauth-authorization-server"]);

@@ -247,13 +247,14 @@ describe("the consent page", () => {
     expect(html).not.toContain("admin:all");
   });
 
-  const post = (form: Record<string, string>, cookie?: string, origin = ORIGIN) =>
+  const post = (form: Record<string, string>, cookie?: string, origin = ORIGIN, site?: string) =>
     call("/authorize", {
       method: "POST",
       redirect: "manual",
       headers: {
         "content-type": "application/x-www-form-urlencoded",
         origin,
+        ...(site === undefined ? {} : { "sec-fetch-site": site }),
         ...(cookie === undefined ? {} : { cookie }),
       },
       body: new URLSearchParams(form).toString(),
@@ -314,6 +315,27 @@ describe("the consent page", () => {
     expect(forged.headers.get("location")).toBeNull();
     const real = await post({ handle, decision: "deny" }, cookie);
     expect(real.status).toBe(302);
+  });
+
+  it("a real browser's POST from our page (Origin: null under no-referrer, Sec-Fetch-Site: same-origin) is accepted", async () => {
+    const clientId = await registerClient();
+    const { handle, cookie } = await consentOf(await call(authorizePath(clientId)));
+    const response = await post({ handle, decision: "deny" }, cookie, "null", "same-origin");
+    expect(response.status).toBe(302);
+    expect(new URL(response.headers.get("location") ?? "").searchParams.get("error")).toBe("access_denied");
+  });
+
+  it.each([
+    ["cross-site", "null"],
+    ["same-site", "null"],
+    ["cross-site", ORIGIN],
+  ])("a POST marked Sec-Fetch-Site: %s (Origin %s) → 403, the handle unused", async (site, origin) => {
+    const clientId = await registerClient();
+    const { handle, cookie } = await consentOf(await call(authorizePath(clientId)));
+    const forged = await post({ handle, decision: "approve" }, cookie, origin, site);
+    expect(forged.status).toBe(403);
+    expect(await forged.text()).toContain("only be sent from this server");
+    expect((await post({ handle, decision: "deny" }, cookie)).status).toBe(302);
   });
 
   it("the upstream callback without its binding cookie → 400, nothing issued", async () => {

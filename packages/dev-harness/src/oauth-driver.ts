@@ -224,6 +224,10 @@ export async function authorizeHeadlessly(options: AuthorizeOptions): Promise<Au
 
     const body = new URLSearchParams(submission.entries);
     const pageOrigin = url.origin;
+    // What Chromium sends with a form POST: `Origin` is "null" when the page's Referrer-Policy is
+    // no-referrer (the Fetch standard's origin serialization), and Sec-Fetch-Site says whether
+    // the form and its target share an origin.
+    const noReferrer = /(^|,)\s*no-referrer\s*$/i.test(response.headers.get("referrer-policy") ?? "");
     if (submission.form.method === "GET") {
       url = new URL(submission.form.action);
       url.search = body.toString();
@@ -232,8 +236,11 @@ export async function authorizeHeadlessly(options: AuthorizeOptions): Promise<Au
       url = submission.form.action;
       init = {
         method: "POST",
-        // A browser sends the origin of the page the form is on.
-        headers: { "content-type": "application/x-www-form-urlencoded", origin: pageOrigin },
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          origin: noReferrer ? "null" : pageOrigin,
+          "sec-fetch-site": new URL(submission.form.action).origin === pageOrigin ? "same-origin" : "cross-site",
+        },
         body: body.toString(),
       };
     }
