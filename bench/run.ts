@@ -4,8 +4,9 @@
 // report: exit 0 even below target, non-zero only when something broke (a server did not start,
 // a build failed, a request failed).
 //
-// Only ever talks to 127.0.0.1, on ports it picks itself, so a running `pnpm dev` is left alone;
-// it only stops the process groups it started (through @mcp-auth/dev-harness).
+// Only ever talks to loopback (127.0.0.1, or localhost for a Worker that answers only on its
+// public origin), on ports it picks itself, so a running `pnpm dev` is left alone; it only stops
+// the process groups it started (through @mcp-auth/dev-harness) and what the rows' setups started.
 
 import { startWranglerDev, stopAllGroups, type WranglerDev } from "@mcp-auth/dev-harness";
 import { dirname, join } from "node:path";
@@ -15,6 +16,7 @@ import type { Credential } from "./lib/credentials.ts";
 import { readKnobs } from "./lib/knobs.ts";
 import { measure, waitUntilServing, type LoadTarget, type Measurement } from "./lib/load.ts";
 import { fixed, median, percentile, table } from "./lib/report.ts";
+import type { ServerSetup } from "./lib/setup.ts";
 import { GZIP_TARGET_KIB, TARGETS, type BenchTarget } from "./targets.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -23,10 +25,17 @@ const knobs = readKnobs();
 
 /** Every `wrangler dev` this run started. */
 const started: WranglerDev[] = [];
-/** Stops the servers (removing their state) and whatever else is still running (a key CLI, a build). */
+/** What the rows' setups started (an upstream IdP), stopped after the servers that use it. */
+const setups: ServerSetup[] = [];
+/**
+ * Stops the servers (removing their state), whatever else is still running (a key CLI, a build),
+ * then what the setups started. Each is stopped once, even when an interrupt and the end of
+ * `main` both get here.
+ */
 async function cleanup(): Promise<void> {
-  await Promise.all(started.map((dev) => dev.stop()));
+  await Promise.all(started.splice(0).map((dev) => dev.stop()));
   await stopAllGroups();
+  await Promise.all(setups.splice(0).map((setup) => setup.stop()));
 }
 
 let interrupted: NodeJS.Signals | undefined;
@@ -51,28 +60,48 @@ interface Running {
   rounds: Measurement[];
 }
 
-/** Targets with the same Worker, config, vars and preparation share one `wrangler dev`. */
-function serverKey(row: BenchTarget): string {
-  return JSON.stringify([row.dir, row.config ?? "", row.vars ?? {}, row.prepare ?? []]);
+/** One number per distinct `setup` function, so rows share a server only when they share it. */
+const setupIds = new Map<NonNullable<BenchTarget["setup"]>, number>();
+function setupId(row: BenchTarget): number | null {
+  if (row.setup === undefined) return null;
+  if (!setupIds.has(row.setup)) setupIds.set(row.setup, setupIds.size);
+  return setupIds.get(row.setup) ?? null;
 }
 
-/** Starts one `wrangler dev` per distinct server of the table, all at once. */
-async function startServers(rows: readonly BenchTarget[]): Promise<Map<string, WranglerDev>> {
+/** Targets with the same Worker, config, vars, preparation and setup share one `wrangler dev`. */
+function serverKey(row: BenchTarget): string {
+  return JSON.stringify([row.dir, row.config ?? "", row.vars ?? {}, row.prepare ?? [], setupId(row)]);
+}
+
+/** A started server and the origin its targets' requests go to. */
+interface Server {
+  dev: WranglerDev;
+  origin: string;
+}
+
+/** Runs each distinct server's setup, then starts one `wrangler dev` per distinct server, all at once. */
+async function startServers(rows: readonly BenchTarget[]): Promise<Map<string, Server>> {
   const distinct = new Map<string, BenchTarget>();
   for (const row of rows) if (!distinct.has(serverKey(row))) distinct.set(serverKey(row), row);
-  const servers = new Map<string, WranglerDev>();
+  const servers = new Map<string, Server>();
   const results = await Promise.allSettled(
     [...distinct].map(async ([key, row]) => {
+      const setup = await row.setup?.();
+      if (setup !== undefined) setups.push(setup);
+      stopIfInterrupted();
+      const vars = { ...row.vars, ...setup?.vars };
       const dev = await startWranglerDev({
         cwd: join(ROOT, row.dir),
         ...(row.config === undefined ? {} : { config: row.config }),
-        ...(row.vars === undefined ? {} : { vars: row.vars }),
+        ...(Object.keys(vars).length === 0 ? {} : { vars }),
         ...(row.prepare === undefined ? {} : { prepare: row.prepare }),
+        ...(setup?.port === undefined ? {} : { port: setup.port }),
         startTimeoutMs: START_TIMEOUT_MS,
       });
       started.push(dev);
-      servers.set(key, dev);
-      console.log(`started ${join(row.dir, row.config ?? "wrangler.jsonc")} on ${dev.origin}`);
+      const origin = setup?.origin ?? dev.origin;
+      servers.set(key, { dev, origin });
+      console.log(`started ${join(row.dir, row.config ?? "wrangler.jsonc")} on ${origin}`);
     }),
   );
   const failure = results.find((result) => result.status === "rejected");
@@ -104,7 +133,8 @@ async function main(): Promise<number> {
     const credential = row.credential?.();
     await credential?.ready({
       dir: join(ROOT, row.dir),
-      stateDir: server.stateDir,
+      origin: server.origin,
+      stateDir: server.dev.stateDir,
       knobs,
       targetCount: TARGETS.length,
       stopped,

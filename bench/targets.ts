@@ -1,5 +1,7 @@
 // What the benchmark measures: one row per target. Adding a target is adding a row here.
 import { apiKeyPool, hs256Jwt, type Credential } from "./lib/credentials.ts";
+import { oauthFlow } from "./lib/oauth.ts";
+import { devIdpUpstream, type ServerSetup } from "./lib/setup.ts";
 
 /** One benchmark target: a Worker under `wrangler dev` and how its requests are sent. */
 export interface BenchTarget {
@@ -13,6 +15,11 @@ export interface BenchTarget {
   vars?: Record<string, string>;
   /** wrangler commands run against the server's fresh state before it starts. */
   prepare?: string[][];
+  /**
+   * Run before the server starts: peers it needs (an upstream IdP) and what is known only then
+   * (extra vars, a fixed port, the public origin requests go to); stopped at the end of the run.
+   */
+  setup?: () => Promise<ServerSetup>;
   /** How each request gets its `Authorization` header (none when omitted). */
   credential?: () => Credential;
   /** The ratio this target is judged by: its median req/s over that target's, and the goal. */
@@ -42,9 +49,12 @@ const TV_VARS = {
 /** KEYS_DB's tables exist before the server starts (and before the key CLI writes to them). */
 const TV_MIGRATE = ["d1", "migrations", "apply", "KEYS_DB", "--local"];
 
+/** oauth-proxy signs people in at dev-idp, started for the run on a free port. */
+const OAUTH_PROXY_UPSTREAM = devIdpUpstream();
+
 /**
- * The targets, measured in this order in every round. Targets with the same dir, config, vars
- * and prepare share one `wrangler dev` (tv-jwt and tv-api-key do).
+ * The targets, measured in this order in every round. Targets with the same dir, config, vars,
+ * prepare and setup share one `wrangler dev` (tv-jwt and tv-api-key do).
  */
 export const TARGETS: readonly BenchTarget[] = [
   { name: "baseline", dir: "bench/baseline" },
@@ -71,6 +81,14 @@ export const TARGETS: readonly BenchTarget[] = [
     credential: apiKeyPool({ cli: "scripts/keys.ts", perKeyLimitPerMinute: 600 }),
     // Issue 7 §8: the API-key path against a Worker that makes the same per-address binding call.
     compare: { with: "baseline+rl", target: 0.8 },
+  },
+  {
+    name: "oauth-proxy",
+    dir: "apps/oauth-proxy",
+    setup: OAUTH_PROXY_UPSTREAM,
+    credential: oauthFlow({ scopes: ["notes:read", "notes:write"] }),
+    // Echo with a valid access token against a Worker that makes the same per-address binding call.
+    compare: { with: "baseline+rl", target: 0.75 },
   },
 ];
 

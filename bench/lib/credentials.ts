@@ -1,5 +1,5 @@
 // How a benchmark target's requests get their credential: one JWT minted for the run, or a pool
-// of API keys made with the app's own CLI in the server's state.
+// of API keys made with the app's own CLI in the server's state (an OAuth flow: lib/oauth.ts).
 import { runToCompletion, wranglerEnv } from "@mcp-auth/dev-harness";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -10,6 +10,8 @@ import type { Knobs } from "./knobs.ts";
 export interface CredentialContext {
   /** Absolute app directory. */
   dir: string;
+  /** The origin the target's requests go to (its public origin, when it has one). */
+  origin: string;
   /** The server's `--persist-to` directory. */
   stateDir: string;
   knobs: Knobs;
@@ -21,7 +23,7 @@ export interface CredentialContext {
 
 /** A credential for one target, for one run. */
 export interface Credential {
-  /** Called once the target's server answers: mint a token, make keys. */
+  /** Called once the target's server answers: mint a token, make keys, run an OAuth flow. */
   ready(context: CredentialContext): Promise<void>;
   /** The `Authorization` header of the next request. */
   authorization: () => string;
