@@ -36,28 +36,23 @@ export async function discover(origin: string): Promise<{ as: oauth.Authorizatio
   return { as, resource };
 }
 
-/** Dynamic registration of a public client (PKCE, no secret), as MCP clients register. */
-export async function register(
+/**
+ * A client address nobody else in the run uses. Registration is limited to 10 per address per
+ * minute, and every e2e file signs in against one server within the same minute, as many
+ * different MCP clients on different machines would.
+ */
+let nextAddress = Math.floor(Math.random() * 60_000);
+export function freshAddress(): string {
+  nextAddress = (nextAddress + 1) % 64_000;
+  return `198.18.${Math.floor(nextAddress / 250)}.${(nextAddress % 250) + 1}`;
+}
+
+/** Dynamic registration of a public client (PKCE, no secret), as MCP clients register, from its own address. */
+export function register(
   origin: string,
   metadata: Partial<oauth.OmitSymbolProperties<oauth.Client>> = {},
 ): Promise<Peer> {
-  const { as, resource } = await discover(origin);
-  const redirectUri = "http://127.0.0.1:33418/callback";
-  const client = await oauth.processDynamicClientRegistrationResponse(
-    await oauth.dynamicClientRegistrationRequest(
-      as,
-      {
-        client_name: "e2e strict peer",
-        redirect_uris: [redirectUri],
-        token_endpoint_auth_method: "none",
-        grant_types: ["authorization_code", "refresh_token"],
-        response_types: ["code"],
-        ...metadata,
-      },
-      insecure,
-    ),
-  );
-  return { as, client, resource, redirectUri };
+  return registerFrom(origin, freshAddress(), metadata);
 }
 
 export interface AuthorizeRequest {

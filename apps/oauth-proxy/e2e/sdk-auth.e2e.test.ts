@@ -6,6 +6,7 @@ import { auth as authV2 } from "@modelcontextprotocol/client";
 import { CLIENT_KINDS, connectClient, type ClientKind, type ContractOAuthProvider } from "@mcp-auth/mcp-core/testing";
 import { auth as authV1 } from "@modelcontextprotocol/sdk/client/auth.js";
 import { describe, expect, inject, it } from "vitest";
+import { freshAddress } from "./flow.ts";
 
 type ProviderTokens = Awaited<ReturnType<NonNullable<ContractOAuthProvider["tokens"]>>>;
 type ClientInformation = Awaited<ReturnType<ContractOAuthProvider["clientInformation"]>>;
@@ -14,6 +15,7 @@ type ClientInformation = Awaited<ReturnType<ContractOAuthProvider["clientInforma
 class HeadlessProvider implements ContractOAuthProvider {
   readonly redirectUrl = "http://127.0.0.1:33419/callback";
   readonly browser = new HeadlessBrowser();
+  readonly address = freshAddress();
   authorizations: AuthorizeResult[] = [];
   private pending: Promise<AuthorizeResult> | undefined;
   private info: ClientInformation;
@@ -89,8 +91,10 @@ class HeadlessProvider implements ContractOAuthProvider {
   }
 }
 
+/** Each installation calls from its own address, as clients on different machines do. */
 const connection = (provider: HeadlessProvider) => ({
   url: new URL("/mcp", inject("origin")),
+  headers: { "cf-connecting-ip": provider.address },
   authProvider: () => provider,
 });
 
