@@ -22,6 +22,7 @@ export function pageContent(config: Config): LandingPageContent {
   return {
     pattern: "oauth-proxy",
     tools: TOOLS,
+    signIn: true,
     title: "OAuth proxy",
     summary: `This server is the OAuth 2.1 authorization server MCP clients see. People sign in at ${idp}; clients get this server's own tokens, never ${idp}'s.`,
     howItWorks: [

@@ -169,6 +169,15 @@ describe("clientConfigs", () => {
     }
   });
 
+  it("for an app that signs people in, MCP Inspector is the web UI (its CLI cannot open a browser)", () => {
+    const inspector = byClient(clientConfigs("oauth-proxy", URL_, {}, { signIn: true }), "MCP Inspector");
+    expect(inspector.snippet).toBe(`npx @modelcontextprotocol/inspector\n# Server URL: ${URL_}`);
+    expect(inspector.snippet).not.toContain("--cli");
+    expect(inspector.where).toMatch(/sign in in the browser/);
+    const cli = byClient(clientConfigs("no-auth", URL_), "MCP Inspector");
+    expect(cli.snippet).toContain("--cli");
+  });
+
   it("without headers: no headers key and no --header flag", () => {
     const configs = clientConfigs("no-auth", URL_);
     expect(parsed(byClient(configs, "Cursor"))).toStrictEqual({ mcpServers: { "no-auth": { url: URL_ } } });

@@ -14,6 +14,7 @@ export function clientConfigs(
   serverName: string,
   mcpUrl: string,
   headers: Readonly<Record<string, string>> = {},
+  options: { signIn?: boolean } = {},
 ): ClientConfig[] {
   const headerEntries = Object.entries(headers);
   const withHeaders = headerEntries.length > 0 ? { headers: { ...headers } } : {};
@@ -43,13 +44,20 @@ export function clientConfigs(
       where: ".vscode/mcp.json",
       snippet: json({ servers: { [serverName]: { type: "http", url: mcpUrl, ...withHeaders } } }),
     },
-    {
-      client: "MCP Inspector",
-      where: "terminal (CLI mode; drop --cli for the web UI)",
-      snippet: `npx @modelcontextprotocol/inspector --cli ${mcpUrl} --transport http --method tools/list${headerEntries
-        .map(([name, value]) => ` --header "${name}: ${value}"`)
-        .join("")}`,
-    },
+    options.signIn === true
+      ? {
+          // The CLI mode cannot open a browser to sign in; the web UI runs the OAuth flow.
+          client: "MCP Inspector",
+          where: "web UI: choose Streamable HTTP, paste the URL, Connect, and sign in in the browser",
+          snippet: `npx @modelcontextprotocol/inspector\n# Server URL: ${mcpUrl}`,
+        }
+      : {
+          client: "MCP Inspector",
+          where: "terminal (CLI mode; drop --cli for the web UI)",
+          snippet: `npx @modelcontextprotocol/inspector --cli ${mcpUrl} --transport http --method tools/list${headerEntries
+            .map(([name, value]) => ` --header "${name}: ${value}"`)
+            .join("")}`,
+        },
     {
       client: "mcp-remote",
       where: "terminal (stdio bridge for clients without HTTP support)",

@@ -13,6 +13,8 @@ export interface LandingPageContent {
   risks: readonly string[];
   /** Headers a client must send, with placeholder values. */
   clientHeaders?: Readonly<Record<string, string>>;
+  /** The client signs a person in through the browser (OAuth): configs that cannot are replaced. */
+  signIn?: boolean;
   /** Rows for a "configuration" table: variable → current value (never a secret). */
   settings?: readonly (readonly [string, string])[];
   /** The tool set, as mcp-core defines it (the app passes `TOOLS`), so the page cannot go stale. */
@@ -35,7 +37,7 @@ export interface LandingPageTool {
  */
 export function landingPage(request: Request, content: LandingPageContent): Response {
   const mcpUrl = new URL("/mcp", request.url).href;
-  const configs = clientConfigs(content.pattern, mcpUrl, content.clientHeaders);
+  const configs = clientConfigs(content.pattern, mcpUrl, content.clientHeaders, { signIn: content.signIn === true });
   const body = html` <p><span class="badge">${content.pattern}</span></p>
     <h1>${content.title}</h1>
     <p class="lead">${content.summary}</p>
