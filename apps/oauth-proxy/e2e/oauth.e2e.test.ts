@@ -2,7 +2,17 @@ import { HeadlessBrowser, bearerChallenge } from "@mcp-auth/dev-harness";
 import { connectClient, resultText } from "@mcp-auth/mcp-core/testing";
 import * as oauth from "oauth4webapi";
 import { describe, expect, inject, it } from "vitest";
-import { authorize, discover, exchange, refresh, register, revoke, signIn, tokenRequest } from "./flow.ts";
+import {
+  authorizationUrl,
+  authorize,
+  discover,
+  exchange,
+  refresh,
+  register,
+  revoke,
+  signIn,
+  tokenRequest,
+} from "./flow.ts";
 
 const origin = () => inject("origin");
 
@@ -157,6 +167,45 @@ describe("consent before upstream, per client (confused deputy)", () => {
     const flow = await authorize(peer, { scope: "notes:read admin:all" });
     const tokens = await exchange(peer, flow.callback, flow.state, flow.codeVerifier);
     expect(tokens.scope).toBe("notes:read");
+  });
+});
+
+describe("the upstream callback, with the real IdP (mix-up and state attacks)", () => {
+  /** Rewrites the IdP's redirect back to our /callback. */
+  const atCallback = (change: (url: URL) => void) => (target: URL) => {
+    if (target.origin === origin() && target.pathname === "/callback") change(target);
+    return target;
+  };
+
+  it("a wrong iss on our callback (mix-up): the client gets access_denied, and no code exists", async () => {
+    const peer = await register(origin());
+    const flow = await authorize(
+      peer,
+      {},
+      {
+        login: "mixup",
+        rewriteRedirect: atCallback((url) => url.searchParams.set("iss", "https://attacker.example")),
+      },
+    );
+    expect(flow.callback.searchParams.get("error")).toBe("access_denied");
+    expect(flow.callback.searchParams.get("error_description")).toMatch(/could not be verified/);
+    expect(flow.callback.searchParams.get("state")).toBe(flow.state);
+    expect(flow.callback.searchParams.get("code")).toBeNull();
+  });
+
+  it("a state that is not this browser's → 400 page at our callback, no redirect to the client", async () => {
+    const other = await authorizationUrl(await register(origin()));
+    const peer = await register(origin());
+    await expect(
+      authorize(
+        peer,
+        {},
+        {
+          login: "swapper",
+          rewriteRedirect: atCallback((url) => url.searchParams.set("state", other.state)),
+        },
+      ),
+    ).rejects.toThrow(/\/callback.*HTTP 400/);
   });
 });
 

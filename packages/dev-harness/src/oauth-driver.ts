@@ -40,6 +40,11 @@ export interface AuthorizeOptions {
   browser?: HeadlessBrowser;
   /** Give up after this many requests. Default 30. */
   maxSteps?: number;
+  /**
+   * Attack cases: rewrite a redirect before the browser follows it (a mix-up `iss`, a swapped
+   * `state`). Called with every redirect target; return it unchanged to leave it alone.
+   */
+  rewriteRedirect?: (target: URL) => URL;
 }
 
 export interface AuthorizeResult {
@@ -185,7 +190,7 @@ export async function authorizeHeadlessly(options: AuthorizeOptions): Promise<Au
     if ([301, 302, 303, 307, 308].includes(response.status)) {
       if (location === null) throw await unexpected(url, response, "a redirect without Location");
       await response.body?.cancel();
-      const next = new URL(location, url);
+      const next = options.rewriteRedirect?.(new URL(location, url)) ?? new URL(location, url);
       step.location = redact(next);
       // Fetch §4.4: 303, and 301/302 after a POST, become a GET without a body.
       if (response.status === 303 || ((response.status === 301 || response.status === 302) && init.method === "POST")) {
