@@ -184,7 +184,9 @@ describe("the upstream callback, with the real IdP (mix-up and state attacks)", 
       {},
       {
         login: "mixup",
-        rewriteRedirect: atCallback((url) => url.searchParams.set("iss", "https://attacker.example")),
+        rewriteRedirect: atCallback((url) => {
+          url.searchParams.set("iss", "https://attacker.example");
+        }),
       },
     );
     expect(flow.callback.searchParams.get("error")).toBe("access_denied");
@@ -202,7 +204,9 @@ describe("the upstream callback, with the real IdP (mix-up and state attacks)", 
         {},
         {
           login: "swapper",
-          rewriteRedirect: atCallback((url) => url.searchParams.set("state", other.state)),
+          rewriteRedirect: atCallback((url) => {
+            url.searchParams.set("state", other.state);
+          }),
         },
       ),
     ).rejects.toThrow(/\/callback.*HTTP 400/);
