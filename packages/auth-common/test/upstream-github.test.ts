@@ -56,6 +56,23 @@ async function started(client: ReturnType<typeof setup>["client"]) {
 }
 
 describe("github preset: start", () => {
+  it("prepare() before the state exists, authorizationUrl() after: the URL carries that verifier's challenge", async () => {
+    const { client } = setup();
+    const pending = client.prepare();
+    expect(pending.codeVerifier.length).toBeGreaterThanOrEqual(43);
+    const url = await client.authorizationUrl({ redirectUri: REDIRECT_URI, state: "made-later", pending });
+    const digest = new Uint8Array(
+      await crypto.subtle.digest("SHA-256", new TextEncoder().encode(pending.codeVerifier)),
+    );
+    const challenge = btoa(String.fromCharCode(...digest))
+      .replaceAll("+", "-")
+      .replaceAll("/", "_")
+      .replace(/=+$/, "");
+    expect(url.searchParams.get("code_challenge")).toBe(challenge);
+    expect(url.searchParams.get("state")).toBe("made-later");
+    expect(await client.authorizationOrigin()).toBe("https://github.com");
+  });
+
   it("sends the browser to GitHub with PKCE S256, state, client, redirect and read:user — no nonce", async () => {
     const { client, fake } = setup();
     const { url, pending } = await client.start({ redirectUri: REDIRECT_URI, state: STATE });

@@ -5,7 +5,7 @@ import { isLoopbackHostname } from "../loopback.ts";
 import { isScopeToken } from "../scope-token.ts";
 import { UpstreamError } from "./errors.ts";
 import { upstreamFetch, type UpstreamFetch } from "./transport.ts";
-import type { UpstreamConfig, UpstreamKind } from "./types.ts";
+import type { UpstreamClient, UpstreamConfig, UpstreamKind, UpstreamStart } from "./types.ts";
 
 /** Default per-call timeout, seconds. */
 export const DEFAULT_UPSTREAM_TIMEOUT_SECONDS = 10;
@@ -136,5 +136,41 @@ export function requestOptions(send: UpstreamFetch, insecure: boolean) {
     [oauth.customFetch]: send,
     // eslint-disable-next-line @typescript-eslint/no-deprecated -- deprecated to stand out; set only for a loopback host in local development (see upstreamUrl)
     ...(insecure ? { [oauth.allowInsecureRequests]: true } : {}),
+  };
+}
+
+/**
+ * The authorization URL every preset sends the browser to: the endpoint with the preset's own
+ * parameters, then the ones no preset may change — the code flow, this client, the exact
+ * redirect, the app's `state`, and PKCE S256.
+ */
+export async function authorizationRequestUrl(
+  endpoint: string,
+  fields: { clientId: string; redirectUri: string; scope: string; state: string; codeVerifier: string },
+  presetParams: Readonly<Record<string, string>> = {},
+): Promise<URL> {
+  const url = new URL(endpoint);
+  const params: Record<string, string> = {
+    ...presetParams,
+    response_type: "code",
+    client_id: fields.clientId,
+    redirect_uri: fields.redirectUri,
+    scope: fields.scope,
+    state: fields.state,
+    code_challenge: await oauth.calculatePKCECodeChallenge(fields.codeVerifier),
+    code_challenge_method: "S256",
+  };
+  for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+  return url;
+}
+
+/** `start()` for a client that has `prepare()` and `authorizationUrl()`: the same for every preset. */
+export function withStart(client: Omit<UpstreamClient, "start">): UpstreamClient {
+  return {
+    ...client,
+    async start({ redirectUri, state }): Promise<UpstreamStart> {
+      const pending = client.prepare();
+      return { url: await client.authorizationUrl({ redirectUri, state, pending }), pending };
+    },
   };
 }

@@ -2,18 +2,20 @@ import * as oauth from "oauth4webapi";
 import { z } from "zod";
 import type { UpstreamTokens } from "../grant.ts";
 import {
+  authorizationRequestUrl,
   checkedDisplayName,
   checkedSubject,
   checkedTokens,
   expiresAt,
   requestOptions,
   scopeString,
+  withStart,
   upstreamUrl,
   type CommonSettings,
 } from "./config.ts";
 import { UpstreamError, isTransientStatus, safeUpstreamCode, toUpstreamError } from "./errors.ts";
 import { checkPending, checkRedirectAndState } from "./oidc.ts";
-import type { UpstreamClient, UpstreamConfig, UpstreamPending, UpstreamStart, UpstreamUser } from "./types.ts";
+import type { UpstreamClient, UpstreamConfig, UpstreamPending, UpstreamUser } from "./types.ts";
 
 const GITHUB = "https://github.com";
 const GITHUB_API = "https://api.github.com";
@@ -117,7 +119,7 @@ export function githubClient(config: UpstreamConfig, settings: CommonSettings): 
     return parsed.data;
   }
 
-  return {
+  return withStart({
     kind: "github",
 
     prepare(): UpstreamPending {
@@ -131,23 +133,14 @@ export function githubClient(config: UpstreamConfig, settings: CommonSettings): 
     async authorizationUrl({ redirectUri, state, pending }): Promise<URL> {
       checkRedirectAndState(redirectUri, state);
       const { codeVerifier } = checkPending(pending, false);
-      const url = new URL(as.authorization_endpoint as string);
-      const params: Record<string, string> = {
-        response_type: "code",
-        client_id: settings.clientId,
-        redirect_uri: redirectUri,
-        scope: scopeString(["read:user"], settings.extraScopes),
+      const scope = scopeString(["read:user"], settings.extraScopes);
+      return authorizationRequestUrl(as.authorization_endpoint as string, {
+        clientId: settings.clientId,
+        redirectUri,
+        scope,
         state,
-        code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier),
-        code_challenge_method: "S256",
-      };
-      for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
-      return url;
-    },
-
-    async start({ redirectUri, state }): Promise<UpstreamStart> {
-      const pending = this.prepare();
-      return { url: await this.authorizationUrl({ redirectUri, state, pending }), pending };
+        codeVerifier,
+      });
     },
 
     async finish({ callbackUrl, redirectUri, state, pending }): Promise<UpstreamUser> {
@@ -205,5 +198,5 @@ export function githubClient(config: UpstreamConfig, settings: CommonSettings): 
       }
       return tokensFrom(result, refreshToken);
     },
-  };
+  });
 }

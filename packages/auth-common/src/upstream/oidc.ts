@@ -2,18 +2,20 @@ import { decodeJwt } from "jose";
 import * as oauth from "oauth4webapi";
 import { z } from "zod";
 import {
+  authorizationRequestUrl,
   checkedDisplayName,
   checkedSubject,
   checkedTokens,
   expiresAt,
   requestOptions,
   scopeString,
+  withStart,
   type CommonSettings,
 } from "./config.ts";
 import { UpstreamError, toUpstreamError } from "./errors.ts";
 import type { UpstreamTokens } from "../grant.ts";
 import { isLoopbackHostname } from "../loopback.ts";
-import type { UpstreamClient, UpstreamKind, UpstreamPending, UpstreamStart, UpstreamUser } from "./types.ts";
+import type { UpstreamClient, UpstreamKind, UpstreamPending, UpstreamUser } from "./types.ts";
 
 /** How one OpenID Connect provider differs from the next; everything else is shared. */
 export interface OidcPreset {
@@ -161,7 +163,7 @@ export function oidcClient(preset: OidcPreset, settings: CommonSettings): Upstre
     });
   }
 
-  return {
+  return withStart({
     kind: preset.kind,
 
     prepare(): UpstreamPending {
@@ -176,25 +178,12 @@ export function oidcClient(preset: OidcPreset, settings: CommonSettings): Upstre
       checkRedirectAndState(redirectUri, state);
       const { codeVerifier, nonce } = checkPending(pending, true);
       const as = await authorizationServer();
-      const url = new URL(as.authorization_endpoint as string);
-      const params: Record<string, string> = {
-        ...preset.authorizeParams,
-        response_type: "code",
-        client_id: settings.clientId,
-        redirect_uri: redirectUri,
-        scope: scopeString(preset.scopes, settings.extraScopes),
-        state,
-        nonce,
-        code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier),
-        code_challenge_method: "S256",
-      };
-      for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
-      return url;
-    },
-
-    async start({ redirectUri, state }): Promise<UpstreamStart> {
-      const pending = this.prepare();
-      return { url: await this.authorizationUrl({ redirectUri, state, pending }), pending };
+      const scope = scopeString(preset.scopes, settings.extraScopes);
+      return authorizationRequestUrl(
+        as.authorization_endpoint as string,
+        { clientId: settings.clientId, redirectUri, scope, state, codeVerifier },
+        { ...preset.authorizeParams, nonce },
+      );
     },
 
     async finish({ callbackUrl, redirectUri, state, pending }): Promise<UpstreamUser> {
@@ -255,7 +244,7 @@ export function oidcClient(preset: OidcPreset, settings: CommonSettings): Upstre
       if (claims !== undefined) preset.admit(claims);
       return tokensFrom(result, refreshToken);
     },
-  };
+  });
 }
 
 function isLoopbackOrHttps(value: string): boolean {
