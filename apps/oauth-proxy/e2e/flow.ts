@@ -179,3 +179,20 @@ export async function registerFrom(
   );
   return { as, client, resource, redirectUri };
 }
+
+/** A raw JSON-RPC POST to `<at>/mcp` (tools/list unless told), with our token when given. */
+export function postMcp(
+  at: string,
+  accessToken?: string,
+  message: object = { jsonrpc: "2.0", id: 1, method: "tools/list" },
+): Promise<Response> {
+  return fetch(new URL("/mcp", at), {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      ...(accessToken === undefined ? {} : { authorization: `Bearer ${accessToken}` }),
+    },
+    body: JSON.stringify(message),
+  });
+}

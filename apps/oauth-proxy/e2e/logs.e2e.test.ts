@@ -1,22 +1,11 @@
 import { DEV_PROXY_CLIENT } from "@mcp-auth/dev-harness";
 import { expect, inject, it } from "vitest";
-import { authorize, exchange, refresh, register, tokenRequest } from "./flow.ts";
+import { authorize, exchange, refresh, register, tokenRequest, postMcp } from "./flow.ts";
 
 /** The Worker's recent log lines, as `wrangler dev` printed them. */
 async function workerLog(): Promise<string> {
   return (await fetch(inject("logTapUrl"))).text();
 }
-
-const mcp = (authorization?: string) =>
-  fetch(new URL("/mcp", inject("origin")), {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      accept: "application/json, text/event-stream",
-      ...(authorization === undefined ? {} : { authorization }),
-    },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
-  });
 
 it("refusals are logged with a stable reason, and no token, code or secret ever reaches a log line", async () => {
   const peer = await register(inject("origin"));
@@ -25,8 +14,8 @@ it("refusals are logged with a stable reason, and no token, code or secret ever 
   const tokens = await exchange(peer, flow.callback, flow.state, flow.codeVerifier);
   const renewed = await refresh(peer, tokens.refreshToken);
   // Refusals an operator must see: no token, a made-up token, a replayed code, a bad refresh.
-  await (await mcp()).body?.cancel();
-  await (await mcp("Bearer made-up-token-0123456789")).body?.cancel();
+  await (await postMcp(inject("origin"))).body?.cancel();
+  await (await postMcp(inject("origin"), "made-up-token-0123456789")).body?.cancel();
   const replay = await tokenRequest(peer, {
     grant_type: "authorization_code",
     code,

@@ -12,6 +12,7 @@ import {
   revoke,
   signIn,
   tokenRequest,
+  postMcp,
 } from "./flow.ts";
 
 const origin = () => inject("origin");
@@ -37,11 +38,7 @@ async function revokeUpstream(login: string): Promise<void> {
 
 describe("discovery", () => {
   it("POST /mcp without a token: 401 naming the resource metadata and notes:read, never offline_access", async () => {
-    const response = await fetch(new URL("/mcp", origin()), {
-      method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
-    });
+    const response = await postMcp(origin());
     expect(response.status).toBe(401);
     const challenge = bearerChallenge(response.headers.get("www-authenticate"));
     expect(challenge?.params["resource_metadata"]).toBe(`${origin()}/.well-known/oauth-protected-resource/mcp`);
@@ -120,15 +117,7 @@ describe("the whole flow with oauth4webapi as the strict peer", () => {
     expect(response.body["error"]).toBe("invalid_grant");
     expect(String(response.body["error_description"])).toMatch(/authorize again/);
     // The grant is gone with its tokens: the access token stops working too.
-    const mcp = await fetch(new URL("/mcp", origin()), {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${tokens.accessToken}`,
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-      },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
-    });
+    const mcp = await postMcp(origin(), tokens.accessToken);
     expect(mcp.status).toBe(401);
   });
 });
@@ -216,15 +205,7 @@ describe("the upstream callback, with the real IdP (mix-up and state attacks)", 
 describe("tokens are bound to PUBLIC_ORIGIN", () => {
   it("a token replayed on another Host (a loopback alias of the same server) → 401", async () => {
     const { tokens } = await signIn(origin(), { login: "dave" });
-    const response = await fetch(new URL("/mcp", inject("aliasOrigin")), {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${tokens.accessToken}`,
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-      },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
-    });
+    const response = await postMcp(inject("aliasOrigin"), tokens.accessToken);
     expect(response.status).toBe(401);
     await response.body?.cancel();
   });

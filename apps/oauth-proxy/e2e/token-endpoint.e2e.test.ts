@@ -1,6 +1,6 @@
 import * as oauth from "oauth4webapi";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { authorize, registerFrom, tokenRequest, type Peer } from "./flow.ts";
+import { authorize, registerFrom, tokenRequest, type Peer, postMcp } from "./flow.ts";
 
 // attack-cases.md, "Authorization server" (/token, refresh, registration) against the running
 // app: each refusal is asserted by status, OAuth error code and description, `Cache-Control:
@@ -91,15 +91,7 @@ async function mcpStatus(
   accessToken: string,
   message: object = { jsonrpc: "2.0", id: 1, method: "tools/list" },
 ): Promise<number> {
-  const response = await fetch(new URL("/mcp", origin()), {
-    method: "POST",
-    headers: {
-      authorization: `Bearer ${accessToken}`,
-      "content-type": "application/json",
-      accept: "application/json, text/event-stream",
-    },
-    body: JSON.stringify(message),
-  });
+  const response = await postMcp(origin(), accessToken, message);
   await response.body?.cancel();
   return response.status;
 }
