@@ -69,6 +69,18 @@ describe("no-auth routes", () => {
     );
   });
 
+  it("names every bad variable in the same answer", async () => {
+    const vars = { ANONYMOUS_SCOPES: "notes:read admin", RATE_LIMIT_PERIOD_SECONDS: "abc" };
+    const response = await withVars(vars)("http://localhost/");
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({
+      error: "server_misconfigured",
+      error_description:
+        "Invalid configuration — ANONYMOUS_SCOPES: 1 unknown scope; allowed: notes:read notes:write; " +
+        "RATE_LIMIT_PERIOD_SECONDS: a whole number",
+    });
+  });
+
   it("an Origin of another site is refused with 403 before anything runs", async () => {
     const response = await viaWorker("http://localhost/mcp", {
       method: "POST",

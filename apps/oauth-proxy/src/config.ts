@@ -1,5 +1,7 @@
 import {
+  INVALID,
   TRUSTED_URL_RULE,
+  envRules,
   flagVar,
   hostnamesVar,
   intVar,
@@ -18,8 +20,8 @@ const optionalString = z
 
 const optionalUrl = optionalString.pipe(z.url().optional());
 
-const schema = z
-  .object({
+const schema = envRules(
+  z.object({
     /** The one origin this server answers on: issuer, resource `<origin>/mcp`, token audience. */
     PUBLIC_ORIGIN: optionalUrl,
     UPSTREAM: z.enum(UPSTREAMS),
@@ -45,43 +47,53 @@ const schema = z
     ALLOW_INSECURE_HTTP_LOOPBACK: flagVar(),
     ALLOWED_ORIGINS: hostnamesVar(),
     RATE_LIMIT_PERIOD_SECONDS: intVar(60, 3600),
-  })
-  .superRefine((env, ctx) => {
-    const problem = (path: string, message: string) => {
-      ctx.addIssue({ code: "custom", path: [path], message });
-    };
+  }),
+  (env, problem) => {
+    // URL rules that depend on the loopback flag wait for a flag that parses.
+    const insecureLoopback = env.ALLOW_INSECURE_HTTP_LOOPBACK;
     if (env.PUBLIC_ORIGIN === undefined)
       problem("PUBLIC_ORIGIN", "required: the origin clients use, e.g. https://mcp.example.com");
-    else {
+    else if (env.PUBLIC_ORIGIN !== INVALID) {
       const url = new URL(env.PUBLIC_ORIGIN);
       if (url.href !== `${url.origin}/`) problem("PUBLIC_ORIGIN", "an origin only: no path, query or fragment");
-      if (!isTrustedServerUrl(url, env.ALLOW_INSECURE_HTTP_LOOPBACK)) problem("PUBLIC_ORIGIN", TRUSTED_URL_RULE);
+      if (insecureLoopback !== INVALID && !isTrustedServerUrl(url, insecureLoopback)) {
+        problem("PUBLIC_ORIGIN", TRUSTED_URL_RULE);
+      }
     }
     if (env.UPSTREAM_CLIENT_ID === undefined)
       problem("UPSTREAM_CLIENT_ID", "required: the client id this server has at the upstream IdP");
     if (env.UPSTREAM_CLIENT_SECRET === undefined) {
       problem("UPSTREAM_CLIENT_SECRET", "required: set it with `wrangler secret put UPSTREAM_CLIENT_SECRET`");
     }
+    // An UPSTREAM that failed matches no preset below: its rules wait for one that parses.
     if (env.UPSTREAM === "oidc") {
       if (env.UPSTREAM_ISSUER === undefined) problem("UPSTREAM_ISSUER", "required when UPSTREAM=oidc");
-      else if (!isTrustedServerUrl(new URL(env.UPSTREAM_ISSUER), env.ALLOW_INSECURE_HTTP_LOOPBACK)) {
+      else if (
+        env.UPSTREAM_ISSUER !== INVALID &&
+        insecureLoopback !== INVALID &&
+        !isTrustedServerUrl(new URL(env.UPSTREAM_ISSUER), insecureLoopback)
+      ) {
         problem("UPSTREAM_ISSUER", TRUSTED_URL_RULE);
       }
     }
     if (env.UPSTREAM === "entra") {
-      if (env.ENTRA_TENANT === undefined) problem("ENTRA_TENANT", "required when UPSTREAM=entra");
-      else if (/^(organizations|common)$/i.test(env.ENTRA_TENANT) && env.ENTRA_ALLOWED_TENANTS.length === 0) {
-        problem(
-          "ENTRA_ALLOWED_TENANTS",
-          `required when ENTRA_TENANT=${env.ENTRA_TENANT}: the tenant ids allowed to sign in`,
-        );
+      const tenant = env.ENTRA_TENANT;
+      if (tenant === undefined) problem("ENTRA_TENANT", "required when UPSTREAM=entra");
+      else if (
+        tenant !== INVALID &&
+        /^(organizations|common)$/i.test(tenant) &&
+        env.ENTRA_ALLOWED_TENANTS !== INVALID &&
+        env.ENTRA_ALLOWED_TENANTS.length === 0
+      ) {
+        problem("ENTRA_ALLOWED_TENANTS", `required when ENTRA_TENANT=${tenant}: the tenant ids allowed to sign in`);
       }
     }
     for (const name of ["GITHUB_BASE_URL", "GITHUB_API_URL"] as const) {
       const value = env[name];
-      if (value !== undefined && !isTrustedServerUrl(new URL(value), false)) problem(name, "must be https");
+      if (typeof value === "string" && !isTrustedServerUrl(new URL(value), false)) problem(name, "must be https");
     }
-  });
+  },
+);
 
 export type Config = z.output<typeof schema> & {
   PUBLIC_ORIGIN: string;
@@ -92,6 +104,6 @@ export type Config = z.output<typeof schema> & {
 /** Parses the Worker's env; throws `ConfigError` naming every bad variable (never a value). */
 export function loadConfig(env: unknown): Config {
   const config = parseEnv(schema, env);
-  // superRefine has proven these present; the origin is kept in its canonical spelling.
+  // The rules have proven these present; the origin is kept in its canonical spelling.
   return { ...config, PUBLIC_ORIGIN: new URL(config.PUBLIC_ORIGIN as string).origin } as Config;
 }

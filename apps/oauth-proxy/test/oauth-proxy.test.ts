@@ -30,6 +30,20 @@ describe("configuration", () => {
     expect(String(body["error_description"])).toContain(name);
     expect(String(body["error_description"])).not.toContain("workerd-test-secret");
   });
+
+  it("names a variable's own problem and a cross-variable one in the same answer", async () => {
+    // The flag fails its own schema (an enum: zod skips a plain superRefine then); UPSTREAM_ISSUER
+    // is missing, which only a rule across variables (UPSTREAM=oidc) can tell.
+    const vars = { ALLOW_INSECURE_HTTP_LOOPBACK: "yes", UPSTREAM: "oidc", UPSTREAM_ISSUER: "" };
+    const response = await callWith(vars, "/");
+    expect(response.status).toBe(500);
+    expect(await json(response)).toEqual({
+      error: "server_misconfigured",
+      error_description:
+        'Invalid configuration — ALLOW_INSECURE_HTTP_LOOPBACK: Invalid option: expected one of "true"|"false"|""; ' +
+        "UPSTREAM_ISSUER: required when UPSTREAM=oidc",
+    });
+  });
 });
 
 describe("hosts and CORS", () => {

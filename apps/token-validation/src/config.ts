@@ -2,8 +2,10 @@ import {
   ASYMMETRIC_ALGORITHMS,
   DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
   MIN_HS256_SECRET_BYTES,
+  INVALID,
   TRUSTED_URL_RULE,
   configLoader,
+  envRules,
   flagVar,
   hostnamesVar,
   isTrustedServerUrl,
@@ -26,8 +28,8 @@ const optionalString = z
   .optional()
   .transform((value) => (value === "" ? undefined : value));
 
-const schema = z
-  .object({
+const schema = envRules(
+  z.object({
     AUTH_METHODS: listVar().pipe(z.array(z.enum(AUTH_METHODS)).min(1, "name at least one method")),
     AUTH_MODE: z
       .enum(["required", "optional", ""])
@@ -69,14 +71,15 @@ const schema = z
     ALLOWED_HOSTNAMES: hostnamesVar(),
     ALLOWED_ORIGINS: hostnamesVar(),
     RATE_LIMIT_PERIOD_SECONDS: intVar(60, 3600),
-  })
-  .superRefine((env, ctx) => {
-    // Fail closed: a method is never started with a check silently skipped.
+  }),
+  (env, problem) => {
+    // Fail closed: a method is never started with a check silently skipped. With AUTH_METHODS
+    // itself invalid, the methods' rules wait for a list that parses.
+    const methods = env.AUTH_METHODS === INVALID ? [] : env.AUTH_METHODS;
     const need = (method: AuthMethod, names: (keyof typeof env)[]) => {
-      if (!env.AUTH_METHODS.includes(method)) return;
+      if (!methods.includes(method)) return;
       for (const name of names) {
-        if (env[name] === undefined)
-          ctx.addIssue({ code: "custom", path: [name], message: `required when AUTH_METHODS includes ${method}` });
+        if (env[name] === undefined) problem(name, `required when AUTH_METHODS includes ${method}`);
       }
     };
     need("jwt", ["JWT_ISSUER", "JWT_AUDIENCE"]);
@@ -87,44 +90,41 @@ const schema = z
       "INTROSPECTION_CLIENT_SECRET",
       "INTROSPECTION_AUDIENCE",
     ]);
-    // One rule for every URL this server fetches or trusts (auth-common's loopback module).
-    const urls: [string, string | undefined][] = [
-      ["JWT_JWKS_URL", env.JWT_JWKS_URL],
-      ["INTROSPECTION_URL", env.INTROSPECTION_URL],
-      ...env.AUTHORIZATION_SERVERS.map((url, index): [string, string] => [`AUTHORIZATION_SERVERS.${index}`, url]),
-    ];
-    for (const [name, url] of urls) {
-      if (url !== undefined && !isTrustedServerUrl(new URL(url), env.ALLOW_INSECURE_HTTP_LOOPBACK)) {
-        ctx.addIssue({ code: "custom", path: [name], message: TRUSTED_URL_RULE });
+    // One rule for every URL this server fetches or trusts (auth-common's loopback module); it
+    // depends on the loopback flag, so it waits for a flag that parses.
+    const insecureLoopback = env.ALLOW_INSECURE_HTTP_LOOPBACK;
+    if (insecureLoopback !== INVALID) {
+      const urls: [Parameters<typeof problem>[0], unknown][] = [
+        ["JWT_JWKS_URL", env.JWT_JWKS_URL],
+        ["INTROSPECTION_URL", env.INTROSPECTION_URL],
+        ...(env.AUTHORIZATION_SERVERS === INVALID ? [] : env.AUTHORIZATION_SERVERS).map(
+          (url, index): [`AUTHORIZATION_SERVERS.${number}`, string] => [`AUTHORIZATION_SERVERS.${index}`, url],
+        ),
+      ];
+      for (const [name, url] of urls) {
+        if (typeof url === "string" && !isTrustedServerUrl(new URL(url), insecureLoopback)) {
+          problem(name, TRUSTED_URL_RULE);
+        }
       }
     }
-    if (env.AUTH_METHODS.includes("jwt")) {
+    if (methods.includes("jwt")) {
+      // A JWKS URL that failed its own check is still set: "exactly one" counts it.
       if ((env.JWT_SECRET === undefined) === (env.JWT_JWKS_URL === undefined)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["JWT_SECRET"],
-          message: "set exactly one of JWT_SECRET (HS256) or JWT_JWKS_URL",
-        });
+        problem("JWT_SECRET", "set exactly one of JWT_SECRET (HS256) or JWT_JWKS_URL");
       }
-      if (env.JWT_SECRET !== undefined && env.JWT_ALGORITHMS.length > 0) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["JWT_ALGORITHMS"],
-          message: "applies to JWT_JWKS_URL only: a JWT_SECRET always verifies HS256 (unset one of them)",
-        });
+      const secret = env.JWT_SECRET;
+      if (typeof secret === "string" && env.JWT_ALGORITHMS !== INVALID && env.JWT_ALGORITHMS.length > 0) {
+        problem(
+          "JWT_ALGORITHMS",
+          "applies to JWT_JWKS_URL only: a JWT_SECRET always verifies HS256 (unset one of them)",
+        );
       }
-      if (
-        env.JWT_SECRET !== undefined &&
-        new TextEncoder().encode(env.JWT_SECRET).byteLength < MIN_HS256_SECRET_BYTES
-      ) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["JWT_SECRET"],
-          message: `must be at least ${MIN_HS256_SECRET_BYTES} bytes`,
-        });
+      if (typeof secret === "string" && new TextEncoder().encode(secret).byteLength < MIN_HS256_SECRET_BYTES) {
+        problem("JWT_SECRET", `must be at least ${MIN_HS256_SECRET_BYTES} bytes`);
       }
     }
-  });
+  },
+);
 
 /** Typed configuration of the token-validation app, parsed once per isolate; throws `ConfigError`. */
 export const loadConfig = configLoader((env: Env) => parseEnv(schema, env));

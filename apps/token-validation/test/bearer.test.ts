@@ -388,5 +388,19 @@ describe("bearer credentials: every bad one is refused with the status the spec 
       expect(body.error_description).toMatch(message);
       expect(body.error_description).not.toContain("dev-only");
     });
+
+    it("names a variable's own problem and a cross-variable one in the same answer", async () => {
+      // AUTH_MODE fails its own schema (an enum: zod skips a plain superRefine then); a JWKS URL
+      // beside the test's JWT_SECRET breaks "exactly one of them", a rule across variables.
+      const vars = { AUTH_MODE: "sometimes", JWT_JWKS_URL: "https://idp.example/jwks" };
+      const response = await rpc(withVars(vars), {});
+      expect(response.status).toBe(500);
+      expect(await response.json()).toEqual({
+        error: "server_misconfigured",
+        error_description:
+          'Invalid configuration — AUTH_MODE: Invalid option: expected one of "required"|"optional"|""; ' +
+          "JWT_SECRET: set exactly one of JWT_SECRET (HS256) or JWT_JWKS_URL",
+      });
+    });
   });
 });

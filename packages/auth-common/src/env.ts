@@ -66,6 +66,54 @@ export function intVar(fallback: number, max = Number.MAX_SAFE_INTEGER) {
 /** Configuration that cannot be used: the app refuses to serve and names the variables. */
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
+  /** Each problem on its own, `NAME: what is wrong` (the message joins them); for terminals. */
+  readonly problems: readonly string[];
+  constructor(message: string, problems: readonly string[] = [message]) {
+    super(message);
+    this.problems = problems;
+  }
+}
+
+/**
+ * Stands for a variable that failed its own schema in the view {@link envRules} gives its rules
+ * (that problem is already named).
+ */
+export const INVALID: unique symbol = Symbol("invalid variable");
+
+/** The parsed env as cross-variable rules see it: each variable's value, or {@link INVALID}. */
+export type EnvView<T> = { readonly [K in keyof T]: T[K] | typeof INVALID };
+
+type EnvName<T> = Extract<keyof T, string>;
+
+/**
+ * Adds rules across variables to an env schema (`z.object`). Unlike a plain `superRefine`, they
+ * also run when some variables failed their own schema, so one parse names every problem, each
+ * variable's and the cross-variable ones, not the second half after the first is fixed. A variable
+ * that failed is {@link INVALID} in the rules' view: a rule that needs its value stays silent
+ * (`undefined` still means "not set"). `problem` names a variable (or `NAME.index` of a list),
+ * never its value.
+ */
+export function envRules<S extends z.ZodObject>(
+  schema: S,
+  rules: (
+    env: EnvView<z.output<S>>,
+    problem: (name: EnvName<z.output<S>> | `${EnvName<z.output<S>>}.${number}`, message: string) => void,
+  ) => void,
+): S {
+  return schema.superRefine(
+    (env, ctx) => {
+      const failed = new Set(ctx.issues.map((issue) => issue.path?.[0]));
+      const parsed = env as Record<string, unknown>;
+      const view = Object.fromEntries(
+        Object.keys(schema.shape).map((name) => [name, failed.has(name) ? INVALID : parsed[name]]),
+      ) as EnvView<z.output<S>>;
+      rules(view, (name, message) => {
+        ctx.addIssue({ code: "custom", path: [name], message });
+      });
+    },
+    // Run despite failed variables; not when env is no object at all (nothing to look at).
+    { when: (payload) => typeof payload.value === "object" && payload.value !== null },
+  );
 }
 
 /**
@@ -76,7 +124,7 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: unknown): z.output
   const result = schema.safeParse(env);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => `${issue.path.join(".") || "(env)"}: ${issue.message}`);
-  throw new ConfigError(`Invalid configuration — ${problems.join("; ")}`);
+  throw new ConfigError(`Invalid configuration — ${problems.join("; ")}`, problems);
 }
 
 /** Memoizes a config parser per `env` object (one parse per isolate, not per request). */

@@ -34,13 +34,16 @@ export {
   ConfigError,
   configErrorResponse,
   configLoader,
+  envRules,
   flagVar,
   hostnamesVar,
   intVar,
+  INVALID,
   listVar,
   parseEnv,
   scopesVar,
   withConfig,
+  type EnvView,
 } from "./env.ts";
 export {
   API_KEY_PREFIX,

@@ -4,7 +4,10 @@ import {
   ConfigError,
   configErrorResponse,
   configLoader,
+  envRules,
+  flagVar,
   hostnamesVar,
+  INVALID,
   intVar,
   listVar,
   parseEnv,
@@ -223,6 +226,97 @@ describe("parseEnv", () => {
     const error = thrown(() => parseEnv(schema, env));
     expect(error).toBeInstanceOf(ConfigError);
     expect(error).toHaveProperty("message", expect.stringMatching(/^Invalid configuration — \(env\): /));
+  });
+});
+
+describe("envRules", () => {
+  // A small app: MODE=remote needs a URL, and http only with the loopback flag.
+  const seen: unknown[] = [];
+  const schema = envRules(
+    z.object({
+      MODE: z.enum(["local", "remote"]),
+      URL: z
+        .string()
+        .optional()
+        .transform((value) => (value === "" ? undefined : value))
+        .pipe(z.url().optional()),
+      LOOPBACK: flagVar(),
+      TTL: intVar(60, 3600),
+    }),
+    (env, problem) => {
+      seen.push(env);
+      if (env.MODE === "remote" && env.URL === undefined) problem("URL", "required when MODE=remote");
+      if (typeof env.URL === "string" && env.LOOPBACK !== INVALID && !env.LOOPBACK && env.URL.startsWith("http:")) {
+        problem("URL", "must be https");
+      }
+    },
+  );
+  const problems = (env: unknown) => {
+    const error = thrown(() => parseEnv(schema, env));
+    if (!(error instanceof ConfigError)) throw new Error("expected a ConfigError");
+    return error.problems;
+  };
+
+  it("passes a good env through, and the rules saw every variable parsed", () => {
+    seen.length = 0;
+    expect(parseEnv(schema, { MODE: "remote", URL: "https://a.example", LOOPBACK: "", TTL: "5" })).toEqual({
+      MODE: "remote",
+      URL: "https://a.example",
+      LOOPBACK: false,
+      TTL: 5,
+    });
+    expect(seen).toEqual([{ MODE: "remote", URL: "https://a.example", LOOPBACK: false, TTL: 5 }]);
+  });
+
+  it("names the variables' own problems and a rule's problem in one parse", () => {
+    // An enum that fails aborts the object in zod: a plain superRefine would not run at all.
+    expect(problems({ MODE: "remote", URL: "", LOOPBACK: "yes", TTL: "abc" })).toEqual([
+      'LOOPBACK: Invalid option: expected one of "true"|"false"|""',
+      "TTL: a whole number",
+      "URL: required when MODE=remote",
+    ]);
+  });
+
+  it("shows a variable that failed as INVALID, so its rules stay silent instead of guessing", () => {
+    seen.length = 0;
+    // URL is set but no URL: not "required", and no https rule on a value that did not parse.
+    expect(problems({ MODE: "remote", URL: "not a url", TTL: "1" })).toEqual(["URL: Invalid URL"]);
+    expect(seen).toEqual([{ MODE: "remote", URL: INVALID, LOOPBACK: false, TTL: 1 }]);
+    // A flag that failed: the https rule that depends on it waits for it.
+    expect(problems({ MODE: "local", URL: "http://a.example", LOOPBACK: "yes" })).toEqual([
+      'LOOPBACK: Invalid option: expected one of "true"|"false"|""',
+    ]);
+    expect(problems({ MODE: "local", URL: "http://a.example", LOOPBACK: "false", TTL: "0" })).toEqual([
+      "TTL: Too small: expected number to be >0",
+      "URL: must be https",
+    ]);
+  });
+
+  it("runs no rule on an env that is no object", () => {
+    seen.length = 0;
+    expect(problems(undefined)).toEqual(["(env): Invalid input: expected object, received undefined"]);
+    expect(seen).toEqual([]);
+  });
+
+  it("never echoes a value, in the message or the problems", () => {
+    const error = thrown(() => parseEnv(schema, { MODE: SECRET, URL: SECRET, LOOPBACK: SECRET, TTL: SECRET }));
+    if (!(error instanceof ConfigError)) throw new Error("expected a ConfigError");
+    expect(error.problems.map((problem) => problem.slice(0, problem.indexOf(":")))).toEqual([
+      "MODE",
+      "URL",
+      "LOOPBACK",
+      "TTL",
+    ]);
+    expect(error.message).toBe(`Invalid configuration — ${error.problems.join("; ")}`);
+    expect(JSON.stringify(error.problems)).not.toContain(SECRET);
+  });
+});
+
+describe("ConfigError", () => {
+  it("is its own single problem when built from a message alone", () => {
+    expect(new ConfigError("Invalid configuration — access: rejected").problems).toEqual([
+      "Invalid configuration — access: rejected",
+    ]);
   });
 });
 
