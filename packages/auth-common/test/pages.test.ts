@@ -1,6 +1,22 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { clientConfigs, type ClientConfig } from "../src/pages/client-configs.ts";
-import { escapeHtml, html, layout, pageHeaders, raw, SafeHtml } from "../src/pages/html.ts";
+import {
+  clientConfigs,
+  INSPECTOR_PACKAGE,
+  MCP_REMOTE_PACKAGE,
+  type ClientConfig,
+} from "../src/pages/client-configs.ts";
+import { consentPage, messagePage } from "../src/pages/consent-page.ts";
+import {
+  COPY_BUTTONS_SCRIPT,
+  COPY_BUTTONS_SCRIPT_HASH,
+  escapeHtml,
+  html,
+  layout,
+  pageHeaders,
+  raw,
+  SafeHtml,
+} from "../src/pages/html.ts";
 import { landingPage, type LandingPageContent } from "../src/pages/landing-page.ts";
 
 const HOSTILE = [
@@ -139,6 +155,36 @@ describe("pageHeaders", () => {
     expect(() => pageHeaders({ formAction: [target] })).toThrow();
   });
 
+  function scriptSrc(headers: Headers): string[] | undefined {
+    const directive = (headers.get("content-security-policy") ?? "")
+      .split(";")
+      .map((part) => part.trim().split(/\s+/))
+      .find(([name]) => name === "script-src");
+    return directive?.slice(1);
+  }
+
+  it("allows exactly the copy-button script, by the hash of its text, when asked", () => {
+    const digest = createHash("sha256").update(COPY_BUTTONS_SCRIPT, "utf8").digest("base64");
+    expect(COPY_BUTTONS_SCRIPT_HASH).toBe(`'sha256-${digest}'`);
+    expect(scriptSrc(pageHeaders({ copyButtons: true }))).toEqual([`'sha256-${digest}'`]);
+    expect(scriptSrc(pageHeaders({ copyButtons: false }))).toBeUndefined();
+    expect(pageHeaders({ copyButtons: true }).get("content-security-policy")).not.toMatch(/script-src[^;]*unsafe/);
+    // The rest of the policy is unchanged.
+    const without = (headers: Headers) =>
+      (headers.get("content-security-policy") ?? "")
+        .split(";")
+        .map((part) => part.trim())
+        .filter((part) => !part.startsWith("script-src"));
+    expect(without(pageHeaders({ copyButtons: true }))).toEqual(without(pageHeaders()));
+  });
+
+  it("layout carries the script, byte for byte as hashed, only when asked", () => {
+    const withScript = layout("t", raw("<pre><code>x</code></pre>"), { copyButtons: true }).value;
+    expect(withScript.split("<script>")).toHaveLength(2);
+    expect(withScript).toContain(`<script>${COPY_BUTTONS_SCRIPT}</script>`);
+    expect(layout("t", raw("<p>x</p>")).value).not.toContain("<script");
+  });
+
   it("returns a fresh object each call", () => {
     const first = pageHeaders();
     first.set("x-frame-options", "SAMEORIGIN");
@@ -156,6 +202,19 @@ function parsed(config: ClientConfig): Record<string, Record<string, Record<stri
   return JSON.parse(config.snippet) as Record<string, Record<string, Record<string, unknown>>>;
 }
 
+/** The package each `npx` in a snippet runs: from a shell line, or from a JSON `command`/`args`. */
+function npxPackages(snippet: string): string[] {
+  const firstNonFlag = (args: readonly string[]) => args.find((arg) => !arg.startsWith("-")) ?? "";
+  if (snippet.startsWith("{")) {
+    const servers = Object.values(parsed({ client: "", where: "", snippet }))[0] ?? {};
+    return Object.values(servers)
+      .filter((server) => server["command"] === "npx")
+      .map((server) => firstNonFlag(server["args"] as string[]));
+  }
+  const words = snippet.split(/\s+/);
+  return words.flatMap((word, index) => (word === "npx" ? [firstNonFlag(words.slice(index + 1))] : []));
+}
+
 describe("clientConfigs", () => {
   const URL_ = "https://mcp.example.com/mcp";
   const CLIENTS = ["Claude Code", "Claude Desktop", "Cursor", "VS Code", "MCP Inspector", "mcp-remote"];
@@ -171,11 +230,23 @@ describe("clientConfigs", () => {
 
   it("for an app that signs people in, MCP Inspector is the web UI (its CLI cannot open a browser)", () => {
     const inspector = byClient(clientConfigs("oauth-proxy", URL_, {}, { signIn: true }), "MCP Inspector");
-    expect(inspector.snippet).toBe(`npx @modelcontextprotocol/inspector\n# Server URL: ${URL_}`);
-    expect(inspector.snippet).not.toContain("--cli");
+    expect(inspector.snippet).toBe(`npx -y ${INSPECTOR_PACKAGE} --transport http --server-url ${URL_}`);
     expect(inspector.where).toMatch(/sign in in the browser/);
+    expect(inspector.where).toContain("Node ≥ 22.19");
     const cli = byClient(clientConfigs("no-auth", URL_), "MCP Inspector");
-    expect(cli.snippet).toContain("--cli");
+    expect(cli.snippet).toBe(`npx -y ${INSPECTOR_PACKAGE} --cli ${URL_} --transport http --method tools/list`);
+    expect(cli.where).toContain("Node ≥ 22.19");
+  });
+
+  it("pins every package it runs through npx to an exact version", () => {
+    expect(INSPECTOR_PACKAGE).toMatch(/^@modelcontextprotocol\/inspector@\d+\.\d+\.\d+$/);
+    expect(MCP_REMOTE_PACKAGE).toMatch(/^mcp-remote@\d+\.\d+\.\d+$/);
+    for (const signIn of [false, true]) {
+      const configs = clientConfigs("x", URL_, { Authorization: "Bearer <key>" }, { signIn });
+      const runs = configs.flatMap((config) => npxPackages(config.snippet));
+      expect(runs.length).toBeGreaterThanOrEqual(3);
+      for (const run of runs) expect(run).toMatch(/^(@[a-z0-9-]+\/)?[a-z0-9-]+@\d+\.\d+\.\d+$/);
+    }
   });
 
   it("without headers: no headers key and no --header flag", () => {
@@ -183,11 +254,11 @@ describe("clientConfigs", () => {
     expect(parsed(byClient(configs, "Cursor"))).toStrictEqual({ mcpServers: { "no-auth": { url: URL_ } } });
     expect(parsed(byClient(configs, "VS Code"))).toStrictEqual({ servers: { "no-auth": { type: "http", url: URL_ } } });
     expect(parsed(byClient(configs, "Claude Desktop"))).toStrictEqual({
-      mcpServers: { "no-auth": { command: "npx", args: ["-y", "mcp-remote", URL_] } },
+      mcpServers: { "no-auth": { command: "npx", args: ["-y", MCP_REMOTE_PACKAGE, URL_] } },
     });
     for (const config of configs) expect(config.snippet).not.toContain("--header");
     expect(byClient(configs, "Claude Code").snippet).toBe(`claude mcp add --transport http no-auth ${URL_}`);
-    expect(byClient(configs, "mcp-remote").snippet).toBe(`npx -y mcp-remote ${URL_}`);
+    expect(byClient(configs, "mcp-remote").snippet).toBe(`npx -y ${MCP_REMOTE_PACKAGE} ${URL_}`);
   });
 
   it("with headers: they appear in every client's configuration", () => {
@@ -205,7 +276,7 @@ describe("clientConfigs", () => {
           command: "npx",
           args: [
             "-y",
-            "mcp-remote",
+            MCP_REMOTE_PACKAGE,
             URL_,
             "--header",
             "Authorization:Bearer <your-api-key>",
@@ -218,10 +289,12 @@ describe("clientConfigs", () => {
     const claude = byClient(configs, "Claude Code").snippet;
     expect(claude).toContain('--header "Authorization: Bearer <your-api-key>"');
     expect(claude).toContain('--header "X-Tenant: <tenant>"');
-    const inspector = byClient(configs, "MCP Inspector").snippet;
-    expect(inspector).toContain('--header "Authorization: Bearer <your-api-key>"');
+    expect(byClient(configs, "MCP Inspector").snippet).toBe(
+      `npx -y ${INSPECTOR_PACKAGE} --cli ${URL_} --transport http --method tools/list` +
+        ' --header "Authorization: Bearer <your-api-key>" --header "X-Tenant: <tenant>"',
+    );
     expect(byClient(configs, "mcp-remote").snippet).toBe(
-      `npx -y mcp-remote ${URL_} --header "Authorization:Bearer <your-api-key>" --header X-Tenant:<tenant>`,
+      `npx -y ${MCP_REMOTE_PACKAGE} ${URL_} --header "Authorization:Bearer <your-api-key>" --header X-Tenant:<tenant>`,
     );
   });
 
@@ -266,13 +339,17 @@ describe("landingPage", () => {
   it("serves HTML with the page headers", async () => {
     const response = landingPage(new Request("https://mcp.example.com/"), CONTENT);
     expect(response.status).toBe(200);
-    expect([...response.headers]).toEqual([...pageHeaders()]);
+    expect([...response.headers]).toEqual([...pageHeaders({ copyButtons: true })]);
     const page = await response.text();
     expect(page.startsWith("<!doctype html>")).toBe(true);
     expect(page).toContain("<title>Token validation — MCP auth patterns</title>");
     expect(page).toContain("<li>Send the token</li><li>The server verifies it</li>");
     expect(page).toMatch(/<td><code>ALLOWED_HOSTNAMES<\/code><\/td>\s*<td><code>mcp\.example\.com<\/code><\/td>/);
     expect(page).toContain("Bearer &lt;your-api-key&gt;");
+    // One script, the hashed one, after the content it adds buttons to.
+    expect(page.split("<script")).toHaveLength(2);
+    expect(page).toContain(`<script>${COPY_BUTTONS_SCRIPT}</script>`);
+    expect(page.indexOf("<script>")).toBeGreaterThan(page.lastIndexOf("</pre>"));
   });
 
   it("lists the tools it is given, with their scopes", async () => {
@@ -321,6 +398,39 @@ describe("landingPage", () => {
     const page = await landingPage(new Request("https://mcp.example.com/"), content).text();
     expect(page).not.toContain(hostile);
     expect(page).toContain(escapeHtml(hostile));
-    expect(page).not.toMatch(/<(script|img|svg|iframe)/i);
+    // The copy-button script is the page's own; nothing else may be markup of that kind.
+    const ownScript = `<script>${COPY_BUTTONS_SCRIPT}</script>`;
+    expect(page.split(ownScript)).toHaveLength(2);
+    expect(page.replace(ownScript, "")).not.toMatch(/<(script|img|svg|iframe)/i);
+  });
+});
+
+describe("the consent and message pages", () => {
+  const CLIENT = {
+    clientId: "c1",
+    clientName: "Some app",
+    redirectHost: "127.0.0.1:33418",
+    redirectIsLoopback: true,
+  };
+
+  it("carry no script and allow none (they have nothing to copy)", async () => {
+    const responses = [
+      consentPage({
+        client: CLIENT,
+        handle: "h1",
+        scopes: [{ scope: "notes:read", description: "Read notes", checked: true }],
+        serverName: "MCP test server",
+        formAction: ["http://127.0.0.1:33418/callback"],
+      }),
+      messagePage(400, "Expired", "This form has expired."),
+    ];
+    for (const response of responses) {
+      const csp = response.headers.get("content-security-policy") ?? "";
+      expect(csp).toMatch(/default-src 'none'/);
+      expect(csp).not.toMatch(/script-src/);
+      const page = await response.text();
+      expect(page).not.toMatch(/<script/i);
+      expect(page).not.toMatch(/class="copy"/);
+    }
   });
 });

@@ -1,14 +1,30 @@
 /** One MCP client's way of being pointed at a server. */
 export interface ClientConfig {
   client: string;
+  /** Where the snippet goes, and what it needs that the snippet cannot say (a Node version). */
   where: string;
   snippet: string;
 }
 
 /**
+ * The MCP Inspector version the pages print. Pinned: without a version, `npx` on Node 20 picks
+ * the newest release whose `engines` it satisfies (0.15.0, which has no `--header`). Inspector 2
+ * declares Node ≥ 22.19, so the snippet says so. The no-auth and token-validation page e2e suites
+ * run the printed command against the running app.
+ */
+export const INSPECTOR_PACKAGE = "@modelcontextprotocol/inspector@2.12.0";
+
+/** The mcp-remote version the pages print (declares no `engines`; runs on the README's Node 20). */
+export const MCP_REMOTE_PACKAGE = "mcp-remote@0.15.1";
+
+/** The Node version Inspector 2 declares in `engines`. */
+const INSPECTOR_NODE = "Node ≥ 22.19";
+
+/**
  * Copy-paste configurations for the common MCP clients, for a server at `mcpUrl` that wants
  * `headers` (e.g. `Authorization: Bearer <key>`) or nothing (OAuth apps and no-auth).
  * Placeholders in header values stay placeholders: the page never shows a real credential.
+ * Every package run through `npx` is pinned to a version checked against the apps.
  */
 export function clientConfigs(
   serverName: string,
@@ -19,19 +35,22 @@ export function clientConfigs(
   const headerEntries = Object.entries(headers);
   const withHeaders = headerEntries.length > 0 ? { headers: { ...headers } } : {};
   const json = (value: unknown) => JSON.stringify(value, null, 2);
-  const claudeHeaderFlags = headerEntries.map(([name, value]) => ` \\\n  --header "${name}: ${value}"`).join("");
+  const headerFlags = headerEntries.map(([name, value]) => ` --header "${name}: ${value}"`).join("");
+  // mcp-remote's documented form: no space after the colon (some clients split args on spaces).
   const remoteHeaderArgs = headerEntries.flatMap(([name, value]) => ["--header", `${name}:${value}`]);
   return [
     {
       client: "Claude Code",
       where: "terminal",
-      snippet: `claude mcp add --transport http ${serverName} ${mcpUrl}${claudeHeaderFlags}`,
+      snippet: `claude mcp add --transport http ${serverName} ${mcpUrl}${headerFlags}`,
     },
     {
       client: "Claude Desktop",
       where: "claude_desktop_config.json (through mcp-remote)",
       snippet: json({
-        mcpServers: { [serverName]: { command: "npx", args: ["-y", "mcp-remote", mcpUrl, ...remoteHeaderArgs] } },
+        mcpServers: {
+          [serverName]: { command: "npx", args: ["-y", MCP_REMOTE_PACKAGE, mcpUrl, ...remoteHeaderArgs] },
+        },
       }),
     },
     {
@@ -46,17 +65,15 @@ export function clientConfigs(
     },
     options.signIn === true
       ? {
-          // The CLI mode cannot open a browser to sign in; the web UI runs the OAuth flow.
+          // The CLI cannot open a browser to sign in; the web UI runs the OAuth flow.
           client: "MCP Inspector",
-          where: "web UI: choose Streamable HTTP, paste the URL, Connect, and sign in in the browser",
-          snippet: `npx @modelcontextprotocol/inspector\n# Server URL: ${mcpUrl}`,
+          where: `terminal, ${INSPECTOR_NODE}: opens the web UI; Connect, then sign in in the browser`,
+          snippet: `npx -y ${INSPECTOR_PACKAGE} --transport http --server-url ${mcpUrl}${headerFlags}`,
         }
       : {
           client: "MCP Inspector",
-          where: "terminal (CLI mode; drop --cli for the web UI)",
-          snippet: `npx @modelcontextprotocol/inspector --cli ${mcpUrl} --transport http --method tools/list${headerEntries
-            .map(([name, value]) => ` --header "${name}: ${value}"`)
-            .join("")}`,
+          where: `terminal, ${INSPECTOR_NODE} (CLI mode: lists the tools)`,
+          snippet: `npx -y ${INSPECTOR_PACKAGE} --cli ${mcpUrl} --transport http --method tools/list${headerFlags}`,
         },
     {
       client: "mcp-remote",
@@ -64,7 +81,7 @@ export function clientConfigs(
       snippet: [
         "npx",
         "-y",
-        "mcp-remote",
+        MCP_REMOTE_PACKAGE,
         mcpUrl,
         ...remoteHeaderArgs.map((arg) => (arg.includes(" ") ? `"${arg}"` : arg)),
       ].join(" "),

@@ -61,6 +61,31 @@ function formActionSource(target: string): string {
   throw new Error(`form-action target has an unsafe scheme: ${url.protocol}`);
 }
 
+/**
+ * The only script any page runs: a "Copy" button after every `<pre><code>` block, which puts the
+ * block's text on the clipboard. A plain string (not an html`` template, which prettier would
+ * reformat), allowed by {@link COPY_BUTTONS_SCRIPT_HASH} in the CSP, never by `'unsafe-inline'`.
+ */
+export const COPY_BUTTONS_SCRIPT = `for (const code of document.querySelectorAll("pre > code")) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "copy";
+  button.textContent = "Copy";
+  button.addEventListener("click", () => {
+    navigator.clipboard.writeText(code.textContent).then(
+      () => { button.textContent = "Copied"; },
+      () => { button.textContent = "Copy failed: select the text and copy it"; },
+    );
+  });
+  code.parentElement.after(button);
+}`;
+
+/**
+ * CSP source for {@link COPY_BUTTONS_SCRIPT}: base64 SHA-256 of its exact text. A constant, so
+ * the headers stay synchronous; pages.test.ts recomputes it and fails when the two drift.
+ */
+export const COPY_BUTTONS_SCRIPT_HASH = "'sha256-nFo8jjs9rwTspMcM4WAefi18b9b+rhfJr1w7e4kXU1U='";
+
 /** What a page may add to the default headers. */
 export interface PageHeaderOptions {
   /**
@@ -70,17 +95,20 @@ export interface PageHeaderOptions {
    * target here, and nothing else.
    */
   formAction?: readonly string[];
+  /** The page carries {@link COPY_BUTTONS_SCRIPT} (see {@link layout}): allow it, and only it. */
+  copyButtons?: boolean;
 }
 
 /**
- * Headers for every page a person looks at: no framing (clickjacking), no scripts, no sniffing,
- * no referrer leaking URLs with codes or state in them.
+ * Headers for every page a person looks at: no framing (clickjacking), no scripts (except, when
+ * asked, the copy-button script by its hash), no sniffing, no referrer leaking URLs with codes or
+ * state in them.
  */
 export function pageHeaders(options: PageHeaderOptions = {}): Headers {
   const formAction = ["'self'", ...new Set((options.formAction ?? []).map(formActionSource))].join(" ");
   return new Headers({
     "Content-Type": "text/html; charset=utf-8",
-    "Content-Security-Policy": `default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
+    "Content-Security-Policy": `default-src 'none';${options.copyButtons === true ? ` script-src ${COPY_BUTTONS_SCRIPT_HASH};` : ""} style-src 'unsafe-inline'; img-src 'self' data:; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
@@ -88,8 +116,20 @@ export function pageHeaders(options: PageHeaderOptions = {}): Headers {
   });
 }
 
-/** Shared page chrome: one stylesheet, one layout for every human page in the repo. */
-export function layout(title: string, body: SafeHtml): SafeHtml {
+// Built outside html``: prettier reformats the inside of those templates, which would change the hash.
+const COPY_BUTTONS_TAG = raw(`<script>${COPY_BUTTONS_SCRIPT}</script>`);
+
+/** What a page adds to the shared chrome. */
+export interface LayoutOptions {
+  /** Adds {@link COPY_BUTTONS_SCRIPT}; serve the page with `pageHeaders({ copyButtons: true })`. */
+  copyButtons?: boolean;
+}
+
+/**
+ * Shared page chrome: one stylesheet, one layout for every human page in the repo. Code blocks
+ * wrap rather than scroll sideways, so a long command line fits a phone's width.
+ */
+export function layout(title: string, body: SafeHtml, options: LayoutOptions = {}): SafeHtml {
   return html`<!doctype html>
     <html lang="en">
       <head>
@@ -157,8 +197,24 @@ export function layout(title: string, body: SafeHtml): SafeHtml {
             background: var(--card);
             padding: 0.8rem 1rem;
             border-radius: 8px;
-            overflow-x: auto;
+            white-space: pre-wrap;
+            overflow-wrap: anywhere;
             font-size: 0.85rem;
+          }
+          td code {
+            overflow-wrap: anywhere;
+          }
+          button.copy {
+            display: block;
+            margin: -0.6rem 0 1rem auto;
+            font: inherit;
+            font-size: 0.8rem;
+            padding: 0.15rem 0.7rem;
+            border: 1px solid var(--muted);
+            border-radius: 6px;
+            background: var(--card);
+            color: var(--fg);
+            cursor: pointer;
           }
           code {
             font-family: ui-monospace, SFMono-Regular, Menlo, monospace;
@@ -181,6 +237,7 @@ export function layout(title: string, body: SafeHtml): SafeHtml {
       </head>
       <body>
         <main>${body}</main>
+        ${options.copyButtons === true ? COPY_BUTTONS_TAG : ""}
       </body>
     </html>`;
 }

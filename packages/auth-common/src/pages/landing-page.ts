@@ -33,7 +33,8 @@ export interface LandingPageTool {
 
 /**
  * Renders the human page that describes a pattern and how to connect a client to it. The MCP
- * URL is derived from the request, so a deployed Worker shows its own address.
+ * URL is derived from the request, so a deployed Worker shows its own address. Every code block
+ * gets a Copy button (the one script, allowed by its hash).
  */
 export function landingPage(request: Request, content: LandingPageContent): Response {
   const mcpUrl = new URL("/mcp", request.url).href;
@@ -96,5 +97,7 @@ export function landingPage(request: Request, content: LandingPageContent): Resp
             </table>`
         : ""
     }`;
-  return new Response(layout(`${content.title} — MCP auth patterns`, body).value, { headers: pageHeaders() });
+  return new Response(layout(`${content.title} — MCP auth patterns`, body, { copyButtons: true }).value, {
+    headers: pageHeaders({ copyButtons: true }),
+  });
 }
