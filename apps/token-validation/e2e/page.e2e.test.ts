@@ -1,6 +1,7 @@
-import { launchChromium, openPage, probeFraming } from "@mcp-auth/dev-harness";
+import { launchChromium, openPage, probeFraming, runCommandLine } from "@mcp-auth/dev-harness";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createKey } from "./helpers.ts";
 
 describe("GET / in a real browser", () => {
   let browser: Browser;
@@ -40,6 +41,34 @@ describe("GET / in a real browser", () => {
     expect(problems).toEqual([]);
     await page.close();
   });
+
+  // Downloads the pinned Inspector through npx on the first run (npm registry, then npx's cache).
+  it(
+    "the printed MCP Inspector command, with a real key in the placeholder, lists the tools",
+    { timeout: 240_000 },
+    async () => {
+      const origin = inject("keys").origin;
+      const { page, problems } = await openPage(browser, `${origin}/`);
+      const command = (await page.locator('h3:has-text("MCP Inspector —") + pre code').textContent()) ?? "";
+      expect(problems).toEqual([]);
+      await page.close();
+      expect(command).toMatch(/^npx -y @modelcontextprotocol\/inspector@\d+\.\d+\.\d+ --cli /);
+      expect(command).toContain('--header "Authorization: Bearer <YOUR_API_KEY_OR_TOKEN>"');
+      // The key goes in through the environment, so the command line (and any failure message) never carries it.
+      const { key } = await createKey(inject("keys").stateDir, "inspector-cli", "notes:read");
+      const line = command.replace("<YOUR_API_KEY_OR_TOKEN>", "$INSPECTOR_TEST_KEY");
+      const run = await runCommandLine(line, {
+        cwd: import.meta.dirname,
+        env: { ...process.env, INSPECTOR_TEST_KEY: key },
+      });
+      expect(run.code, run.tail.replaceAll(key, "<key>")).toBe(0);
+      const listed = JSON.parse(run.stdout) as { tools: { name: string }[] };
+      expect(listed.tools.map((tool) => tool.name)).toContain("whoami");
+      // Control: the same command with the placeholder left in is refused.
+      const refused = await runCommandLine(command, { cwd: import.meta.dirname });
+      expect(refused.code).not.toBe(0);
+    },
+  );
 
   it("cannot be framed by another site, while a control frame on the same page loads", async () => {
     const target = `${inject("keys").origin}/`;

@@ -3,6 +3,7 @@
 export { CHROMIUM_PATH, launchChromium, openPage } from "./browser.ts";
 export { probeFraming, type FramingProbe } from "./framing.ts";
 export { serveOnLoopback, type LoopbackServer } from "./loopback-server.ts";
+export { listToolsOverStdio, runCommandLine } from "./command-line.ts";
 export { CookieJar, type Fetch, type StoredCookie } from "./cookie-jar.ts";
 export * from "./dev-idp.ts";
 export { TAIL_LINES, freePort, runToCompletion, spawnGroup, stopAllGroups, type GroupProcess } from "./process.ts";

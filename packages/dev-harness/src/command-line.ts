@@ -1,0 +1,92 @@
+// Client command lines exactly as a page prints them: run through a shell, or as an MCP stdio
+// bridge that a test talks to, so a test checks what a person would paste.
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { runToCompletion } from "./process.ts";
+
+/** Runs `line` with `sh -c` (in its own process group); its exit code, stdout and output tail. */
+export function runCommandLine(
+  line: string,
+  options: { cwd: string; env?: NodeJS.ProcessEnv },
+): Promise<{ code: number | null; stdout: string; tail: string }> {
+  return runToCompletion("sh", ["-c", line], options);
+}
+
+/**
+ * Starts an MCP stdio server (`command args`, e.g. `npx -y mcp-remote@x <url>`), initializes it,
+ * lists its tools and stops it. Resolves with the tool names; rejects with the bridge's stderr
+ * tail when it exits early, answers with an error, or takes longer than `timeoutMs`.
+ */
+export async function listToolsOverStdio(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<string[]> {
+  const child = spawn(command, [...args], {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    detached: true,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  const stderr: string[] = [];
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr.push(
+      ...chunk
+        .toString()
+        .split("\n")
+        .filter((line) => line.trim() !== ""),
+    );
+    if (stderr.length > 40) stderr.splice(0, stderr.length - 40);
+  });
+  const answers = new Map<number, (message: Record<string, unknown>) => void>();
+  createInterface({ input: child.stdout }).on("line", (line) => {
+    let message: Record<string, unknown>;
+    try {
+      message = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      return; // Not a JSON-RPC line (some bridges print banners on stdout).
+    }
+    if (typeof message["id"] === "number") answers.get(message["id"])?.(message);
+  });
+  const failed = new Promise<never>((_resolve, reject) => {
+    const why = (what: string) => new Error(`${command} ${what}; its stderr ended with:\n${stderr.join("\n")}`);
+    child.once("error", (error) => {
+      reject(why(`could not start: ${error.message}`));
+    });
+    child.once("exit", (code) => {
+      reject(why(`exited (${String(code)}) before answering`));
+    });
+    setTimeout(() => {
+      reject(why(`did not answer within ${options.timeoutMs ?? 120_000} ms`));
+    }, options.timeoutMs ?? 120_000).unref();
+  });
+  // Rejections after the answer (the bridge exiting when stopped) are expected, not unhandled.
+  failed.catch(() => undefined);
+  const request = async (id: number, method: string, params: Record<string, unknown> = {}) => {
+    const answered = new Promise<Record<string, unknown>>((resolve) => answers.set(id, resolve));
+    child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id, method, params })}\n`);
+    const message = await Promise.race([answered, failed]);
+    if (message["error"] !== undefined) throw new Error(`${method} failed: ${JSON.stringify(message["error"])}`);
+    return message["result"] as Record<string, unknown>;
+  };
+  try {
+    await request(1, "initialize", {
+      protocolVersion: "2025-06-18",
+      capabilities: {},
+      clientInfo: { name: "dev-harness", version: "1.0.0" },
+    });
+    child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" })}\n`);
+    const result = await request(2, "tools/list");
+    const tools = (result["tools"] ?? []) as { name: string }[];
+    return tools.map((tool) => tool.name);
+  } finally {
+    child.stdin.end();
+    if (child.pid !== undefined && child.exitCode === null) {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+}
