@@ -30,6 +30,7 @@ step "lint" eslint --max-warnings 0 .
 step "types" turbo run types --output-logs=errors-only
 step "unit tests (Node)" turbo run test:unit
 step "integration tests (workerd)" turbo run test:workerd
+step "README commands (a Node-20-only PATH, a fresh copy of the tree)" npm run -s test:docs
 step "end-to-end tests (wrangler dev, SDK v1 + v2 clients, Chromium)" turbo run test:e2e --concurrency 1
 step "deploy dry run" turbo run deploy:dry --output-logs=errors-only
 echo
