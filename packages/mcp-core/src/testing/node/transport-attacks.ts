@@ -82,11 +82,12 @@ export function describeTransportAttacks(target: TransportTarget): void {
     });
 
     it.each([
-      ["malformed JSON", "{not json", 400, -32700, /not valid JSON/],
-      ["JSON that is not JSON-RPC", JSON.stringify({ hello: "world" }), 400, -32600, /not a valid JSON-RPC message/],
-      ["nesting deeper than 32 levels", `${"[".repeat(40)}1${"]".repeat(40)}`, 400, -32700, /nested deeper than 32/],
-      ["a body over 64 KiB", JSON.stringify(ADD("x".repeat(70_000))), 413, -32000, /larger than 65536 bytes/],
-    ])("%s → %i", async (_name, body, status, code, message) => {
+      // [name, status, body, …]: the label's %i is the second value.
+      ["malformed JSON", 400, "{not json", -32700, /not valid JSON/],
+      ["JSON that is not JSON-RPC", 400, JSON.stringify({ hello: "world" }), -32600, /not a valid JSON-RPC message/],
+      ["nesting deeper than 32 levels", 400, `${"[".repeat(40)}1${"]".repeat(40)}`, -32700, /nested deeper than 32/],
+      ["a body over 64 KiB", 413, JSON.stringify(ADD("x".repeat(70_000))), -32000, /larger than 65536 bytes/],
+    ])("%s → %i", async (_name, status, body, code, message) => {
       const before = await noteCount();
       expectRpcError(await send({ body }), status, code, message);
       expect(await noteCount()).toBe(before);
