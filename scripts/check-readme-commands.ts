@@ -5,6 +5,7 @@
 // their ready lines; the whole suite, a package's tests and the benchmark run for a few seconds.
 //
 //   node scripts/check-readme-commands.ts        (its test: scripts/check-readme-commands.test.ts)
+import { portIsFree, withoutShellComment } from "@mcp-auth/dev-harness";
 import { spawn, spawnSync } from "node:child_process";
 import {
   copyFileSync,
@@ -16,7 +17,6 @@ import {
   rmSync,
   symlinkSync,
 } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join, relative } from "node:path";
 import { stripVTControlCharacters } from "node:util";
@@ -50,22 +50,6 @@ export function readmeFiles(root = REPO_ROOT): string[] {
   return files.filter((file) => existsSync(join(root, file)));
 }
 
-/** Removes a ` # comment` that is outside quotes. */
-function withoutComment(line: string): string {
-  let quote: string | undefined;
-  for (let i = 0; i < line.length; i++) {
-    const char = line[i];
-    if (quote !== undefined) {
-      if (char === quote) quote = undefined;
-    } else if (char === '"' || char === "'") {
-      quote = char;
-    } else if (char === "#" && (i === 0 || /\s/.test(line[i - 1] ?? ""))) {
-      return line.slice(0, i).trimEnd();
-    }
-  }
-  return line.trimEnd();
-}
-
 /** Every command in the ```sh blocks of `file` (relative to `root`), in order. */
 export function commandsOf(file: string, root = REPO_ROOT): ReadmeCommand[] {
   const lines = readFileSync(join(root, file), "utf8").split("\n");
@@ -87,7 +71,7 @@ export function commandsOf(file: string, root = REPO_ROOT): ReadmeCommand[] {
         ? { start: index + 1, text }
         : { start: pending.start, text: `${pending.text} ${text.trim()}` };
     if (continued) return;
-    const command = withoutComment(pending.text).trim();
+    const command = withoutShellComment(pending.text).trim();
     const where = `${file}:${pending.start}`;
     pending = undefined;
     if (command === "") return;
@@ -228,20 +212,6 @@ export function freshCopy(into: string, root = REPO_ROOT): string {
   return copy;
 }
 
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once("error", () => {
-      resolve(false);
-    });
-    server.listen(port, "127.0.0.1", () => {
-      server.close(() => {
-        resolve(true);
-      });
-    });
-  });
-}
-
 export interface Outcome {
   where: string;
   command: string;
@@ -364,7 +334,7 @@ export async function check(entry: ReadmeCommand, state: CheckState): Promise<Ou
   }
   if (plan.mode === "until-ready") {
     for (const port of plan.ports) {
-      if (!(await portFree(port))) {
+      if (!(await portIsFree(port))) {
         return outcome({
           result: "skipped",
           code: null,

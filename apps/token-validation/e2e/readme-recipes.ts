@@ -1,6 +1,7 @@
 // The "Switching methods locally" recipes, read from the app's README so the doc and its test
 // cannot drift: each recipe is an HTML comment `<!-- recipe: NAME -->` followed by a ```dotenv
 // block (the .dev.vars lines to set) and a ```sh block (the command that gets a token).
+import { withoutShellComment } from "@mcp-auth/dev-harness";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -25,22 +26,6 @@ export function parseDevVars(text: string): Record<string, string> {
   return vars;
 }
 
-/** Strips a trailing ` # comment` outside quotes and `$(…)` from a shell line. */
-export function withoutComment(line: string): string {
-  let quote: string | undefined;
-  for (let i = 0; i < line.length; i++) {
-    const char = line[i];
-    if (quote !== undefined) {
-      if (char === quote) quote = undefined;
-    } else if (char === '"' || char === "'") {
-      quote = char;
-    } else if (char === "#" && (i === 0 || /\s/.test(line[i - 1] ?? ""))) {
-      return line.slice(0, i).trimEnd();
-    }
-  }
-  return line.trimEnd();
-}
-
 /** Every recipe in the README, in order; throws naming the recipe when its blocks are not found. */
 export function readRecipes(readme = readFileSync(join(APP_DIR, "README.md"), "utf8")): Recipe[] {
   const recipes: Recipe[] = [];
@@ -57,7 +42,7 @@ export function readRecipes(readme = readFileSync(join(APP_DIR, "README.md"), "u
     }
     const commands = sh
       .split("\n")
-      .map(withoutComment)
+      .map(withoutShellComment)
       .filter((line) => line.trim() !== "");
     if (commands.length !== 1 || commands[0] === undefined) {
       throw new Error(`recipe ${name}: its sh block must hold exactly one command, found ${commands.length}`);

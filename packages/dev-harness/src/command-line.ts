@@ -90,3 +90,22 @@ export async function listToolsOverStdio(
     }
   }
 }
+
+/**
+ * A shell line without its trailing ` # comment`: a `#` that starts a word outside single or
+ * double quotes. Used by the README checks, which run the lines the READMEs print.
+ */
+export function withoutShellComment(line: string): string {
+  let quote: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const char = line[i];
+    if (quote !== undefined) {
+      if (char === quote) quote = undefined;
+    } else if (char === '"' || char === "'") {
+      quote = char;
+    } else if (char === "#" && (i === 0 || /\s/.test(line[i - 1] ?? ""))) {
+      return line.slice(0, i).trimEnd();
+    }
+  }
+  return line.trimEnd();
+}

@@ -3,10 +3,18 @@
 export { CHROMIUM_PATH, launchChromium, openPage } from "./browser.ts";
 export { probeFraming, type FramingProbe } from "./framing.ts";
 export { serveOnLoopback, type LoopbackServer } from "./loopback-server.ts";
-export { listToolsOverStdio, runCommandLine } from "./command-line.ts";
+export { listToolsOverStdio, runCommandLine, withoutShellComment } from "./command-line.ts";
 export { CookieJar, type Fetch, type StoredCookie } from "./cookie-jar.ts";
 export * from "./dev-idp.ts";
-export { TAIL_LINES, freePort, runToCompletion, spawnGroup, stopAllGroups, type GroupProcess } from "./process.ts";
+export {
+  TAIL_LINES,
+  freePort,
+  portIsFree,
+  runToCompletion,
+  spawnGroup,
+  stopAllGroups,
+  type GroupProcess,
+} from "./process.ts";
 export {
   HeadlessBrowser,
   authorizeHeadlessly,
