@@ -23,6 +23,31 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const START_TIMEOUT_MS = 120_000;
 const knobs = readKnobs();
 
+/**
+ * The rows this run measures: all of them, or those `BENCH_TARGETS` names plus every row they are
+ * compared with (so each printed ratio has both sides), in table order.
+ */
+function selectedRows(): readonly BenchTarget[] {
+  if (knobs.targets === undefined) return TARGETS;
+  const byName = new Map(TARGETS.map((row) => [row.name, row]));
+  const unknown = knobs.targets.filter((name) => !byName.has(name));
+  if (unknown.length > 0) {
+    throw new Error(
+      `BENCH_TARGETS names no target ${unknown.map((name) => `"${name}"`).join(", ")}; targets: ${TARGETS.map((row) => row.name).join(", ")}`,
+    );
+  }
+  const wanted = new Set<string>();
+  const add = (name: string): void => {
+    const row = byName.get(name);
+    if (row === undefined || wanted.has(name)) return;
+    wanted.add(name);
+    if (row.compare !== undefined) add(row.compare.with);
+    if (row.factorOf !== undefined) add(row.factorOf.of);
+  };
+  for (const name of knobs.targets) add(name);
+  return TARGETS.filter((row) => wanted.has(row.name));
+}
+
 /** Every `wrangler dev` this run started. */
 const started: WranglerDev[] = [];
 /** What the rows' setups started (an upstream IdP), stopped after the servers that use it. */
@@ -115,6 +140,7 @@ async function main(): Promise<number> {
   console.log(
     `MCP echo benchmark: ${knobs.rounds} rounds x ${knobs.seconds} s per target, concurrency ${knobs.concurrency}, warm-up ${knobs.warmupSeconds} s`,
   );
+  const rows = selectedRows();
   // Bundles build while the dev servers boot; nothing is measured yet.
   const bundlesPromise = (async () => {
     const bundles: Bundle[] = [];
@@ -123,11 +149,11 @@ async function main(): Promise<number> {
   })();
   bundlesPromise.catch(() => undefined);
 
-  const servers = await startServers(TARGETS);
+  const servers = await startServers(rows);
   stopIfInterrupted();
   console.log(`all servers answer (${elapsed()})`);
   const targets: Running[] = [];
-  for (const row of TARGETS) {
+  for (const row of rows) {
     const server = servers.get(serverKey(row));
     if (server === undefined) throw new Error(`${row.name}: no server`);
     const credential = row.credential?.();
@@ -136,7 +162,7 @@ async function main(): Promise<number> {
       origin: server.origin,
       stateDir: server.dev.stateDir,
       knobs,
-      targetCount: TARGETS.length,
+      targetCount: rows.length,
       stopped,
     });
     const load: LoadTarget = { name: row.name, url: `${server.origin}/mcp`, authorization: credential?.authorization };

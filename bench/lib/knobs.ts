@@ -26,6 +26,17 @@ export interface Knobs {
   concurrency: number;
   /** API keys made before the warm-up. */
   apiKeys: number;
+  /** Target names to run (with the targets they are compared with); undefined: all. */
+  targets: string[] | undefined;
+}
+
+function nameList(name: string): string[] | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === "") return undefined;
+  return raw
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0);
 }
 
 export function readKnobs(): Knobs {
@@ -35,5 +46,6 @@ export function readKnobs(): Knobs {
     warmupSeconds: positiveNumber("BENCH_WARMUP_SECONDS", 3),
     concurrency: positiveInt("BENCH_CONCURRENCY", 16),
     apiKeys: positiveInt("BENCH_API_KEYS", 8),
+    targets: nameList("BENCH_TARGETS"),
   };
 }
