@@ -20,9 +20,9 @@ export interface KeyStatement {
 }
 
 /**
- * How long a key's Durable Object may serve a record it read from D1 (src/key-object.ts). Revoke
- * and rotate resolve only after this long, so a request sent after they return is judged on the
- * new record.
+ * How long a key's Durable Object may serve a record it read from D1 (src/key-object.ts), leases
+ * to isolates included (each ends before this bound does). Revoke and rotate resolve only after
+ * this long, so a request sent after they return is judged on the new record.
  */
 export const RECORD_MAX_AGE_MS = 2000;
 

@@ -8,7 +8,7 @@ import {
   type CredentialVerifier,
 } from "@mcp-auth/auth-common";
 import type { AuthMethod, Config } from "./config.ts";
-import { durableKeyStore } from "./key-object.ts";
+import { leasedKeyStore } from "./key-leases.ts";
 
 /**
  * One verifier per configured method, in `AUTH_METHODS` order. Built once per isolate so the
@@ -17,7 +17,7 @@ import { durableKeyStore } from "./key-object.ts";
  */
 export function buildVerifiers(config: Config, env: Env): CredentialVerifier[] {
   const build: Record<AuthMethod, () => CredentialVerifier> = {
-    api_key: () => apiKeyVerifier({ store: durableKeyStore(env.API_KEYS) }),
+    api_key: () => apiKeyVerifier({ store: leasedKeyStore(env.API_KEYS) }),
     jwt: () =>
       jwtVerifier({
         issuer: config.JWT_ISSUER ?? "",

@@ -2,13 +2,14 @@ import { hashApiKey } from "@mcp-auth/auth-common";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { KEY_LIMIT, KEY_WINDOW_SECONDS, type ApiKeyObject } from "../src/key-object.ts";
+import { KEY_LIMIT, KEY_WINDOW_SECONDS, LEASE_MAX_MS, LEASE_MAX_USES, type ApiKeyObject } from "../src/key-object.ts";
 import { RECORD_MAX_AGE_MS, createKey as storeKey, getKey, keyUsage, revokeKey, rotateKey } from "../src/key-store.ts";
 import { usageDay } from "../src/usage-day.ts";
 import { createKey, rpc, viaWorker } from "./helpers.ts";
 
-// The API-key hot path: one call to the key's Durable Object reads the record from D1, applies
-// the per-key limit and counts the use. These run the real Worker, object and D1 in workerd.
+// The API-key hot path: the key's Durable Object reads the record from D1, applies the per-key
+// limit and counts uses, and leases busy keys' uses to the Worker isolate (src/key-leases.ts).
+// These run the real Worker, object and D1 in workerd.
 
 const echo = (id: number) => ({
   jsonrpc: "2.0",
@@ -40,6 +41,37 @@ async function counts(key: string, id: string): Promise<{ object: number; d1: nu
   await runDurableObjectAlarm(stub);
   const [today] = await keyUsage(env.KEYS_DB, id, 1, Date.now());
   return { object, d1: today?.count ?? 0 };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls until the object's count reaches `expected` (leases settle up to LEASE_MAX_MS after use). */
+async function settledCounts(key: string, id: string, expected: number): Promise<{ object: number; d1: number }> {
+  const deadline = Date.now() + LEASE_MAX_MS + 3000;
+  let seen = await counts(key, id);
+  while (seen.object < expected && Date.now() < deadline) {
+    await sleep(100);
+    seen = await counts(key, id);
+  }
+  return seen;
+}
+
+/** Uses reserved or made in the key's current window, as its object holds them. */
+async function windowCount(key: string): Promise<number> {
+  return runInDurableObject(await keyObject(key), (_instance, state) => {
+    const row = state.storage.sql
+      .exec<{ start: number; count: number }>("SELECT start, count FROM limit_window WHERE id = 1")
+      .toArray()[0];
+    const windowMs = KEY_WINDOW_SECONDS * 1000;
+    return row?.start === Date.now() - (Date.now() % windowMs) ? row.count : 0;
+  });
+}
+
+/** Statuses of `n` calls with `key`, one after another (so the isolate leases the key's uses). */
+async function sequential(key: string, n: number): Promise<number[]> {
+  const statuses: number[] = [];
+  for (let i = 0; i < n; i++) statuses.push((await call(key, i)).status);
+  return statuses;
 }
 
 /** Waits, if needed, so that the next few seconds stay inside one per-key window. */
@@ -107,6 +139,75 @@ describe("API keys through the key's Durable Object", () => {
     });
     expect((await call(other.key)).status).toBe(200);
     expect(await counts(key, id)).toEqual({ object: 2, d1: 2 });
+  });
+
+  it("a busy key is leased to the isolate: every use is counted once the lease settles, and unused reservations return to the window", async () => {
+    const { key, id } = await createKey(["notes:read"]);
+    await awayFromWindowEdge();
+    const statuses = await sequential(key, 80);
+    expect(statuses.filter((status) => status !== 200)).toEqual([]);
+    // Right after the calls the object has not counted them all: the isolate admitted some under
+    // a lease (1, 2, 4, … uses) that is still open, and reserved more than it used.
+    expect((await counts(key, id)).object).toBeLessThan(80);
+    expect(await windowCount(key)).toBeGreaterThan(80);
+    expect(await settledCounts(key, id, 80)).toEqual({ object: 80, d1: 80 });
+    // Every lease settled: the window holds the uses made, not what was reserved.
+    expect(await windowCount(key)).toBe(80);
+  });
+
+  it(`the per-key limit is exact with leases: ${KEY_LIMIT} uses per window, not one more`, async () => {
+    const { key, id } = await createKey(["notes:read"]);
+    await awayFromWindowEdge();
+    expect((await call(key)).status).toBe(200);
+    // 40 uses left in this window, as KEY_LIMIT - 40 uses would have left it.
+    await runInDurableObject(await keyObject(key), (_instance, state) => {
+      state.storage.sql.exec("UPDATE limit_window SET count = ?", KEY_LIMIT - 40);
+    });
+    const statuses = await sequential(key, 70);
+    expect(statuses.slice(0, 40)).toEqual(Array.from({ length: 40 }, () => 200));
+    expect(statuses.slice(40)).toEqual(Array.from({ length: 30 }, () => 429));
+    expect(await settledCounts(key, id, 41)).toEqual({ object: 41, d1: 41 });
+    expect(await windowCount(key)).toBe(KEY_LIMIT);
+  });
+
+  it("a key revoked while this isolate holds a lease on it fails on the next request after revokeKey returns", async () => {
+    const { key, id } = await createKey(["notes:read"]);
+    // Keep the key busy (leased) while it is revoked.
+    const revoking = new AbortController();
+    let served = 0;
+    const traffic = (async () => {
+      while (!revoking.signal.aborted) {
+        if ((await call(key)).status === 200) served++;
+        // Calls served under a lease do no I/O: let timers (revokeKey's wait) run between them.
+        await sleep(1);
+      }
+    })();
+    await sleep(300);
+    expect(await revokeKey(env.KEYS_DB, id, Date.now())).toBe(true);
+    revoking.abort();
+    const next = await call(key);
+    expect(next.status).toBe(401);
+    expect(await next.json()).toMatchObject({ error_description: "This API key has been revoked." });
+    await traffic;
+    // Every use served before the revocation took effect is counted, none twice.
+    expect(await settledCounts(key, id, served)).toEqual({ object: served, d1: served });
+  });
+
+  it("settling a lease twice counts its uses once; a lease is at most LEASE_MAX_USES and never outlives the record's bound", async () => {
+    const { key, id } = await createKey(["notes:read"]);
+    const stub = await keyObject(key);
+    const hash = await hashApiKey(key);
+    const answer = await stub.lease(hash, { take: 10_000 });
+    expect(answer.lease?.uses).toBe(LEASE_MAX_USES);
+    expect(answer.lease?.ms).toBeLessThanOrEqual(LEASE_MAX_MS);
+    expect(answer.lease?.ms).toBeLessThanOrEqual(RECORD_MAX_AGE_MS - answer.ageMs);
+    const leaseId = answer.lease?.id ?? "";
+    await stub.settle({ id: leaseId, used: 7 });
+    await stub.settle({ id: leaseId, used: 7 });
+    // A settlement claiming more uses than were leased counts only the lease.
+    await stub.settle({ id: "not-a-lease", used: 1000 });
+    expect(await counts(key, id)).toEqual({ object: 7, d1: 7 });
+    expect(await windowCount(key)).toBe(7);
   });
 
   it("unknown and revoked keys leave nothing stored in their objects", async () => {
