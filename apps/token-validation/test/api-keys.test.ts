@@ -178,8 +178,10 @@ describe("API keys through the key's Durable Object", () => {
     const traffic = (async () => {
       while (!revoking.signal.aborted) {
         if ((await call(key)).status === 200) served++;
-        // Calls served under a lease do no I/O: let timers (revokeKey's wait) run between them.
-        await sleep(1);
+        // About 20 calls a second: leases grow to 16 and 32 uses and are still open, with uses
+        // left, when revokeKey returns (only their time bound ends them). The pause also lets
+        // timers run: calls served under a lease do no I/O.
+        await sleep(50);
       }
     })();
     await sleep(300);
@@ -204,10 +206,15 @@ describe("API keys through the key's Durable Object", () => {
     const leaseId = answer.lease?.id ?? "";
     await stub.settle({ id: leaseId, used: 7 });
     await stub.settle({ id: leaseId, used: 7 });
-    // A settlement claiming more uses than were leased counts only the lease.
+    // A lease id the object never granted counts nothing.
     await stub.settle({ id: "not-a-lease", used: 1000 });
     expect(await counts(key, id)).toEqual({ object: 7, d1: 7 });
     expect(await windowCount(key)).toBe(7);
+    // A settlement claiming more uses than were leased counts only the lease.
+    const small = await stub.lease(hash, { take: 4 });
+    await stub.settle({ id: small.lease?.id ?? "", used: 1000 });
+    expect(await counts(key, id)).toEqual({ object: 11, d1: 11 });
+    expect(await windowCount(key)).toBe(11);
   });
 
   it("unknown and revoked keys leave nothing stored in their objects", async () => {
