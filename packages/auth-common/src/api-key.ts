@@ -1,5 +1,6 @@
 import { AuthError } from "./errors.ts";
 import { SELF_ISSUER, credentialSchema, type VerifiedCredential } from "@mcp-auth/identity";
+import { base64url } from "jose";
 import { sha256Hex, timingSafeEqual, type CredentialVerifier } from "./verifier.ts";
 
 /** Every key starts with this, so a leaked key is recognizable (and secret scanners can match it). */
@@ -29,17 +30,11 @@ export interface ApiKeyStore {
   findByHash(hash: string): Promise<ApiKeyRecord | null>;
 }
 
-function base64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes))
-    .replaceAll("+", "-")
-    .replaceAll("/", "_")
-    .replace(/=+$/, "");
-}
-
 /** A new key (shown once), its public id and the hash to store. */
 export async function generateApiKey(): Promise<{ key: string; id: string; hash: string }> {
-  const key = API_KEY_PREFIX + base64url(crypto.getRandomValues(new Uint8Array(32)));
-  const id = `key_${base64url(crypto.getRandomValues(new Uint8Array(8)))
+  const key = API_KEY_PREFIX + base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
+  const id = `key_${base64url
+    .encode(crypto.getRandomValues(new Uint8Array(8)))
     .toLowerCase()
     .replaceAll(/[^a-z0-9]/g, "")
     .slice(0, 10)
