@@ -9,6 +9,7 @@ import {
   UpstreamError,
   consentPage,
   consoleLog,
+  fromAnotherSite,
   grantPropsSchema,
   messagePage,
   refusal,
@@ -116,18 +117,6 @@ async function showConsent(request: Request, context: AuthorizeContext): Promise
   });
 }
 
-/**
- * Whether a form POST came from another site. Sec-Fetch-Site says so directly in every current
- * browser. `Origin` alone is not enough: our pages send `Referrer-Policy: no-referrer`, under which
- * a browser sends `Origin: null` even for a same-origin POST; a real other origin is refused.
- */
-function crossSite(request: Request, publicOrigin: string): boolean {
-  const site = request.headers.get("sec-fetch-site");
-  if (site !== null) return site !== "same-origin";
-  const origin = request.headers.get("origin");
-  return origin !== null && origin !== "null" && origin !== publicOrigin;
-}
-
 /** Reads the consent form, refusing anything but a small urlencoded body. */
 async function consentForm(request: Request): Promise<URLSearchParams | undefined> {
   const type = request.headers.get("content-type") ?? "";
@@ -143,7 +132,7 @@ async function consentForm(request: Request): Promise<URLSearchParams | undefine
 async function decide(request: Request, context: AuthorizeContext): Promise<Response> {
   // The library binds the handle to this browser with a cookie; a cross-site POST is also
   // refused here, before anything is consumed.
-  if (crossSite(request, context.publicOrigin)) {
+  if (fromAnotherSite(request, context.publicOrigin)) {
     consoleLog("warn", refusal(request, 403, "consent_cross_origin"));
     return messagePage(403, "Refused", "This form can only be sent from this server's own page.");
   }

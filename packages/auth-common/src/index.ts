@@ -76,6 +76,33 @@ export {
   resourceMetadataUrl,
   type ProtectedResource,
 } from "./metadata.ts";
+export {
+  MIN_PEPPER_LENGTH,
+  PASSWORD_HASH_PARAMETERS,
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+  WORKERS_PBKDF2_MAX_ITERATIONS,
+  hashPassword,
+  parsePasswordHash,
+  passwordProblem,
+  pepperFromSecret,
+  verifyPassword,
+  type PasswordCheck,
+  type Pepper,
+  type Peppers,
+} from "./password.ts";
+export {
+  SESSION_COOKIE,
+  checkCsrfToken,
+  clearedSessionCookie,
+  csrfToken,
+  fromAnotherSite,
+  newSessionId,
+  readSessionCookie,
+  safeReturnTo,
+  sessionCookie,
+  sessionIdHash,
+} from "./session.ts";
 export { resourceServer, type ResourceServer, type ResourceServerOptions } from "./resource-server.ts";
 export { sha256Hex, timingSafeEqual, type CredentialVerifier, type PresentedCredentials } from "./verifier.ts";
 export { notFoundResponse, sseRetiredResponse } from "./routes.ts";
