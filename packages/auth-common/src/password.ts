@@ -139,16 +139,12 @@ export function parsePasswordHash(stored: string): ParsedHash | undefined {
     /^\$pbkdf2-sha256\$i=([1-9][0-9]{0,8}),k=([A-Za-z0-9_-]{1,16})\$([A-Za-z0-9_-]+)\$([A-Za-z0-9_-]+)$/.exec(stored);
   if (match === null) return undefined;
   const [, iterations, pepperId, salt, hash] = match;
-  const parsed = {
-    iterations: Number(iterations),
-    pepperId: pepperId ?? "",
-    salt: fromBase64url(salt ?? ""),
-    hash: fromBase64url(hash ?? ""),
-  };
-  if (parsed.salt === undefined || parsed.hash === undefined) return undefined;
-  if (parsed.salt.length < 16 || parsed.hash.length < 32) return undefined;
-  if (parsed.iterations > WORKERS_PBKDF2_MAX_ITERATIONS) return undefined;
-  return { ...parsed, salt: parsed.salt, hash: parsed.hash };
+  const decodedSalt = fromBase64url(salt ?? "");
+  const decodedHash = fromBase64url(hash ?? "");
+  if (decodedSalt === undefined || decodedSalt.length < PASSWORD_HASH_PARAMETERS.saltBytes) return undefined;
+  if (decodedHash === undefined || decodedHash.length < PASSWORD_HASH_PARAMETERS.hashBytes) return undefined;
+  if (Number(iterations) > WORKERS_PBKDF2_MAX_ITERATIONS) return undefined;
+  return { iterations: Number(iterations), pepperId: pepperId ?? "", salt: decodedSalt, hash: decodedHash };
 }
 
 /**
@@ -191,7 +187,8 @@ export async function verifyPassword(
   const pepper = [peppers.current, ...(peppers.previous ?? [])].find((known) => known.id === parsed?.pepperId);
   if (parsed === undefined || pepper === undefined) {
     const fallback = parsePasswordHash(await dummyHash(peppers));
-    if (fallback !== undefined) await derive(password, peppers.current, fallback.salt, fallback.iterations, 32);
+    if (fallback !== undefined)
+      await derive(password, peppers.current, fallback.salt, fallback.iterations, fallback.hash.length);
     return { ok: false, rehash: false };
   }
   const candidate = await derive(password, pepper, parsed.salt, parsed.iterations, parsed.hash.length);
