@@ -397,7 +397,7 @@ describe("/register", () => {
     expect(answer.cacheControl).toBe("no-store");
   });
 
-  // The refusal looks at Content-Length only (src/registration.ts), before the library reads
+  // The refusal looks at Content-Length only (auth-common's registration.ts), before the library reads
   // the body. That ordering cannot be shown from here: under wrangler dev a request reaches the
   // Worker only once its whole body has arrived (one sent in part got no answer in 15 s).
   it("a body over 1 MiB, sent whole with its real Content-Length → 413", async () => {

@@ -1,10 +1,4 @@
-import {
-  AuthorizationError,
-  CimdFetchError,
-  authorizationErrorRedirect,
-  type AuthRequest,
-  type OAuthHelpers,
-} from "@cloudflare/workers-oauth-provider";
+import { authorizationErrorRedirect, type AuthRequest, type OAuthHelpers } from "@cloudflare/workers-oauth-provider";
 import {
   UpstreamError,
   consentPage,
@@ -16,19 +10,14 @@ import {
   tenantKey,
   type UpstreamClient,
 } from "@mcp-auth/auth-common";
-import { SCOPES } from "@mcp-auth/mcp-core";
-
-/** What the consent page says each scope lets a client do. */
-const SCOPE_DESCRIPTIONS: Readonly<Record<(typeof SCOPES)[number], string>> = {
-  "notes:read": "read your notes",
-  "notes:write": "add and delete your notes (includes reading them)",
-};
-
-/** The scope a client starts with when it asks for none we know (the resource's baseline). */
-export const INITIAL_SCOPES = ["notes:read"] as const;
-
-/** Largest consent form accepted: a handle and a few scopes. */
-const MAX_FORM_BYTES = 4096;
+import {
+  authorizeFailure,
+  knownScopes,
+  pkceRefusal,
+  readForm,
+  redirect,
+} from "@mcp-auth/auth-common/authorization-server";
+import { INITIAL_SCOPES, SCOPES, SCOPE_DESCRIPTIONS } from "@mcp-auth/mcp-core";
 
 /** What the library carries across the upstream redirect for us (encrypted, single use). */
 interface PendingUpstream {
@@ -44,27 +33,11 @@ export interface AuthorizeContext {
   upstreamName: string;
 }
 
-const redirect = (location: string, headers = new Headers()) => {
-  headers.set("Location", location);
-  return new Response(null, { status: 302, headers });
-};
-
-/** The known scopes a client asked for (unknown ones are dropped, never shown as grantable). */
-function knownScopes(requested: readonly string[]): string[] {
-  return SCOPES.filter((scope) => requested.includes(scope));
-}
-
 /**
- * Failures of the library's helpers that are the user's or the client's doing (an untrusted
- * client or redirect URI, an expired or replayed form) render here and never redirect; a
- * validated request's error goes back to its registered redirect URI.
+ * The upstream being down renders a page; the library's own refusals are the shared
+ * {@link authorizeFailure}'s.
  */
 function renderFailure(request: Request, error: unknown): Response {
-  if (error instanceof AuthorizationError) {
-    if (error.redirectTo !== undefined) return redirect(error.redirectTo);
-    consoleLog("warn", refusal(request, 400, `authorize_${error.code}`));
-    return messagePage(400, "This sign-in cannot continue", error.description);
-  }
   if (error instanceof UpstreamError) {
     consoleLog("warn", refusal(request, 503, `upstream_${error.code}`));
     return messagePage(
@@ -73,33 +46,16 @@ function renderFailure(request: Request, error: unknown): Response {
       "Signing in there is not possible right now; try again shortly.",
     );
   }
-  if (error instanceof CimdFetchError) {
-    consoleLog("warn", refusal(request, 400, "client_metadata_unavailable"));
-    return messagePage(
-      400,
-      "This app could not be verified",
-      "Its client metadata document could not be fetched or is invalid.",
-    );
-  }
-  throw error;
+  return authorizeFailure(request, error);
 }
 
 /** GET /authorize: validate, then always ask this user about this client before going upstream. */
 async function showConsent(request: Request, context: AuthorizeContext): Promise<Response> {
   const authRequest = await context.oauth.parseAuthRequest(request);
-  // OAuth 2.1 and this server: PKCE for every client, confidential ones too. The library
-  // requires it only of public clients. The client and redirect are validated: tell the client.
-  if (authRequest.codeChallenge === undefined || authRequest.codeChallengeMethod !== "S256") {
-    return redirect(authorizationErrorRedirect(authRequest, "invalid_request", "PKCE with S256 is required"));
-  }
-  // An S256 challenge is the base64url SHA-256 of the verifier: exactly 43 characters (RFC 7636 §4.2).
-  if (!/^[A-Za-z0-9_-]{43}$/.test(authRequest.codeChallenge)) {
-    return redirect(
-      authorizationErrorRedirect(authRequest, "invalid_request", "code_challenge is not an S256 challenge"),
-    );
-  }
+  const noPkce = pkceRefusal(authRequest);
+  if (noPkce) return noPkce;
   const details = await context.oauth.describeConsent(authRequest);
-  const asked = knownScopes(details.scope);
+  const asked = knownScopes(SCOPES, details.scope);
   const checked = asked.length > 0 ? asked : [...INITIAL_SCOPES];
   const consent = await context.oauth.beginConsent(authRequest);
   return consentPage({
@@ -117,17 +73,6 @@ async function showConsent(request: Request, context: AuthorizeContext): Promise
   });
 }
 
-/** Reads the consent form, refusing anything but a small urlencoded body. */
-async function consentForm(request: Request): Promise<URLSearchParams | undefined> {
-  const type = request.headers.get("content-type") ?? "";
-  if (!type.toLowerCase().startsWith("application/x-www-form-urlencoded")) return undefined;
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (!(declared <= MAX_FORM_BYTES)) return undefined;
-  const text = await request.text();
-  if (text.length > MAX_FORM_BYTES) return undefined;
-  return new URLSearchParams(text);
-}
-
 /** POST /authorize: the user's decision. Only now, after consent, does `state` exist. */
 async function decide(request: Request, context: AuthorizeContext): Promise<Response> {
   // The library binds the handle to this browser with a cookie; a cross-site POST is also
@@ -136,7 +81,7 @@ async function decide(request: Request, context: AuthorizeContext): Promise<Resp
     consoleLog("warn", refusal(request, 403, "consent_cross_origin"));
     return messagePage(403, "Refused", "This form can only be sent from this server's own page.");
   }
-  const form = await consentForm(request);
+  const form = await readForm(request);
   const handle = form?.get("handle");
   if (form === undefined || handle === null || handle === undefined) {
     return messagePage(400, "This sign-in cannot continue", "The consent form is missing or malformed.");
@@ -145,7 +90,9 @@ async function decide(request: Request, context: AuthorizeContext): Promise<Resp
     const denied = await context.oauth.denyConsent(request, handle);
     return redirect(denied.redirectTo, denied.headers);
   }
-  const approved = await context.oauth.approveConsent(request, handle, { scope: knownScopes(form.getAll("scope")) });
+  const approved = await context.oauth.approveConsent(request, handle, {
+    scope: knownScopes(SCOPES, form.getAll("scope")),
+  });
   const redirectUri = new URL("/callback", context.publicOrigin).href;
   // The library's `state` is the upstream `state`: random, single use, bound to this browser,
   // created only now. The PKCE verifier and nonce travel in its encrypted record.

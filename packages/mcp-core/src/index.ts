@@ -20,6 +20,6 @@ export {
 } from "./notes/notes-store.ts";
 export { registerTools } from "./register-tools.ts";
 export { findScopeShortfall, type ScopeShortfall } from "./scope-gate.ts";
-export { SCOPES, allows, effectiveScopes, type Scope } from "./scopes.ts";
+export { INITIAL_SCOPES, SCOPES, SCOPE_DESCRIPTIONS, allows, effectiveScopes, type Scope } from "./scopes.ts";
 export { buildServer, type ServerInfo } from "./server.ts";
 export { TOOLS, defineTool, type ToolDefinition, type ToolDeps, type ToolOutcome } from "./tools/index.ts";

@@ -2,6 +2,15 @@
 export const SCOPES = ["notes:read", "notes:write"] as const;
 export type Scope = (typeof SCOPES)[number];
 
+/** The scope an OAuth client starts with; anything more is a step-up. */
+export const INITIAL_SCOPES = ["notes:read"] as const satisfies readonly Scope[];
+
+/** What a consent page says each scope lets a client do. */
+export const SCOPE_DESCRIPTIONS: Readonly<Record<Scope, string>> = {
+  "notes:read": "read your notes",
+  "notes:write": "add and delete your notes (includes reading them)",
+};
+
 const IMPLIED: Readonly<Record<Scope, readonly Scope[]>> = {
   "notes:read": [],
   "notes:write": ["notes:read"],

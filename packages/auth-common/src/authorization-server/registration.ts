@@ -2,7 +2,7 @@ import type {
   ClientRegistrationCallbackOptions,
   ClientRegistrationCallbackResult,
 } from "@cloudflare/workers-oauth-provider";
-import { isLoopbackHostname } from "@mcp-auth/auth-common";
+import { isLoopbackHostname } from "../loopback.ts";
 
 /** Largest registration request read: real client metadata is well under 4 KiB. */
 export const MAX_REGISTRATION_BYTES = 16 * 1024;

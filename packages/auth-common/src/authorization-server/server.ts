@@ -1,0 +1,219 @@
+import {
+  OAuthProvider,
+  type OAuthHelpers,
+  type OAuthProviderOptions,
+  type OAuthResourceAuth,
+} from "@cloudflare/workers-oauth-provider";
+import type { Identity, Pattern } from "@mcp-auth/identity";
+import { challengeResponse } from "../challenge.ts";
+import { cors } from "../cors.ts";
+import { AuthError } from "../errors.ts";
+import { identityFromGrant } from "../grant.ts";
+import { guardTransport } from "../guard.ts";
+import { jsonRpcErrorResponse } from "../json-rpc-error.ts";
+import { consoleLog, refusal } from "../log.ts";
+import { originPolicy, type OriginPolicy } from "../origin.ts";
+import { checkRateLimit, clientAddress, type RateLimiter } from "../rate-limit.ts";
+import { resourceServer, type ResourceServer } from "../resource-server.ts";
+import { registrationPolicy, registrationTooLarge } from "./registration.ts";
+
+/** The bindings every authorization-server app declares in its wrangler.jsonc. */
+export interface AuthorizationServerEnv {
+  OAUTH_KV: KVNamespace;
+  RATE_LIMITER: RateLimiter;
+  REGISTRATION_LIMITER: RateLimiter;
+}
+
+/** A security event the library reported through `onError` (never a credential). */
+export interface ProviderErrorEvent {
+  /** `<code>:<category>:<reason>`, e.g. `invalid_grant:token:code_replay`. */
+  reason: string;
+  status: number;
+  path: string;
+  address: string;
+}
+
+export interface AuthorizationServerOptions<E extends AuthorizationServerEnv> {
+  /** The resource name, e.g. "MCP oauth-proxy reference server". */
+  serverName: string;
+  /** Whose identities the grants make (`oauth-proxy`, `full-oauth-provider`). */
+  pattern: Pattern;
+  /** The one origin: issuer, resource `<origin>/mcp`, every URL the library prints. */
+  publicOrigin: string;
+  /** Extra browser origins allowed to call /mcp (hostnames), besides PUBLIC_ORIGIN's. */
+  allowedOrigins: readonly string[];
+  rateLimitPeriodSeconds: number;
+  /** Every scope a client may be granted. */
+  scopes: readonly string[];
+  /** What a client starts with (PRM `scopes_supported`, the 401's `scope`); the rest is step-up. */
+  initialScopes: readonly string[];
+  /**
+   * An MCP request from a caller the provider authenticated, as `identity`. Checks that need
+   * the app's own state (a disabled user) belong here; throw {@link AuthError} to refuse.
+   */
+  serveMcp: (request: Request, env: E, identity: Identity, resource: ResourceServer) => Promise<Response>;
+  /** Everything that is not /mcp, the metadata or the library's endpoints: pages, /authorize. */
+  pages: (request: Request, env: E, oauth: OAuthHelpers, ctx: ExecutionContext) => Promise<Response>;
+  tokenExchangeCallback?: OAuthProviderOptions<E>["tokenExchangeCallback"];
+  /** Called after the log line for each security event the library reports. */
+  onProviderError?: (event: ProviderErrorEvent, env: E | undefined) => void;
+  /** A client registered (dynamic registration), after the policy accepted it. */
+  onClientRegistered?: (clientId: string, request: Request, env: E) => void;
+}
+
+export interface AuthorizationServer<E extends AuthorizationServerEnv> {
+  readonly resource: ResourceServer;
+  readonly origins: OriginPolicy;
+  fetch(request: Request, env: E, ctx: ExecutionContext): Promise<Response>;
+}
+
+/** Which endpoint an `onError` category comes from (the library names subsystems, not paths). */
+function endpointOf(category: string): string {
+  if (category === "client-registration") return "/register";
+  if (category === "protected-resource") return "/mcp";
+  return "/token";
+}
+
+/** Paths a browser-based MCP client calls cross-origin. */
+const OAUTH_API_PATHS = new Set(["/token", "/register", "/.well-known/oauth-authorization-server"]);
+
+type ApiContext = ExecutionContext & { props: unknown; auth: OAuthResourceAuth };
+type ProviderEnv<E> = E & { OAUTH_PROVIDER: OAuthHelpers };
+
+/**
+ * The authorization server both OAuth apps run, in one place: `OAuthProvider` 1.2.3 on
+ * `OAUTH_KV` with PKCE, exact redirect URIs, CIMD, the registration policy, `notes:read` first
+ * and step-up; and in front of it, the host pin to PUBLIC_ORIGIN, the transport guard, CORS for
+ * browser clients on `/token` and `/register`, and the per-address registration limit.
+ *
+ * The apps differ only in `pages` (how a person signs in and consents) and in what a grant's
+ * refresh must check (`tokenExchangeCallback`).
+ */
+export function authorizationServer<E extends AuthorizationServerEnv>(
+  options: AuthorizationServerOptions<E>,
+): AuthorizationServer<E> {
+  const publicUrl = new URL(options.publicOrigin);
+  const origins = originPolicy([publicUrl.hostname], options.allowedOrigins);
+  const resource = resourceServer({
+    publicOrigin: options.publicOrigin,
+    authorizationServers: [options.publicOrigin],
+    // PRM `scopes_supported` is the baseline a client asks for first; the rest is a step-up.
+    scopesSupported: options.initialScopes,
+    resourceName: options.serverName,
+  });
+  const mcpCors = cors({ origins });
+  // Browser-based clients call these from their own origin; no cookies are involved.
+  const oauthCors = cors({ origins: "any", methods: ["GET", "POST", "OPTIONS"] });
+  const envOf = new WeakMap<Request, E>();
+
+  async function serveMcp(request: Request, env: E, ctx: ApiContext): Promise<Response> {
+    try {
+      const identity = identityFromGrant(ctx.auth, ctx.props, options.pattern);
+      return await options.serveMcp(request, env, identity, resource);
+    } catch (error) {
+      if (!(error instanceof AuthError)) throw error;
+      const answer = challengeResponse(error, resource.challenge(request));
+      consoleLog("warn", refusal(request, answer.status, error.code));
+      return answer;
+    }
+  }
+
+  const provider = new OAuthProvider<E>({
+    apiRoute: "/mcp",
+    apiHandler: { fetch: (request, env, ctx) => serveMcp(request, env, ctx as ApiContext) },
+    defaultHandler: {
+      fetch: (request, env, ctx) => options.pages(request, env, (env as ProviderEnv<E>).OAUTH_PROVIDER, ctx),
+    },
+    authorizeEndpoint: "/authorize",
+    tokenEndpoint: "/token",
+    clientRegistrationEndpoint: "/register",
+    scopesSupported: [...options.scopes],
+    requiredScopes: [...options.initialScopes],
+    resourceMetadata: {
+      resource: resource.resource(new Request(options.publicOrigin)),
+      authorization_servers: [options.publicOrigin],
+      bearer_methods_supported: ["header"],
+      resource_name: options.serverName,
+    },
+    clientIdMetadataDocumentEnabled: true,
+    clientRegistrationCallback: registrationPolicy,
+    ...(options.tokenExchangeCallback === undefined ? {} : { tokenExchangeCallback: options.tokenExchangeCallback }),
+    onError: ({ code, status, internal, request }) => {
+      // The stable reason, never the description's inputs or a credential. The library passes
+      // the request only for some errors; the category says which endpoint answered.
+      const event: ProviderErrorEvent = {
+        reason: `${code}:${internal.category}:${internal.reason}`,
+        status,
+        path: request === undefined ? endpointOf(internal.category) : new URL(request.url).pathname,
+        address: request === undefined ? "" : clientAddress(request),
+      };
+      consoleLog("warn", { event: "request_refused", method: request?.method ?? "POST", ...event });
+      options.onProviderError?.(event, request === undefined ? undefined : envOf.get(request));
+    },
+  });
+
+  async function registerClient(request: Request, env: E, ctx: ExecutionContext): Promise<Response> {
+    const limited = await checkRateLimit(env.REGISTRATION_LIMITER, clientAddress(request), 60);
+    if (limited) {
+      consoleLog("warn", refusal(request, 429, "registration_rate_limited"));
+      return limited;
+    }
+    const tooLarge = registrationTooLarge(request);
+    if (tooLarge) {
+      consoleLog("warn", refusal(request, tooLarge.status, "registration_too_large"));
+      return tooLarge;
+    }
+    const answer = await provider.fetch(request, env, ctx);
+    if (answer.status === 201 && options.onClientRegistered !== undefined) {
+      const { client_id: clientId } = await answer.clone().json<{ client_id: string }>();
+      options.onClientRegistered(clientId, request, env);
+    }
+    return answer;
+  }
+
+  async function fetch(request: Request, env: E, ctx: ExecutionContext): Promise<Response> {
+    envOf.set(request, env);
+    const { pathname } = new URL(request.url);
+    const isMcp = pathname === "/mcp" || pathname.startsWith("/mcp/");
+    // Everything but the MCP endpoint answers only on PUBLIC_ORIGIN's host: the library derives
+    // the issuer and every URL it prints from the request. /mcp also takes loopback aliases, where
+    // the provider refuses a token minted for PUBLIC_ORIGIN (401, audience).
+    if (!isMcp && request.headers.get("host") !== publicUrl.host) {
+      consoleLog("warn", refusal(request, 403, "host_not_allowed"));
+      return jsonRpcErrorResponse(403, `Forbidden: this server answers on ${options.publicOrigin} only`);
+    }
+    const refused = await guardTransport(request, {
+      origins,
+      checkOrigin: isMcp,
+      rateLimit: { limiter: env.RATE_LIMITER, periodSeconds: options.rateLimitPeriodSeconds },
+    });
+    if (refused) return refused;
+    if (isMcp) {
+      const preflight = mcpCors.preflight(request);
+      if (preflight) return preflight;
+      const answer = await provider.fetch(request, env, ctx);
+      // The provider answers a missing or unknown token itself; the operator still sees it.
+      if (answer.status === 401) {
+        consoleLog(
+          "warn",
+          refusal(request, 401, request.headers.has("authorization") ? "invalid_token" : "missing_token"),
+        );
+      }
+      return mcpCors.apply(request, answer);
+    }
+    const metadata = resource.metadataResponse(request);
+    if (metadata) return metadata;
+    if (OAUTH_API_PATHS.has(pathname)) {
+      const preflight = oauthCors.preflight(request);
+      if (preflight) return preflight;
+      const answer =
+        pathname === "/register" && request.method === "POST"
+          ? await registerClient(request, env, ctx)
+          : await provider.fetch(request, env, ctx);
+      return oauthCors.apply(request, answer);
+    }
+    return provider.fetch(request, env, ctx);
+  }
+
+  return { resource, origins, fetch };
+}
