@@ -2,13 +2,12 @@
 // `wrangler dev` with the recipe's `.dev.vars` lines (over the example's and wrangler.jsonc's
 // defaults, so a developer's own .dev.vars changes nothing), a dev IdP, the recipe's token command
 // run by a shell from the repository root, and `whoami` with the token it printed.
-import { startDevIdp, startWranglerDev, type DevIdp, type WranglerDev } from "@mcp-auth/dev-harness";
+import { jsoncToJson, startDevIdp, startWranglerDev, type DevIdp, type WranglerDev } from "@mcp-auth/dev-harness";
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { jsoncToJson } from "../scripts/key-database.ts";
 import { WHOAMI, bearer, mcpPost, structured } from "./helpers.ts";
 import { APP_DIR, REPO_ROOT, parseDevVars, readRecipes, type Recipe } from "./readme-recipes.ts";
 

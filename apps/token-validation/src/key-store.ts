@@ -1,23 +1,11 @@
 // The one module that reads and writes API keys: the Worker (through the per-key Durable Object)
 // and the key CLI (through wrangler's binding proxy) both call these functions, so a column, a
 // bucket or a rule exists once. Every value is a bound parameter; no SQL is assembled from input.
-import { generateApiKey, type ApiKeyRecord } from "@mcp-auth/auth-common";
+import { generateApiKey, type ApiKeyRecord, type SqlDatabase, type SqlStatement } from "@mcp-auth/auth-common";
 import { usageDay } from "./usage-day.ts";
 
-/** The part of a D1 binding this module uses: the Worker's `KEYS_DB` and the CLI's proxy both fit. */
-export interface KeyDatabase {
-  prepare(query: string): KeyStatement;
-  batch(statements: KeyStatement[]): Promise<{ meta: { changes: number } }[]>;
-}
-
-/** A prepared D1 statement (the subset used here). */
-export interface KeyStatement {
-  bind(...values: (string | number | null)[]): KeyStatement;
-  first<T = Record<string, unknown>>(): Promise<T | null>;
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- mirrors D1's all<T>(): the row type is the query's, named by the caller
-  all<T = Record<string, unknown>>(): Promise<{ results: T[] }>;
-  run(): Promise<{ meta: { changes: number } }>;
-}
+/** The key tables' database: the Worker's D1 binding, or the CLI's binding proxy. */
+export type KeyDatabase = SqlDatabase;
 
 /**
  * How long a key's Durable Object may serve a record it read from D1 (src/key-object.ts), leases
@@ -83,7 +71,7 @@ function insertKey(
   db: KeyDatabase,
   key: { id: string; hash: string; owner: string; scopes: string; expiresAt: number | null },
   now: number,
-): KeyStatement {
+): SqlStatement {
   return db
     .prepare(
       "INSERT INTO api_keys (id, hash, owner, scopes, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, NULL)",
@@ -182,7 +170,7 @@ export async function keyUsage(
  * increment: writing the same count twice (a retried flush) cannot double it, and a later flush
  * never lowers a count (the object only ever grows it).
  */
-export function writeUsageStatement(db: KeyDatabase, id: string, day: string, count: number): KeyStatement {
+export function writeUsageStatement(db: KeyDatabase, id: string, day: string, count: number): SqlStatement {
   return db
     .prepare(
       "INSERT INTO api_key_usage (key_id, day, count) VALUES (?, ?, ?) ON CONFLICT (key_id, day) DO UPDATE SET count = MAX(count, excluded.count)",

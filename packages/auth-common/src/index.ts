@@ -15,6 +15,7 @@ export {
   type VerifiedCredential,
 } from "@mcp-auth/identity";
 export { jsonRpcErrorResponse } from "./json-rpc-error.ts";
+export type { SqlDatabase, SqlStatement } from "./d1.ts";
 export { checkHost, checkOrigin, originPolicy, type OriginPolicy } from "./origin.ts";
 export { checkRateLimit, clientAddress, type RateLimiter } from "./rate-limit.ts";
 export { isScopeToken, parseScopeString } from "./scope-token.ts";
