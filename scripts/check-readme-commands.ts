@@ -84,7 +84,7 @@ export function commandsOf(file: string, root = REPO_ROOT): ReadmeCommand[] {
 
 const CLOUDFLARE_ACCOUNT =
   /wrangler (login|deploy|secret put|kv namespace create|d1 create)\b|--remote\b|\brun deploy\b/;
-const DEV_PORTS = [8787, 8788, 8789, 8791];
+const DEV_PORTS = [8787, 8788, 8789, 8790, 8791];
 
 /** How the check treats a command, and why when it does not run it to its end. */
 export function planFor(command: string): Plan {
@@ -103,6 +103,7 @@ export function planFor(command: string): Plan {
         /Ready on http:\/\/\S+:8787/,
         /Ready on http:\/\/\S+:8788/,
         /Ready on http:\/\/\S+:8789/,
+        /Ready on http:\/\/\S+:8790/,
         /issuer\s+http/,
       ],
       ports: DEV_PORTS,

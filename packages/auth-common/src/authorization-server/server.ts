@@ -26,7 +26,7 @@ export interface AuthorizationServerEnv {
 
 /** A security event the library reported through `onError` (never a credential). */
 export interface ProviderErrorEvent {
-  /** `<code>:<category>:<reason>`, e.g. `invalid_grant:token:code_replay`. */
+  /** `<code>:<category>:<reason>`, e.g. `invalid_grant:authorization-code-grant:code_replayed`. */
   reason: string;
   status: number;
   path: string;
@@ -56,7 +56,7 @@ export interface AuthorizationServerOptions<E extends AuthorizationServerEnv> {
   pages: (request: Request, env: E, oauth: OAuthHelpers, ctx: ExecutionContext) => Promise<Response>;
   tokenExchangeCallback?: OAuthProviderOptions<E>["tokenExchangeCallback"];
   /** Called after the log line for each security event the library reports. */
-  onProviderError?: (event: ProviderErrorEvent, env: E | undefined) => void;
+  onProviderError?: (event: ProviderErrorEvent, env: E) => void;
   /** A client registered (dynamic registration), after the policy accepted it. */
   onClientRegistered?: (clientId: string, request: Request, env: E) => void;
 }
@@ -73,6 +73,9 @@ function endpointOf(category: string): string {
   if (category === "protected-resource") return "/mcp";
   return "/token";
 }
+
+/** Carries a security event from `onError` to the response wrapper; never sent to a client. */
+const EVENT_HEADER = "x-mcp-auth-provider-event";
 
 /** Paths a browser-based MCP client calls cross-origin. */
 const OAUTH_API_PATHS = new Set(["/token", "/register", "/.well-known/oauth-authorization-server"]);
@@ -104,7 +107,22 @@ export function authorizationServer<E extends AuthorizationServerEnv>(
   const mcpCors = cors({ origins });
   // Browser-based clients call these from their own origin; no cookies are involved.
   const oauthCors = cors({ origins: "any", methods: ["GET", "POST", "OPTIONS"] });
-  const envOf = new WeakMap<Request, E>();
+  /**
+   * The provider's answer with the security event `onError` tagged it with taken off and
+   * reported with this request's env (the library passes `onError` no env, and its request
+   * only for some errors).
+   */
+  function reported(answer: Response, request: Request, env: E): Response {
+    const tag = answer.headers.get(EVENT_HEADER);
+    if (tag === null) return answer;
+    const untagged = new Response(answer.body, answer);
+    untagged.headers.delete(EVENT_HEADER);
+    options.onProviderError?.(
+      { reason: tag, status: answer.status, path: new URL(request.url).pathname, address: clientAddress(request) },
+      env,
+    );
+    return untagged;
+  }
 
   async function serveMcp(request: Request, env: E, ctx: ApiContext): Promise<Response> {
     try {
@@ -138,17 +156,24 @@ export function authorizationServer<E extends AuthorizationServerEnv>(
     clientIdMetadataDocumentEnabled: true,
     clientRegistrationCallback: registrationPolicy,
     ...(options.tokenExchangeCallback === undefined ? {} : { tokenExchangeCallback: options.tokenExchangeCallback }),
-    onError: ({ code, status, internal, request }) => {
+    onError: ({ code, description, status, headers, internal, request }) => {
       // The stable reason, never the description's inputs or a credential. The library passes
       // the request only for some errors; the category says which endpoint answered.
-      const event: ProviderErrorEvent = {
-        reason: `${code}:${internal.category}:${internal.reason}`,
+      const reason = `${code}:${internal.category}:${internal.reason}`;
+      consoleLog("warn", {
+        event: "request_refused",
+        reason,
         status,
+        method: request?.method ?? "POST",
         path: request === undefined ? endpointOf(internal.category) : new URL(request.url).pathname,
         address: request === undefined ? "" : clientAddress(request),
-      };
-      consoleLog("warn", { event: "request_refused", method: request?.method ?? "POST", ...event });
-      options.onProviderError?.(event, request === undefined ? undefined : envOf.get(request));
+      });
+      if (options.onProviderError === undefined) return undefined;
+      // The library's own answer, tagged so that `reported` can pass the event on with the env.
+      return Response.json(
+        { error: code, error_description: description },
+        { status, headers: { ...headers, [EVENT_HEADER]: reason } },
+      );
     },
   });
 
@@ -172,7 +197,10 @@ export function authorizationServer<E extends AuthorizationServerEnv>(
   }
 
   async function fetch(request: Request, env: E, ctx: ExecutionContext): Promise<Response> {
-    envOf.set(request, env);
+    return reported(await route(request, env, ctx), request, env);
+  }
+
+  async function route(request: Request, env: E, ctx: ExecutionContext): Promise<Response> {
     const { pathname } = new URL(request.url);
     const isMcp = pathname === "/mcp" || pathname.startsWith("/mcp/");
     // Everything but the MCP endpoint answers only on PUBLIC_ORIGIN's host: the library derives

@@ -37,6 +37,10 @@ export interface ConsentPageOptions {
   formAction: readonly string[];
   /** Headers the library's `beginConsent()` returned (its binding cookie). */
   headers?: Headers;
+  /** A CSRF token bound to the signed-in session (apps with their own sessions). */
+  csrf?: string;
+  /** Who is signed in, with a way to switch (apps with their own sessions). */
+  signedInAs?: string;
 }
 
 /** Builds the page's body; exported for tests of the markup itself. */
@@ -53,6 +57,11 @@ export function consentBody(options: ConsentPageOptions): SafeHtml {
     ${who}
     <p>Access will be sent to <strong class="redirect-host">${client.redirectHost}</strong>.</p>
     ${
+      options.signedInAs === undefined
+        ? ""
+        : html`<p>You are signed in as <strong class="signed-in-as">${options.signedInAs}</strong>.</p>`
+    }
+    ${
       client.redirectIsLoopback
         ? html`<p class="warning">
             <strong>This sends access to an app on your computer.</strong> Any program there can listen on that address,
@@ -62,6 +71,7 @@ export function consentBody(options: ConsentPageOptions): SafeHtml {
     }
     <form method="post" action="/authorize">
       <input type="hidden" name="handle" value="${options.handle}" />
+      ${options.csrf === undefined ? "" : html`<input type="hidden" name="csrf" value="${options.csrf}" />`}
       <fieldset>
         <legend>What it may do</legend>
         ${options.scopes.map(

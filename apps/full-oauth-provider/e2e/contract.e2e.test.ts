@@ -1,0 +1,45 @@
+import { describeMcpContract, type Connection } from "@mcp-auth/mcp-core/testing";
+import { auth } from "@modelcontextprotocol/client";
+import { inject } from "vitest";
+import { HeadlessProvider } from "./flow.ts";
+
+// The shared MCP contract over real HTTP with tokens obtained through the whole flow (SDK v2
+// auth(): registration → our login page → our consent page → code exchange), once with both
+// scopes and once with notes:read only (the step-up case).
+
+const issued: string[] = [];
+const signedIn: Record<string, Promise<string> | undefined> = {};
+
+async function accessToken(name: string, scopes: string[]): Promise<string> {
+  const email = `${name}@example.com`;
+  const provider = new HeadlessProvider(email, inject("accounts")[email] ?? "", scopes);
+  const serverUrl = new URL("/mcp", inject("origin"));
+  if ((await auth(provider, { serverUrl, scope: scopes.join(" ") })) !== "REDIRECT")
+    throw new Error("expected a redirect");
+  const result = await provider.pending;
+  const code = result?.callback.searchParams.get("code");
+  if (code == null) throw new Error(`the authorization failed: ${result?.callback.search ?? ""}`);
+  await auth(provider, {
+    serverUrl,
+    authorizationCode: code,
+    iss: result?.callback.searchParams.get("iss") ?? undefined,
+  });
+  const tokens = provider.tokens();
+  if (tokens === undefined) throw new Error("no tokens");
+  issued.push(tokens.access_token, tokens.refresh_token ?? "");
+  return tokens.access_token;
+}
+
+async function connectAs(name: string, scopes: string[]): Promise<Connection> {
+  signedIn[name] ??= accessToken(name, scopes);
+  return { url: new URL("/mcp", inject("origin")), headers: { authorization: `Bearer ${await signedIn[name]}` } };
+}
+
+describeMcpContract({
+  label: "OAuth (this server's own users)",
+  pattern: "full-oauth-provider",
+  method: "oauth",
+  fullAccess: () => connectAs("contract-writer", ["notes:read", "notes:write"]),
+  readOnly: { stepUp: true, connect: () => connectAs("contract-reader", ["notes:read"]) },
+  secrets: async () => issued.filter((secret) => secret !== ""),
+});

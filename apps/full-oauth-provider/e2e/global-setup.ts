@@ -1,0 +1,102 @@
+import { freePort, serveOnLoopback, startWranglerDev } from "@mcp-auth/dev-harness";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** The app's PUBLIC_ORIGIN (`http://localhost:<port>`): issuer, resource and audience. */
+    origin: string;
+    /** The `--persist-to` directory of the running server, for the admin CLI. */
+    stateDir: string;
+    /** The pepper the server hashes with, for the admin CLI. */
+    pepper: string;
+    /** Accounts created for the run: email → password. */
+    accounts: Record<string, string>;
+    /** GET answers the Worker's last log lines (what an operator would see in `wrangler tail`). */
+    logTapUrl: string;
+  }
+}
+
+export const APP_DIR = join(import.meta.dirname, "..");
+const PEPPER = "e2e-only-password-pepper-0123456789abcdef";
+/** One account per client role: sign-ins are limited per account (10 a minute). */
+const ACCOUNTS = ["sdk-v1", "sdk-v2", "stepper", "contract-writer", "contract-reader"];
+
+/** The admin CLI against the running server's state, as an operator runs it. */
+export function usersCli(
+  stateDir: string,
+  pepper: string,
+  args: string[],
+  input = "",
+): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [join(APP_DIR, "scripts", "users.ts"), ...args, "--persist-to", stateDir], {
+    cwd: APP_DIR,
+    env: { ...process.env, PASSWORD_PEPPER: pepper },
+  });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stdin.end(input);
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code) => {
+      resolve({ code, output });
+    });
+  });
+}
+
+/** Starts the app under `wrangler dev` once for the whole run, with fresh local D1, KV and DOs. */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const port = await freePort();
+  const origin = `http://localhost:${port}`;
+  const stateDir = mkdtempSync(join(tmpdir(), "full-oauth-provider-e2e-"));
+  const dev = await startWranglerDev({
+    cwd: APP_DIR,
+    port,
+    stateDir,
+    prepare: [["d1", "migrations", "apply", "DB", "--local"]],
+    vars: {
+      PUBLIC_ORIGIN: origin,
+      PASSWORD_PEPPER: PEPPER,
+      PASSWORD_PEPPER_PREVIOUS: "",
+      SESSION_SECRET: "e2e-only-session-secret-0123456789abcdefgh",
+      ALLOW_INSECURE_HTTP_LOOPBACK: "true",
+    },
+  });
+  try {
+    const accounts: Record<string, string> = {};
+    for (const name of ACCOUNTS) {
+      const email = `${name}@example.com`;
+      const password = `e2e password for ${name}`;
+      const added = await usersCli(
+        stateDir,
+        PEPPER,
+        ["add", "--email", email, "--name", name, "--password-stdin"],
+        password,
+      );
+      if (added.code !== 0) throw new Error(`users add ${email} failed: ${added.output}`);
+      accounts[email] = password;
+    }
+    const logTap = await serveOnLoopback((_req, res) => {
+      res.writeHead(200, { "content-type": "text/plain; charset=utf-8" }).end(dev.output());
+    });
+    project.provide("origin", origin);
+    project.provide("stateDir", stateDir);
+    project.provide("pepper", PEPPER);
+    project.provide("accounts", accounts);
+    project.provide("logTapUrl", logTap.origin);
+    return async () => {
+      if (process.env["E2E_SHOW_WORKER_OUTPUT"] === "1") console.log(dev.output());
+      await logTap.stop();
+      await dev.stop();
+      rmSync(stateDir, { recursive: true, force: true });
+    };
+  } catch (error) {
+    await dev.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+    throw error;
+  }
+}

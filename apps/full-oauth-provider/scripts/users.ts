@@ -1,0 +1,253 @@
+// The admin CLI for the full-oauth-provider app's own users and its audit log.
+//
+//   npm run users -- add --email ada@example.com --name "Ada" [--password-stdin]
+//   npm run users -- list
+//   npm run users -- disable <user-id or email>
+//   npm run users -- enable <user-id or email>
+//   npm run users -- set-password <user-id or email> [--password-stdin]
+//   npm run users -- audit [--user <user-id or email>] [--since-hours 24] [--limit 100]
+//
+// Works on the local dev database while `pnpm dev` runs (no restart); add --remote for the
+// deployed database (after `wrangler login`; PASSWORD_PEPPER in the environment for passwords).
+// --persist-to <dir> targets another local state. Without --password-stdin a password is
+// generated and printed once. Every command goes through src/users.ts, the Worker's own module.
+import { hashPassword, passwordProblem, pepperFromSecret } from "@mcp-auth/auth-common";
+import { hasLocalD1, withD1Binding } from "@mcp-auth/dev-harness";
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { enableCompileCache } from "node:module";
+import { join } from "node:path";
+import { text } from "node:stream/consumers";
+import { parseArgs } from "node:util";
+import {
+  EmailTaken,
+  addUser,
+  findByEmail,
+  getUser,
+  listUsers,
+  readAudit,
+  setDisabled,
+  setPasswordHash,
+  type User,
+  type UserDatabase,
+} from "../src/users.ts";
+
+enableCompileCache();
+
+const APP_DIR = join(import.meta.dirname, "..");
+
+/** The seeded local account `pnpm dev` prints. Local state only: `seed-dev` refuses --remote. */
+export const DEV_USER = {
+  email: "dev@example.com",
+  name: "Dev User",
+  password: "dev-only-password-for-local-use",
+} as const;
+
+const USAGE = `usage: npm run users -- <add|list|disable|enable|set-password|audit|seed-dev> [options]
+  add --email EMAIL --name NAME [--password-stdin]
+  list
+  disable USER            (a user id or an email)
+  enable USER
+  set-password USER [--password-stdin]
+  audit [--user USER] [--since-hours N] [--limit N]
+  seed-dev                (local only: the dev account pnpm dev prints)
+options: --remote (deployed database)  --persist-to DIR (local state directory)  --json`;
+
+/** A usage error: printed with the usage text, exit code 2. */
+class UsageError extends Error {}
+/** A failure reported as one sentence, exit code 1. */
+class CommandError extends Error {}
+
+function parse() {
+  try {
+    const args = process.argv.slice(2);
+    return parseArgs({
+      // `pnpm run users -- add …` passes the `--` on; npm does not.
+      args: args[0] === "--" ? args.slice(1) : args,
+      allowPositionals: true,
+      options: {
+        email: { type: "string" },
+        name: { type: "string" },
+        user: { type: "string" },
+        "since-hours": { type: "string" },
+        limit: { type: "string", default: "100" },
+        "password-stdin": { type: "boolean", default: false },
+        remote: { type: "boolean", default: false },
+        "persist-to": { type: "string" },
+        json: { type: "boolean", default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+type Values = ReturnType<typeof parse>["values"];
+
+/** PASSWORD_PEPPER from the environment, else (locally) from the app's .dev.vars. */
+function pepperSecret(remote: boolean): string {
+  const fromEnv = process.env["PASSWORD_PEPPER"];
+  if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
+  const devVars = join(APP_DIR, ".dev.vars");
+  if (!remote && existsSync(devVars)) {
+    const match = /^PASSWORD_PEPPER\s*=\s*"?([^"\n]*)"?\s*$/m.exec(readFileSync(devVars, "utf8"));
+    if (match?.[1] !== undefined && match[1] !== "") return match[1];
+  }
+  throw new CommandError(
+    remote
+      ? "set PASSWORD_PEPPER in the environment to the deployed secret's value to hash a password"
+      : "no PASSWORD_PEPPER: run `npx -y pnpm@10.34.9 dev` once (it creates .dev.vars) or set it in the environment",
+  );
+}
+
+async function newPasswordHash(values: Values): Promise<{ hash: string; generated?: string }> {
+  let password: string;
+  let generated: string | undefined;
+  if (values["password-stdin"]) {
+    password = (await text(process.stdin)).replace(/\r?\n$/, "");
+  } else {
+    generated = randomBytes(18).toString("base64url");
+    password = generated;
+  }
+  const problem = passwordProblem(password);
+  if (problem !== undefined) throw new CommandError(problem);
+  const pepper = await pepperFromSecret(pepperSecret(values.remote));
+  return { hash: await hashPassword(password, { current: pepper }), ...(generated === undefined ? {} : { generated }) };
+}
+
+async function resolveUser(db: UserDatabase, who: string | undefined): Promise<User> {
+  if (who === undefined || who === "") throw new UsageError("name the user: a user id or an email");
+  const user = who.includes("@") ? (await findByEmail(db, who))?.user : await getUser(db, who);
+  if (user === undefined) throw new CommandError(`no user ${who}`);
+  return user;
+}
+
+function show(values: Values, json: unknown, lines: string[]): void {
+  console.log(values.json ? JSON.stringify(json, null, 2) : lines.join("\n"));
+}
+
+const when = (seconds: number) => new Date(seconds * 1000).toISOString();
+
+async function run(db: UserDatabase, command: string, argument: string | undefined, values: Values): Promise<void> {
+  switch (command) {
+    case "add": {
+      if (values.email === undefined || values.name === undefined) throw new UsageError("add needs --email and --name");
+      const { hash, generated } = await newPasswordHash(values);
+      let user: User;
+      try {
+        user = await addUser(db, { email: values.email, displayName: values.name, passwordHash: hash });
+      } catch (error) {
+        if (error instanceof EmailTaken) throw new CommandError(error.message);
+        throw error;
+      }
+      show(values, { user, ...(generated === undefined ? {} : { password: generated }) }, [
+        `added ${user.id} ${user.email} (${user.displayName})`,
+        ...(generated === undefined ? [] : [`password (shown once): ${generated}`]),
+      ]);
+      return;
+    }
+    case "list": {
+      const users = await listUsers(db);
+      show(
+        values,
+        users,
+        users.length === 0
+          ? ["no users"]
+          : users.map(
+              (user) =>
+                `${user.id}  ${user.email}  ${user.displayName}  created ${when(user.createdAt)}${user.disabled ? "  DISABLED" : ""}`,
+            ),
+      );
+      return;
+    }
+    case "disable":
+    case "enable": {
+      const user = await resolveUser(db, argument);
+      await setDisabled(db, user.id, command === "disable");
+      show(values, { id: user.id, disabled: command === "disable" }, [`${command}d ${user.id} ${user.email}`]);
+      return;
+    }
+    case "set-password": {
+      const user = await resolveUser(db, argument);
+      const { hash, generated } = await newPasswordHash(values);
+      await setPasswordHash(db, user.id, hash);
+      show(values, { id: user.id, ...(generated === undefined ? {} : { password: generated }) }, [
+        `new password set for ${user.id} ${user.email}`,
+        ...(generated === undefined ? [] : [`password (shown once): ${generated}`]),
+      ]);
+      return;
+    }
+    case "audit": {
+      const userId = values.user === undefined ? undefined : (await resolveUser(db, values.user)).id;
+      const hours = values["since-hours"] === undefined ? undefined : Number(values["since-hours"]);
+      const limit = Number(values.limit);
+      if ((hours !== undefined && !(hours > 0)) || !Number.isInteger(limit) || limit < 1) {
+        throw new UsageError("--since-hours is a positive number and --limit a positive integer");
+      }
+      const since = hours === undefined ? undefined : Math.floor(Date.now() / 1000 - hours * 3600);
+      const rows = await readAudit(db, { userId, since, limit });
+      show(
+        values,
+        rows,
+        rows.length === 0
+          ? ["no audit rows"]
+          : rows.map((row) =>
+              [when(row.at), row.event, row.outcome, row.userId, row.clientId, row.grantId, row.address, row.detail]
+                .map((field) => field ?? "-")
+                .join("  "),
+            ),
+      );
+      return;
+    }
+    case "seed-dev": {
+      if (values.remote) throw new UsageError("seed-dev is for local development only");
+      const existing = await findByEmail(db, DEV_USER.email);
+      if (existing === undefined) {
+        const pepper = await pepperFromSecret(pepperSecret(false));
+        await addUser(db, {
+          email: DEV_USER.email,
+          displayName: DEV_USER.name,
+          passwordHash: await hashPassword(DEV_USER.password, { current: pepper }),
+        });
+      }
+      console.log(`full-oauth-provider: dev sign-in ${DEV_USER.email} / ${DEV_USER.password} (local only)`);
+      return;
+    }
+    default:
+      throw new UsageError(`unknown command: ${command}`);
+  }
+}
+
+async function main(): Promise<number> {
+  try {
+    const { values, positionals } = parse();
+    const [command, argument] = positionals;
+    if (command === undefined) throw new UsageError("no command");
+    const target = { remote: values.remote, persistTo: values["persist-to"] };
+    if (!target.remote && !hasLocalD1(APP_DIR, target)) {
+      throw new CommandError(
+        "no local database yet: run `npx -y pnpm@10.34.9 dev` once (it applies the migrations), or `npx -y pnpm@10.34.9 --filter @mcp-auth/full-oauth-provider exec wrangler d1 migrations apply DB --local`",
+      );
+    }
+    await withD1Binding<UserDatabase, undefined>({ ...target, appDir: APP_DIR, binding: "DB" }, async (db) => {
+      await run(db, command, argument, values);
+      return undefined;
+    });
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`${error.message}\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof CommandError) {
+      console.error(`users: ${error.message}`);
+      return 1;
+    }
+    if (error instanceof Error && /no such table/.test(error.message)) {
+      console.error("users: the database has no tables: apply the migrations (`wrangler d1 migrations apply DB`)");
+      return 1;
+    }
+    throw error;
+  }
+}
+
+process.exitCode = await main();

@@ -1,0 +1,72 @@
+import {
+  INVALID,
+  MIN_PEPPER_LENGTH,
+  TRUSTED_URL_RULE,
+  envRules,
+  flagVar,
+  hostnamesVar,
+  intVar,
+  isTrustedServerUrl,
+  parseEnv,
+} from "@mcp-auth/auth-common";
+import { z } from "zod";
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === "" ? undefined : value));
+
+const secret = (name: string) =>
+  optionalString
+    .pipe(
+      z
+        .string()
+        .min(MIN_PEPPER_LENGTH, `at least ${MIN_PEPPER_LENGTH} characters (a random value from a password manager)`)
+        .optional(),
+    )
+    .describe(name);
+
+const schema = envRules(
+  z.object({
+    /** The one origin this server answers on: issuer, resource `<origin>/mcp`, token audience. */
+    PUBLIC_ORIGIN: optionalString.pipe(z.url().optional()),
+    PASSWORD_PEPPER: secret("PASSWORD_PEPPER"),
+    PASSWORD_PEPPER_PREVIOUS: secret("PASSWORD_PEPPER_PREVIOUS"),
+    SESSION_SECRET: secret("SESSION_SECRET"),
+    /** Local development only: lets PUBLIC_ORIGIN be http on loopback. */
+    ALLOW_INSECURE_HTTP_LOOPBACK: flagVar(),
+    ALLOWED_ORIGINS: hostnamesVar(),
+    RATE_LIMIT_PERIOD_SECONDS: intVar(60, 3600),
+  }),
+  (env, problem) => {
+    const insecureLoopback = env.ALLOW_INSECURE_HTTP_LOOPBACK;
+    if (env.PUBLIC_ORIGIN === undefined)
+      problem("PUBLIC_ORIGIN", "required: the origin clients use, e.g. https://mcp.example.com");
+    else if (env.PUBLIC_ORIGIN !== INVALID) {
+      const url = new URL(env.PUBLIC_ORIGIN);
+      if (url.href !== `${url.origin}/`) problem("PUBLIC_ORIGIN", "an origin only: no path, query or fragment");
+      if (insecureLoopback !== INVALID && !isTrustedServerUrl(url, insecureLoopback)) {
+        problem("PUBLIC_ORIGIN", TRUSTED_URL_RULE);
+      }
+    }
+    if (env.PASSWORD_PEPPER === undefined) {
+      problem("PASSWORD_PEPPER", "required: set it with `wrangler secret put PASSWORD_PEPPER`");
+    }
+    if (env.SESSION_SECRET === undefined) {
+      problem("SESSION_SECRET", "required: set it with `wrangler secret put SESSION_SECRET`");
+    }
+  },
+);
+
+export type Config = z.output<typeof schema> & {
+  PUBLIC_ORIGIN: string;
+  PASSWORD_PEPPER: string;
+  SESSION_SECRET: string;
+};
+
+/** Parses the Worker's env; throws `ConfigError` naming every bad variable (never a value). */
+export function loadConfig(env: unknown): Config {
+  const config = parseEnv(schema, env);
+  // The rules have proven these present; the origin is kept in its canonical spelling.
+  return { ...config, PUBLIC_ORIGIN: new URL(config.PUBLIC_ORIGIN as string).origin } as Config;
+}

@@ -1,0 +1,164 @@
+import { GrantType, OAuthError } from "@cloudflare/workers-oauth-provider";
+import {
+  AuthError,
+  clientAddress,
+  configLoader,
+  landingPage,
+  logEndpointAnswer,
+  notFoundResponse,
+  pepperFromSecret,
+  sseRetiredResponse,
+  toAuthInfo,
+  withConfig,
+  type Peppers,
+} from "@mcp-auth/auth-common";
+import { authorizationServer } from "@mcp-auth/auth-common/authorization-server";
+import { INITIAL_SCOPES, SCOPES, createMcpEndpoint } from "@mcp-auth/mcp-core";
+import { durableNotes } from "@mcp-auth/mcp-core/notes-object";
+import { waitUntil } from "cloudflare:workers";
+import { authorizeRoutes } from "./authorize.ts";
+import { loadConfig, type Config } from "./config.ts";
+import { pageContent } from "./page.ts";
+import { showLogin, signIn, signOut, type SignInContext } from "./sessions.ts";
+import { audit, getUser } from "./users.ts";
+
+export { NotesObject } from "@mcp-auth/mcp-core/notes-object";
+
+const SERVER_NAME = "MCP full-oauth-provider reference server";
+
+/** The current pepper and any previous one, from the secrets (once per configuration). */
+async function peppersOf(config: Config): Promise<Peppers> {
+  const current = await pepperFromSecret(config.PASSWORD_PEPPER);
+  const previous = config.PASSWORD_PEPPER_PREVIOUS;
+  return previous === undefined ? { current } : { current, previous: [await pepperFromSecret(previous)] };
+}
+
+/** Audit rows are written after the response; a failed write is logged, never the request's failure. */
+function defer(work: Promise<unknown>): void {
+  waitUntil(
+    work.catch((error: unknown) => {
+      console.error(
+        JSON.stringify({ level: "error", event: "dependency_failed", dependency: "d1", reason: String(error) }),
+      );
+    }),
+  );
+}
+
+/** Built once per configuration: the authorization server, the endpoint, the pepper. */
+const serverFor = configLoader((env: Env) => {
+  const config = loadConfig(env);
+  const peppers = peppersOf(config);
+  const signInContext = async (env: Env): Promise<SignInContext> => ({
+    db: env.DB,
+    publicOrigin: config.PUBLIC_ORIGIN,
+    sessionSecret: config.SESSION_SECRET,
+    peppers: await peppers,
+    addressLimiter: env.SIGN_IN_ADDRESS_LIMITER,
+    accountLimiter: env.SIGN_IN_ACCOUNT_LIMITER,
+    rateLimitPeriodSeconds: 60,
+    defer,
+  });
+  const server = authorizationServer<Env>({
+    serverName: SERVER_NAME,
+    pattern: "full-oauth-provider",
+    publicOrigin: config.PUBLIC_ORIGIN,
+    allowedOrigins: config.ALLOWED_ORIGINS,
+    rateLimitPeriodSeconds: config.RATE_LIMIT_PERIOD_SECONDS,
+    scopes: SCOPES,
+    initialScopes: INITIAL_SCOPES,
+    serveMcp: async (request, env, identity, resource) => {
+      // A disabled (or deleted) account's tokens stop at its next request, not at their expiry.
+      const user = await getUser(env.DB, identity.subject);
+      if (user === undefined || user.disabled) {
+        throw new AuthError("invalid_token", "The account this token was issued to cannot sign in.");
+      }
+      const answer = await endpoint.fetch(request, {
+        authInfo: toAuthInfo(identity, resource.challenge(request)),
+        notes: durableNotes(env.NOTES),
+        onInsufficientScope: (held, missing) => resource.insufficientScope(request, held, missing),
+      });
+      return logEndpointAnswer(request, answer, identity);
+    },
+    pages: async (request, env, oauth) => {
+      const routed = await authorizeRoutes(request, {
+        oauth,
+        db: env.DB,
+        publicOrigin: config.PUBLIC_ORIGIN,
+        serverName: SERVER_NAME,
+        sessionSecret: config.SESSION_SECRET,
+        defer,
+      });
+      if (routed) return routed;
+      const { pathname } = new URL(request.url);
+      const method = request.method;
+      if (pathname === "/login" && method === "GET") return showLogin(request, await signInContext(env));
+      if (pathname === "/login" && method === "POST") return signIn(request, await signInContext(env));
+      if (pathname === "/logout" && method === "POST") return signOut(request, await signInContext(env));
+      switch (pathname) {
+        case "/":
+          return landingPage(request, pageContent(config));
+        case "/sse":
+          return sseRetiredResponse(request);
+        default:
+          return notFoundResponse();
+      }
+    },
+    // Every code exchange and refresh asks D1 whether the account may still sign in: a
+    // disabled account's grant ends with invalid_grant, so its client must start over.
+    tokenExchangeCallback: async (options) => {
+      if (options.grantType !== GrantType.REFRESH_TOKEN && options.grantType !== GrantType.AUTHORIZATION_CODE) {
+        return undefined;
+      }
+      const user = await getUser(options.env.DB, options.userId);
+      if (user === undefined || user.disabled) {
+        defer(
+          audit(options.env.DB, {
+            event: options.grantType === GrantType.REFRESH_TOKEN ? "grant_refreshed" : "grant_exchanged",
+            outcome: "refused",
+            userId: options.userId,
+            clientId: options.clientId,
+            grantId: options.grantId,
+            detail: "user_disabled",
+          }),
+        );
+        throw new OAuthError("invalid_grant", {
+          description: "The account this grant belongs to cannot sign in.",
+          internal: { category: "token-exchange-callback", reason: "user_disabled" },
+        });
+      }
+      if (options.grantType === GrantType.REFRESH_TOKEN) {
+        defer(
+          audit(options.env.DB, {
+            event: "grant_refreshed",
+            outcome: "ok",
+            userId: options.userId,
+            clientId: options.clientId,
+            grantId: options.grantId,
+          }),
+        );
+      }
+      return undefined;
+    },
+    onProviderError: (event, env) => {
+      // A bad bearer token on /mcp is a log line (it can come by the thousand), not an audit row.
+      if (event.reason.includes(":protected-resource:")) return;
+      defer(
+        audit(env.DB, {
+          event: "security",
+          outcome: "refused",
+          address: event.address,
+          detail: `${event.path} ${event.reason}`,
+        }),
+      );
+    },
+    onClientRegistered: (clientId, request, env) => {
+      defer(audit(env.DB, { event: "client_registered", outcome: "ok", clientId, address: clientAddress(request) }));
+    },
+  });
+  const endpoint = createMcpEndpoint({ name: "mcp-full-oauth-provider", version: "1.0.0", ...server.origins });
+  return server;
+});
+
+export default {
+  fetch: (request, env, ctx) => withConfig(env, serverFor, (server) => server.fetch(request, env, ctx)),
+} satisfies ExportedHandler<Env>;

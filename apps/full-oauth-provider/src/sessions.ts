@@ -1,0 +1,215 @@
+// Browser sign-in: the login page, password verification with its limits, sessions and
+// sign-out. Every state-changing POST checks where it came from and a CSRF token bound to the
+// browser's session id.
+import {
+  checkCsrfToken,
+  checkRateLimit,
+  clearedSessionCookie,
+  clientAddress,
+  consoleLog,
+  csrfToken,
+  fromAnotherSite,
+  hashPassword,
+  html,
+  layout,
+  messagePage,
+  newSessionId,
+  pageHeaders,
+  readSessionCookie,
+  refusal,
+  safeReturnTo,
+  sessionCookie,
+  sessionIdHash,
+  verifyPassword,
+  type Peppers,
+  type RateLimiter,
+} from "@mcp-auth/auth-common";
+import { readForm } from "@mcp-auth/auth-common/authorization-server";
+import {
+  MAX_EMAIL_LENGTH,
+  SESSION_TTL_SECONDS,
+  audit,
+  createSession,
+  emailKey,
+  endSession,
+  findByEmail,
+  sessionUser,
+  setPasswordHash,
+  type User,
+  type UserDatabase,
+} from "./users.ts";
+
+/** How long the login form's pre-sign-in cookie lives: long enough to type a password. */
+const LOGIN_FORM_TTL_SECONDS = 30 * 60;
+
+/** The one answer for an unknown email, a wrong password and a disabled account. */
+export const SIGN_IN_FAILED = "That email and password do not match an account that can sign in.";
+
+export interface SignInContext {
+  db: UserDatabase;
+  publicOrigin: string;
+  sessionSecret: string;
+  peppers: Peppers;
+  addressLimiter: RateLimiter;
+  accountLimiter: RateLimiter;
+  rateLimitPeriodSeconds: number;
+  /** Runs work after the response (the audit row): `ctx.waitUntil`. */
+  defer: (work: Promise<unknown>) => void;
+}
+
+/** The browser's session: its id (from the cookie) and the signed-in user, if any. */
+export interface BrowserSession {
+  id: string | undefined;
+  user: User | undefined;
+}
+
+export async function currentSession(request: Request, db: UserDatabase): Promise<BrowserSession> {
+  const id = readSessionCookie(request);
+  if (id === undefined) return { id, user: undefined };
+  return { id, user: await sessionUser(db, await sessionIdHash(id)) };
+}
+
+const seeOther = (location: string, headers = new Headers()) => {
+  headers.set("Location", location);
+  return new Response(null, { status: 303, headers });
+};
+
+function loginPage(
+  status: number,
+  options: { csrf: string; returnTo: string | undefined; email?: string; error?: string },
+  headers = pageHeaders(),
+): Response {
+  const body = html`<h1>Sign in</h1>
+    ${options.error === undefined ? "" : html`<p class="warning" role="alert">${options.error}</p>`}
+    <form method="post" action="/login">
+      <input type="hidden" name="csrf" value="${options.csrf}" />
+      ${options.returnTo === undefined ? "" : html`<input type="hidden" name="return_to" value="${options.returnTo}" />`}
+      <p>
+        <label
+          >Email<br /><input
+            type="email"
+            name="login"
+            autocomplete="username"
+            maxlength="${MAX_EMAIL_LENGTH}"
+            value="${options.email ?? ""}"
+            required
+        /></label>
+      </p>
+      <p>
+        <label
+          >Password<br /><input
+            type="password"
+            name="password"
+            autocomplete="current-password"
+            maxlength="1024"
+            required
+        /></label>
+      </p>
+      <p><button type="submit">Sign in</button></p>
+    </form>`;
+  return new Response(layout("Sign in", body).value, { status, headers });
+}
+
+/**
+ * GET /login: the form. A browser without a session cookie gets a fresh random one first, so
+ * the form's CSRF token is bound to something only this browser holds (login CSRF); it is
+ * never a session until a sign-in, which replaces it.
+ */
+export async function showLogin(request: Request, context: SignInContext): Promise<Response> {
+  const returnTo = safeReturnTo(new URL(request.url).searchParams.get("return_to"), context.publicOrigin);
+  const session = await currentSession(request, context.db);
+  if (session.user !== undefined) return seeOther(returnTo ?? "/");
+  const headers = pageHeaders();
+  let id = session.id;
+  if (id === undefined) {
+    id = newSessionId();
+    headers.append("Set-Cookie", sessionCookie(id, LOGIN_FORM_TTL_SECONDS));
+  }
+  return loginPage(200, { csrf: await csrfToken(context.sessionSecret, id, "login"), returnTo }, headers);
+}
+
+/** The refusal for a form that did not come from our own page in this browser. */
+function forgedForm(request: Request, reason: string): Response {
+  consoleLog("warn", refusal(request, 403, reason));
+  return messagePage(
+    403,
+    "Refused",
+    "This form can only be sent from this server's own page. Reload it and try again.",
+  );
+}
+
+/** POST /login: check the form, the limits, then the password (the same work for every outcome). */
+export async function signIn(request: Request, context: SignInContext): Promise<Response> {
+  if (fromAnotherSite(request, context.publicOrigin)) return forgedForm(request, "login_cross_origin");
+  const form = await readForm(request);
+  const formId = readSessionCookie(request);
+  if (form === undefined) return messagePage(400, "Sign-in failed", "The sign-in form is missing or malformed.");
+  if (formId === undefined || !(await checkCsrfToken(context.sessionSecret, formId, "login", form.get("csrf")))) {
+    return forgedForm(request, "login_csrf");
+  }
+  const returnTo = safeReturnTo(form.get("return_to"), context.publicOrigin);
+  const email = (form.get("login") ?? "").slice(0, MAX_EMAIL_LENGTH);
+  const password = form.get("password") ?? "";
+  const address = clientAddress(request);
+  const again = async (status: number, error: string, headers = pageHeaders()) =>
+    loginPage(
+      status,
+      { csrf: await csrfToken(context.sessionSecret, formId, "login"), returnTo, email, error },
+      headers,
+    );
+
+  // Limits first: a locked account or address costs no hashing. Every attempt counts.
+  const period = context.rateLimitPeriodSeconds;
+  const limited =
+    (await checkRateLimit(context.addressLimiter, address, period)) ??
+    (await checkRateLimit(context.accountLimiter, emailKey(email), period));
+  if (limited !== undefined) {
+    consoleLog("warn", refusal(request, 429, "sign_in_rate_limited"));
+    context.defer(audit(context.db, { event: "sign_in", outcome: "locked", address, detail: "rate_limited" }));
+    const headers = pageHeaders();
+    headers.set("Retry-After", String(period));
+    return again(429, `Too many sign-in attempts. Wait ${period} seconds and try again.`, headers);
+  }
+
+  const found = await findByEmail(context.db, email);
+  const check = await verifyPassword(found?.passwordHash, password, context.peppers);
+  if (!check.ok || found === undefined || found.user.disabled) {
+    consoleLog("warn", refusal(request, 401, "sign_in_failed"));
+    const detail = found === undefined ? "unknown_user" : check.ok ? "disabled" : "wrong_password";
+    context.defer(audit(context.db, { event: "sign_in", outcome: "failed", userId: found?.user.id, address, detail }));
+    return again(401, SIGN_IN_FAILED);
+  }
+  const { user } = found;
+  if (check.rehash) context.defer(rehash(context, user.id, password));
+
+  // A new id at every sign-in (no fixation): the pre-sign-in id is dropped, never promoted.
+  const id = newSessionId();
+  await createSession(context.db, await sessionIdHash(id), user.id);
+  context.defer(endSession(context.db, await sessionIdHash(formId)));
+  context.defer(audit(context.db, { event: "sign_in", outcome: "ok", userId: user.id, address, detail: "password" }));
+  const headers = new Headers({ "Set-Cookie": sessionCookie(id, SESSION_TTL_SECONDS), "Cache-Control": "no-store" });
+  return seeOther(returnTo ?? "/", headers);
+}
+
+async function rehash(context: SignInContext, userId: string, password: string): Promise<void> {
+  await setPasswordHash(context.db, userId, await hashPassword(password, context.peppers));
+}
+
+/** POST /logout: ends the session server-side and clears the cookie. */
+export async function signOut(request: Request, context: SignInContext): Promise<Response> {
+  if (fromAnotherSite(request, context.publicOrigin)) return forgedForm(request, "logout_cross_origin");
+  const form = await readForm(request);
+  const id = readSessionCookie(request);
+  if (form === undefined || id === undefined) return seeOther("/");
+  if (!(await checkCsrfToken(context.sessionSecret, id, "logout", form.get("csrf")))) {
+    return forgedForm(request, "logout_csrf");
+  }
+  const session = await currentSession(request, context.db);
+  await endSession(context.db, await sessionIdHash(id));
+  if (session.user !== undefined) {
+    context.defer(
+      audit(context.db, { event: "sign_out", outcome: "ok", userId: session.user.id, address: clientAddress(request) }),
+    );
+  }
+  return seeOther("/", new Headers({ "Set-Cookie": clearedSessionCookie(), "Cache-Control": "no-store" }));
+}

@@ -1,0 +1,230 @@
+// The user store, browser sessions and audit log in D1. The Worker and the admin CLI both go
+// through this module, so there is one definition of what a user row means. Every statement
+// binds its values (`?`): no SQL is ever built from input.
+import type { SqlDatabase } from "@mcp-auth/auth-common";
+
+/** The user tables' database: the Worker's D1 binding, or the CLI's binding proxy. */
+export type UserDatabase = SqlDatabase;
+
+export interface User {
+  id: string;
+  email: string;
+  displayName: string;
+  /** Seconds since the epoch. */
+  createdAt: number;
+  disabled: boolean;
+}
+
+interface UserRow {
+  id: string;
+  email: string;
+  display_name: string;
+  password_hash: string | null;
+  created_at: number;
+  disabled_at: number | null;
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+
+/** A user id: `u_` and a random UUID's hex. Never contains `:`, which the library's keys reserve. */
+export function newUserId(): string {
+  return `u_${crypto.randomUUID().replaceAll("-", "")}`;
+}
+
+/** Longest email accepted (RFC 5321's path limit). */
+export const MAX_EMAIL_LENGTH = 254;
+const MAX_DISPLAY_NAME_LENGTH = 100;
+
+/** How emails are compared: trimmed, NFC, lower-cased. One address is one account. */
+export function emailKey(email: string): string {
+  return email.trim().normalize("NFC").toLowerCase();
+}
+
+/** Why an email cannot be used for an account, or undefined. Deliberately loose: one `@`, no spaces. */
+export function emailProblem(email: string): string | undefined {
+  const trimmed = email.trim();
+  if (trimmed.length === 0 || trimmed.length > MAX_EMAIL_LENGTH)
+    return `An email has 1 to ${MAX_EMAIL_LENGTH} characters.`;
+  if (!/^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+$/u.test(trimmed)) return "That is not an email address.";
+  return undefined;
+}
+
+/** Why a display name cannot be used, or undefined. */
+export function displayNameProblem(name: string): string | undefined {
+  const trimmed = name.trim();
+  if (trimmed.length === 0 || trimmed.length > MAX_DISPLAY_NAME_LENGTH) {
+    return `A display name has 1 to ${MAX_DISPLAY_NAME_LENGTH} characters.`;
+  }
+  if (/[\p{Cc}<>]/u.test(trimmed)) return "A display name is plain text.";
+  return undefined;
+}
+
+function toUser(row: UserRow): User {
+  return {
+    id: row.id,
+    email: row.email,
+    displayName: row.display_name,
+    createdAt: row.created_at,
+    disabled: row.disabled_at !== null,
+  };
+}
+
+/** Thrown by {@link addUser} when the email already has an account. */
+export class EmailTaken extends Error {
+  override readonly name = "EmailTaken";
+}
+
+/** Adds a user; `passwordHash` from `hashPassword`, or null for a user without a password. */
+export async function addUser(
+  db: UserDatabase,
+  input: { email: string; displayName: string; passwordHash: string | null },
+): Promise<User> {
+  const problem = emailProblem(input.email) ?? displayNameProblem(input.displayName);
+  if (problem !== undefined) throw new Error(problem);
+  const row: UserRow = {
+    id: newUserId(),
+    email: input.email.trim(),
+    display_name: input.displayName.trim(),
+    password_hash: input.passwordHash,
+    created_at: now(),
+    disabled_at: null,
+  };
+  try {
+    await db
+      .prepare(
+        "INSERT INTO users (id, email, email_key, display_name, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+      )
+      .bind(row.id, row.email, emailKey(row.email), row.display_name, row.password_hash, row.created_at)
+      .run();
+  } catch (error) {
+    if (error instanceof Error && /UNIQUE constraint failed: users\.email_key/.test(error.message)) {
+      throw new EmailTaken(`${row.email} already has an account`);
+    }
+    throw error;
+  }
+  return toUser(row);
+}
+
+/** A user by id, or undefined. */
+export async function getUser(db: UserDatabase, id: string): Promise<User | undefined> {
+  const row = await db.prepare("SELECT * FROM users WHERE id = ?").bind(id).first<UserRow>();
+  return row === null ? undefined : toUser(row);
+}
+
+/** A user and their password hash by email (any case), or undefined. */
+export async function findByEmail(
+  db: UserDatabase,
+  email: string,
+): Promise<{ user: User; passwordHash: string | null } | undefined> {
+  const row = await db.prepare("SELECT * FROM users WHERE email_key = ?").bind(emailKey(email)).first<UserRow>();
+  return row === null ? undefined : { user: toUser(row), passwordHash: row.password_hash };
+}
+
+export async function listUsers(db: UserDatabase): Promise<User[]> {
+  const { results } = await db.prepare("SELECT * FROM users ORDER BY created_at, id").all<UserRow>();
+  return results.map(toUser);
+}
+
+/**
+ * Disables or enables a user. Disabling also ends their browser sessions; the caller revokes
+ * their grants (the library's), so tokens stop working at once. Returns false for an unknown id.
+ */
+export async function setDisabled(db: UserDatabase, id: string, disabled: boolean): Promise<boolean> {
+  const update = db.prepare("UPDATE users SET disabled_at = ? WHERE id = ?").bind(disabled ? now() : null, id);
+  if (!disabled) return (await update.run()).meta.changes > 0;
+  const [result] = await db.batch([update, db.prepare("DELETE FROM sessions WHERE user_id = ?").bind(id)]);
+  return (result?.meta.changes ?? 0) > 0;
+}
+
+/** Replaces a user's password hash (set-password, or a rehash at sign-in). */
+export async function setPasswordHash(db: UserDatabase, id: string, passwordHash: string): Promise<boolean> {
+  const result = await db.prepare("UPDATE users SET password_hash = ? WHERE id = ?").bind(passwordHash, id).run();
+  return result.meta.changes > 0;
+}
+
+// ── sessions ──────────────────────────────────────────────────────────────────────────────────
+
+/** How long a browser stays signed in. */
+export const SESSION_TTL_SECONDS = 12 * 60 * 60;
+
+/** Stores a new session for `userId` under the id's hash; returns its expiry. */
+export async function createSession(db: UserDatabase, idHash: string, userId: string): Promise<number> {
+  const created = now();
+  const expires = created + SESSION_TTL_SECONDS;
+  await db
+    .prepare("INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
+    .bind(idHash, userId, created, expires)
+    .run();
+  return expires;
+}
+
+/** The signed-in, enabled user of an unexpired session, or undefined. */
+export async function sessionUser(db: UserDatabase, idHash: string): Promise<User | undefined> {
+  const row = await db
+    .prepare(
+      "SELECT users.* FROM sessions JOIN users ON users.id = sessions.user_id WHERE sessions.id_hash = ? AND sessions.expires_at > ? AND users.disabled_at IS NULL",
+    )
+    .bind(idHash, now())
+    .first<UserRow>();
+  return row === null ? undefined : toUser(row);
+}
+
+/** Ends a session (sign-out). Expired rows are cleared on the way. */
+export async function endSession(db: UserDatabase, idHash: string): Promise<void> {
+  await db.prepare("DELETE FROM sessions WHERE id_hash = ? OR expires_at <= ?").bind(idHash, now()).run();
+}
+
+// ── audit log ─────────────────────────────────────────────────────────────────────────────────
+
+export interface AuditEvent {
+  event: string;
+  outcome: string;
+  userId?: string | undefined;
+  clientId?: string | undefined;
+  grantId?: string | undefined;
+  address?: string | undefined;
+  /** A stable reason code; never a secret, a token or a password. */
+  detail?: string | undefined;
+}
+
+export interface AuditRow extends Required<Pick<AuditEvent, "event" | "outcome">> {
+  id: number;
+  at: number;
+  userId: string | null;
+  clientId: string | null;
+  grantId: string | null;
+  address: string | null;
+  detail: string | null;
+}
+
+export async function audit(db: UserDatabase, entry: AuditEvent): Promise<void> {
+  await db
+    .prepare(
+      "INSERT INTO audit_log (at, event, outcome, user_id, client_id, grant_id, address, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(
+      now(),
+      entry.event,
+      entry.outcome,
+      entry.userId ?? null,
+      entry.clientId ?? null,
+      entry.grantId ?? null,
+      entry.address ?? null,
+      entry.detail?.slice(0, 200) ?? null,
+    )
+    .run();
+}
+
+/** Audit rows, newest first, optionally for one user and from a time on. */
+export async function readAudit(
+  db: UserDatabase,
+  filter: { userId?: string | undefined; since?: number | undefined; limit?: number | undefined } = {},
+): Promise<AuditRow[]> {
+  const { results } = await db
+    .prepare(
+      "SELECT id, at, event, outcome, user_id AS userId, client_id AS clientId, grant_id AS grantId, address, detail FROM audit_log WHERE (?1 IS NULL OR user_id = ?1) AND at >= ?2 ORDER BY id DESC LIMIT ?3",
+    )
+    .bind(filter.userId ?? null, filter.since ?? 0, Math.min(Math.max(filter.limit ?? 100, 1), 10_000))
+    .all<AuditRow>();
+  return results;
+}

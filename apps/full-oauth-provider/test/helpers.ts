@@ -1,0 +1,151 @@
+import { hashPassword, pepperFromSecret } from "@mcp-auth/auth-common";
+import { env, exports } from "cloudflare:workers";
+import { addUser, type User } from "../src/users.ts";
+
+export const ORIGIN = "http://localhost:8790";
+export const REDIRECT_URI = "http://127.0.0.1:43210/callback";
+/** RFC 7636 appendix B: this verifier's S256 challenge is {@link CHALLENGE}. */
+export const VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+export const CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+export const PASSWORD = "correct horse battery staple";
+
+/** A random client address, so per-address limits of one test never reach another. */
+export const someAddress = () => `2001:db8::${crypto.randomUUID().slice(0, 4)}:${crypto.randomUUID().slice(0, 4)}`;
+
+/** A request into the Worker as a browser or client on PUBLIC_ORIGIN sends it. */
+export function call(path: string, init: RequestInit = {}, address = someAddress()): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (!headers.has("host")) headers.set("host", "localhost:8790");
+  if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", address);
+  return exports.default.fetch(new Request(new URL(path, ORIGIN), { ...init, headers, redirect: "manual" }));
+}
+
+let counter = 0;
+/** A fresh user with {@link PASSWORD}, straight into D1 (what `users add` does). */
+export async function testUser(overrides: { email?: string; password?: string } = {}): Promise<User> {
+  const pepper = await pepperFromSecret(env.PASSWORD_PEPPER);
+  counter++;
+  return addUser(env.DB, {
+    email: overrides.email ?? `user${counter}-${crypto.randomUUID().slice(0, 8)}@example.com`,
+    displayName: `Test User ${counter}`,
+    passwordHash: await hashPassword(overrides.password ?? PASSWORD, { current: pepper }),
+  });
+}
+
+/** The value of cookie `name` among a response's Set-Cookie headers. */
+export function cookieOf(response: Response, name = "__Host-session"): string | undefined {
+  for (const line of response.headers.getSetCookie()) {
+    const [pair] = line.split(";");
+    const [key, ...value] = (pair ?? "").split("=");
+    if (key?.trim() === name) return value.join("=");
+  }
+  return undefined;
+}
+
+/** `name="value"` of a hidden input in a page. */
+export function hiddenValue(html: string, name: string): string | undefined {
+  return new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1]?.replaceAll("&amp;", "&");
+}
+
+/** A browser: one cookie string per name, sent with every request, updated from every answer. */
+export class Browser {
+  readonly cookies = new Map<string, string>();
+  readonly address = someAddress();
+
+  async fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.cookies.size > 0) {
+      headers.set("cookie", [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; "));
+    }
+    const response = await call(path, { ...init, headers }, this.address);
+    for (const line of response.headers.getSetCookie()) {
+      const [pair = "", ...attributes] = line.split(";");
+      const [name = "", ...value] = pair.split("=");
+      const gone = attributes.some((attribute) => /^\s*max-age=0\s*$/i.test(attribute));
+      if (gone) this.cookies.delete(name.trim());
+      else this.cookies.set(name.trim(), value.join("="));
+    }
+    return response;
+  }
+
+  /** A same-origin form POST, as Chromium sends it from our own page. */
+  post(path: string, form: Record<string, string | string[]>, headers: Record<string, string> = {}): Promise<Response> {
+    const body = new URLSearchParams();
+    for (const [name, value] of Object.entries(form)) for (const one of [value].flat()) body.append(name, one);
+    return this.fetch(path, {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        origin: ORIGIN,
+        "sec-fetch-site": "same-origin",
+        ...headers,
+      },
+      body: body.toString(),
+    });
+  }
+
+  /** Opens /login and signs in; returns the answer to the POST. */
+  async signIn(email: string, password = PASSWORD, returnTo?: string): Promise<Response> {
+    const page = await this.fetch(
+      `/login${returnTo === undefined ? "" : `?return_to=${encodeURIComponent(returnTo)}`}`,
+    );
+    const html = await page.text();
+    return this.post("/login", {
+      csrf: hiddenValue(html, "csrf") ?? "",
+      login: email,
+      password,
+      ...(returnTo === undefined ? {} : { return_to: hiddenValue(html, "return_to") ?? "" }),
+    });
+  }
+}
+
+/** Dynamic registration of a public client; returns its id. */
+export async function registerClient(metadata: Record<string, unknown> = {}): Promise<string> {
+  const body = JSON.stringify({
+    client_name: "workerd test client",
+    redirect_uris: [REDIRECT_URI],
+    token_endpoint_auth_method: "none",
+    ...metadata,
+  });
+  const response = await call("/register", { method: "POST", headers: { "content-type": "application/json" }, body });
+  if (response.status !== 201) throw new Error(`registration failed: ${response.status} ${await response.text()}`);
+  return (await response.json<{ client_id: string }>()).client_id;
+}
+
+/** An authorization URL's path with PKCE S256; `extra` overrides (undefined deletes). */
+export function authorizePath(clientId: string, extra: Record<string, string | undefined> = {}): string {
+  const params = new URLSearchParams({
+    response_type: "code",
+    client_id: clientId,
+    redirect_uri: REDIRECT_URI,
+    code_challenge: CHALLENGE,
+    code_challenge_method: "S256",
+    state: "state-123",
+    scope: "notes:read",
+    resource: `${ORIGIN}/mcp`,
+  });
+  for (const [name, value] of Object.entries(extra)) {
+    if (value === undefined) params.delete(name);
+    else params.set(name, value);
+  }
+  return `/authorize?${params.toString()}`;
+}
+
+/** Exchanges a code (or refreshes) at /token. */
+export async function token(form: Record<string, string>): Promise<Response> {
+  return call("/token", {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams(form).toString(),
+  });
+}
+
+/** Waits for work the Worker deferred (audit rows are written after the response). */
+export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 3000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > until) return value;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
