@@ -1,6 +1,6 @@
 import { describeMcpContract, type Connection } from "@mcp-auth/mcp-core/testing";
 import { inject } from "vitest";
-import { signIn, type Tokens } from "./flow.ts";
+import { signIn, type Tokens } from "@mcp-auth/dev-harness";
 
 // The shared MCP contract over real HTTP with tokens obtained through the whole OAuth flow
 // (registration → consent → dev-idp login → code exchange), once with both scopes and once

@@ -1,6 +1,5 @@
-import { DEV_PROXY_CLIENT } from "@mcp-auth/dev-harness";
+import { authorize, DEV_PROXY_CLIENT, exchange, postMcp, refresh, register, tokenRequest } from "@mcp-auth/dev-harness";
 import { expect, inject, it } from "vitest";
-import { authorize, exchange, refresh, register, tokenRequest, postMcp } from "./flow.ts";
 
 /** The Worker's recent log lines, as `wrangler dev` printed them. */
 async function workerLog(): Promise<string> {

@@ -1,19 +1,19 @@
-import { HeadlessBrowser, bearerChallenge } from "@mcp-auth/dev-harness";
-import { connectClient, resultText } from "@mcp-auth/mcp-core/testing";
-import * as oauth from "oauth4webapi";
-import { describe, expect, inject, it } from "vitest";
 import {
   authorizationUrl,
   authorize,
-  discover,
   exchange,
+  HeadlessBrowser,
+  postMcp,
   refresh,
   register,
   revoke,
   signIn,
   tokenRequest,
-  postMcp,
-} from "./flow.ts";
+} from "@mcp-auth/dev-harness";
+import { describeDiscovery } from "@mcp-auth/dev-harness/suites";
+import { connectClient, resultText } from "@mcp-auth/mcp-core/testing";
+import * as oauth from "oauth4webapi";
+import { describe, expect, inject, it } from "vitest";
 
 const origin = () => inject("origin");
 
@@ -35,37 +35,6 @@ async function revokeUpstream(login: string): Promise<void> {
   });
   expect(response.status).toBe(200);
 }
-
-describe("discovery", () => {
-  it("POST /mcp without a token: 401 naming the resource metadata and notes:read, never offline_access", async () => {
-    const response = await postMcp(origin());
-    expect(response.status).toBe(401);
-    const challenge = bearerChallenge(response.headers.get("www-authenticate"));
-    expect(challenge?.params["resource_metadata"]).toBe(`${origin()}/.well-known/oauth-protected-resource/mcp`);
-    expect(challenge?.params["scope"]).toBe("notes:read");
-  });
-
-  it("serves the protected-resource metadata at the path-inserted and the root URL, naming this issuer", async () => {
-    for (const path of ["/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource"]) {
-      const response = await fetch(new URL(path, origin()));
-      expect(response.status, path).toBe(200);
-      const body = (await response.json()) as Record<string, unknown>;
-      expect(body).toMatchObject({ resource: `${origin()}/mcp`, authorization_servers: [origin()] });
-      expect(body["scopes_supported"]).toEqual(["notes:read"]);
-    }
-  });
-
-  it("AS metadata: exact issuer, S256 only, RFC 9207 iss, registration and CIMD, no offline_access", async () => {
-    const { as } = await discover(origin());
-    expect(as.issuer).toBe(origin());
-    expect(as.code_challenge_methods_supported).toEqual(["S256"]);
-    expect(as.authorization_response_iss_parameter_supported).toBe(true);
-    expect(as.registration_endpoint).toBe(`${origin()}/register`);
-    expect(as["client_id_metadata_document_supported"]).toBe(true);
-    expect(as.scopes_supported).toEqual(["notes:read", "notes:write"]);
-    expect(as.response_types_supported).toEqual(["code"]);
-  });
-});
 
 describe("the whole flow with oauth4webapi as the strict peer", () => {
   it("register → consent → dev-idp login → code (iss checked) → token → tools as the upstream user → refresh → revoke", async () => {
@@ -202,17 +171,5 @@ describe("the upstream callback, with the real IdP (mix-up and state attacks)", 
   });
 });
 
-describe("tokens are bound to PUBLIC_ORIGIN", () => {
-  it("a token replayed on another Host (a loopback alias of the same server) → 401", async () => {
-    const { tokens } = await signIn(origin(), { login: "dave" });
-    const response = await postMcp(inject("aliasOrigin"), tokens.accessToken);
-    expect(response.status).toBe(401);
-    await response.body?.cancel();
-  });
-
-  it("pages and metadata are not served for another Host (the issuer would follow it)", async () => {
-    const response = await fetch(new URL("/.well-known/oauth-authorization-server", inject("aliasOrigin")));
-    expect(response.status).toBe(403);
-    expect(((await response.json()) as { error: { message: string } }).error.message).toContain(origin());
-  });
-});
+// Discovery and the PUBLIC_ORIGIN binding, shared with full-oauth-provider.
+describeDiscovery({ origin, aliasOrigin: () => inject("aliasOrigin") });

@@ -1,8 +1,17 @@
-import { launchChromium, openPage, probeFraming, serveOnLoopback, type LoopbackServer } from "@mcp-auth/dev-harness";
+import {
+  authorizationUrl,
+  exchange,
+  launchChromium,
+  openPage,
+  probeFraming,
+  register,
+  serveOnLoopback,
+  type LoopbackServer,
+  type Peer,
+} from "@mcp-auth/dev-harness";
 import { connectClient } from "@mcp-auth/mcp-core/testing";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { authorizationUrl, exchange, register, type Peer } from "./flow.ts";
 
 // The human pages of the oauth-proxy in Debian's Chromium: the landing page, our consent page,
 // and the whole chain through dev-idp's login pages back to an MCP client's loopback listener,

@@ -1,12 +1,11 @@
 // The SDK clients through their own OAuth: each SDK's auth() discovers, registers, builds the
 // authorization URL and redeems the code; only the browser is ours (the headless driver, in
 // `redirectToAuthorization`, as a desktop client opens a browser and listens on loopback).
-import { HeadlessBrowser, authorizeHeadlessly, type AuthorizeResult } from "@mcp-auth/dev-harness";
+import { authorizeHeadlessly, freshAddress, HeadlessBrowser, type AuthorizeResult } from "@mcp-auth/dev-harness";
 import { auth as authV2 } from "@modelcontextprotocol/client";
 import { CLIENT_KINDS, connectClient, type ClientKind, type ContractOAuthProvider } from "@mcp-auth/mcp-core/testing";
 import { auth as authV1 } from "@modelcontextprotocol/sdk/client/auth.js";
 import { describe, expect, inject, it } from "vitest";
-import { freshAddress } from "./flow.ts";
 
 type ProviderTokens = Awaited<ReturnType<NonNullable<ContractOAuthProvider["tokens"]>>>;
 type ClientInformation = Awaited<ReturnType<ContractOAuthProvider["clientInformation"]>>;

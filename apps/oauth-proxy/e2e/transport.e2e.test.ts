@@ -1,6 +1,6 @@
 import { describeConcurrentWrites, describeTransportAttacks } from "@mcp-auth/mcp-core/testing/node";
 import { inject } from "vitest";
-import { signIn } from "./flow.ts";
+import { signIn } from "@mcp-auth/dev-harness";
 
 // The transport attack cases and the no-lost-write check, with an OAuth access token obtained
 // through the whole flow (registration → consent → dev-idp login → code exchange).

@@ -29,6 +29,24 @@ export {
   type FormControl,
   type HtmlForm,
 } from "./oauth-driver.ts";
+export {
+  authorizationUrl,
+  authorize,
+  discover,
+  exchange,
+  freshAddress,
+  insecure,
+  postMcp,
+  refresh,
+  register,
+  registerFrom,
+  revoke,
+  signIn,
+  tokenRequest,
+  type AuthorizeRequest,
+  type Peer,
+  type Tokens,
+} from "./oauth-peer.ts";
 export { jsonRpcOf, rawRequest, type RawResponse } from "./raw-http.ts";
 export {
   WranglerStartError,

@@ -1,8 +1,9 @@
-// The strict OAuth peer of the e2e suites: oauth4webapi drives discovery, registration, the
-// code exchange, refresh and revocation against the app; the headless driver plays the browser
-// (our consent page, then dev-idp's login) with one cookie jar per origin.
-import { authorizeHeadlessly, type AuthorizeOptions, type HeadlessBrowser } from "@mcp-auth/dev-harness";
+// The strict OAuth peer of the OAuth apps' e2e suites: oauth4webapi drives discovery,
+// registration, the code exchange, refresh and revocation against the app; the headless driver
+// plays the browser (a login form — ours or dev-idp's — and our consent page) with one cookie jar
+// per origin.
 import * as oauth from "oauth4webapi";
+import { authorizeHeadlessly, type AuthorizeOptions, type HeadlessBrowser } from "./oauth-driver.ts";
 
 /** Our server is plain http on localhost in tests; oauth4webapi refuses that unless told. */
 // eslint-disable-next-line @typescript-eslint/no-deprecated -- deprecated to stand out; tests talk to http://localhost only
@@ -80,7 +81,7 @@ export async function authorizationUrl(peer: Peer, request: AuthorizeRequest = {
   return { url, state, codeVerifier };
 }
 
-/** The browser part: consent, dev-idp login, back to the client's redirect URI. */
+/** The browser part: sign-in and consent, back to the client's redirect URI. */
 export async function authorize(
   peer: Peer,
   request: AuthorizeRequest = {},
@@ -109,11 +110,12 @@ export async function exchange(peer: Peer, callback: URL, state: string, codeVer
 /** Everything from registration to tokens, for tests about what comes after. */
 export async function signIn(
   origin: string,
-  options: { login?: string; scope?: string; browser?: HeadlessBrowser } = {},
+  options: { login?: string; password?: string; scope?: string; browser?: HeadlessBrowser } = {},
 ): Promise<{ peer: Peer; tokens: Tokens }> {
   const peer = await register(origin);
   const flow = await authorize(peer, options.scope === undefined ? {} : { scope: options.scope }, {
     login: options.login ?? "alice",
+    ...(options.password === undefined ? {} : { password: options.password }),
     ...(options.browser === undefined ? {} : { browser: options.browser }),
     ...(options.scope === undefined ? {} : { consent: { decision: "approve", scopes: options.scope.split(" ") } }),
   });
