@@ -16,7 +16,7 @@ export function freshAddress(): string {
 /** One MCP client installation: its registration, PKCE verifier, tokens and a headless browser. */
 export class HeadlessProvider implements ContractOAuthProvider {
   readonly redirectUrl = "http://127.0.0.1:33419/callback";
-  readonly browser = new HeadlessBrowser();
+  readonly browser: HeadlessBrowser;
   readonly address = freshAddress();
   authorizations: AuthorizeResult[] = [];
   pending: Promise<AuthorizeResult> | undefined;
@@ -28,6 +28,7 @@ export class HeadlessProvider implements ContractOAuthProvider {
   private readonly scopes: string[] | undefined;
 
   constructor(email: string, password: string, scopes?: string[]) {
+    this.browser = browserFrom(this.address);
     this.email = email;
     this.password = password;
     this.scopes = scopes;
@@ -71,4 +72,27 @@ export class HeadlessProvider implements ContractOAuthProvider {
       ...(this.scopes === undefined ? {} : { consent: { decision: "approve" as const, scopes: this.scopes } }),
     });
   }
+}
+
+/**
+ * A headless browser whose requests come from an address of its own (`CF-Connecting-IP`, which
+ * `wrangler dev` passes through): sign-ins are limited per address, and the e2e files sign in
+ * many accounts within a minute, as people on different machines would.
+ */
+export function browserFrom(address = freshAddress()): HeadlessBrowser {
+  return new HeadlessBrowser({
+    fetch: (url, init) => {
+      const headers = new Headers(init?.headers);
+      headers.set("cf-connecting-ip", address);
+      return fetch(url, { ...init, headers });
+    },
+  });
+}
+
+/** The browser options that sign `name@example.com` in with its e2e password. */
+export function signInAs(accounts: Record<string, string>, name: string) {
+  const email = `${name}@example.com`;
+  const password = accounts[email];
+  if (password === undefined) throw new Error(`no e2e account ${email}: add it to global-setup's ACCOUNTS`);
+  return { login: email, password, browser: browserFrom() };
 }

@@ -1,14 +1,19 @@
-import { freePort, serveOnLoopback, startWranglerDev } from "@mcp-auth/dev-harness";
+import { hashPassword, pepperFromSecret } from "@mcp-auth/auth-common";
+import { freePort, serveOnLoopback, startWranglerDev, withD1Binding } from "@mcp-auth/dev-harness";
+import { DISCOVERY_LOGINS, TOKEN_ENDPOINT_LOGINS } from "@mcp-auth/dev-harness/suites";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
+import { addUser, type UserDatabase } from "../src/users.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
     /** The app's PUBLIC_ORIGIN (`http://localhost:<port>`): issuer, resource and audience. */
     origin: string;
+    /** The same server on a loopback alias its tokens are not for. */
+    aliasOrigin: string;
     /** The `--persist-to` directory of the running server, for the admin CLI. */
     stateDir: string;
     /** The pepper the server hashes with, for the admin CLI. */
@@ -22,8 +27,23 @@ declare module "vitest" {
 
 export const APP_DIR = join(import.meta.dirname, "..");
 const PEPPER = "e2e-only-password-pepper-0123456789abcdef";
-/** One account per client role: sign-ins are limited per account (10 a minute). */
-const ACCOUNTS = ["sdk-v1", "sdk-v2", "stepper", "contract-writer", "contract-reader"];
+/**
+ * One account per client role (sign-ins are limited per account, 10 a minute), and one per login
+ * of the shared token-endpoint suite (an authorization revokes the same user's earlier grants for
+ * the same client).
+ */
+const ACCOUNTS = [
+  "sdk-v1",
+  "sdk-v2",
+  "stepper",
+  "contract-writer",
+  "contract-reader",
+  "browser",
+  "transport-suite",
+  "strict-peer",
+  ...TOKEN_ENDPOINT_LOGINS,
+  ...DISCOVERY_LOGINS,
+];
 
 /** The admin CLI against the running server's state, as an operator runs it. */
 export function usersCli(
@@ -67,23 +87,26 @@ export default async function setup(project: TestProject): Promise<() => Promise
     },
   });
   try {
+    // The accounts go straight into the running server's D1 through one binding proxy, with the
+    // Worker's own users.ts (the CLI is tested on its own, in cli.e2e.test.ts).
     const accounts: Record<string, string> = {};
-    for (const name of ACCOUNTS) {
-      const email = `${name}@example.com`;
-      const password = `e2e password for ${name}`;
-      const added = await usersCli(
-        stateDir,
-        PEPPER,
-        ["add", "--email", email, "--name", name, "--password-stdin"],
-        password,
-      );
-      if (added.code !== 0) throw new Error(`users add ${email} failed: ${added.output}`);
-      accounts[email] = password;
-    }
+    const pepper = await pepperFromSecret(PEPPER);
+    const target = { appDir: APP_DIR, binding: "DB", remote: false, persistTo: stateDir };
+    await withD1Binding<UserDatabase, undefined>(target, async (db) => {
+      for (const name of ACCOUNTS) {
+        const email = `${name}@example.com`;
+        const password = `e2e password for ${name}`;
+        const passwordHash = await hashPassword(password, { current: pepper });
+        await addUser(db, { email, displayName: name, passwordHash });
+        accounts[email] = password;
+      }
+      return undefined;
+    });
     const logTap = await serveOnLoopback((_req, res) => {
       res.writeHead(200, { "content-type": "text/plain; charset=utf-8" }).end(dev.output());
     });
     project.provide("origin", origin);
+    project.provide("aliasOrigin", dev.origin);
     project.provide("stateDir", stateDir);
     project.provide("pepper", PEPPER);
     project.provide("accounts", accounts);

@@ -16,11 +16,20 @@ import { authorizationServer } from "@mcp-auth/auth-common/authorization-server"
 import { INITIAL_SCOPES, SCOPES, createMcpEndpoint } from "@mcp-auth/mcp-core";
 import { durableNotes } from "@mcp-auth/mcp-core/notes-object";
 import { waitUntil } from "cloudflare:workers";
+import { removePasskeyForm, revokeApp, showAccount, type AccountContext } from "./account.ts";
 import { authorizeRoutes } from "./authorize.ts";
 import { loadConfig, type Config } from "./config.ts";
 import { pageContent } from "./page.ts";
+import {
+  authenticationOptions,
+  authenticationVerify,
+  passkeyScript,
+  registrationOptions,
+  registrationVerify,
+  type PasskeyContext,
+} from "./passkeys.ts";
 import { showLogin, signIn, signOut, type SignInContext } from "./sessions.ts";
-import { audit, getUser } from "./users.ts";
+import { audit, getUser, touchAppUse } from "./users.ts";
 
 export { NotesObject } from "@mcp-auth/mcp-core/notes-object";
 
@@ -44,6 +53,21 @@ function defer(work: Promise<unknown>): void {
   );
 }
 
+/** How often one isolate records an app's "last used" (it is shown to the minute or so). */
+const APP_USE_WRITE_INTERVAL_MS = 60_000;
+const appUseWritten = new Map<string, number>();
+
+/** Records an app's use now and then, not on every request: a D1 write per MCP call would cost. */
+function noteAppUse(db: Env["DB"], userId: string, clientId: string | undefined): void {
+  if (clientId === undefined) return;
+  const key = `${userId}\n${clientId}`;
+  const last = appUseWritten.get(key);
+  if (last !== undefined && Date.now() - last < APP_USE_WRITE_INTERVAL_MS) return;
+  if (appUseWritten.size > 10_000) appUseWritten.clear();
+  appUseWritten.set(key, Date.now());
+  defer(touchAppUse(db, userId, clientId));
+}
+
 /** Built once per configuration: the authorization server, the endpoint, the pepper. */
 const serverFor = configLoader((env: Env) => {
   const config = loadConfig(env);
@@ -56,6 +80,21 @@ const serverFor = configLoader((env: Env) => {
     addressLimiter: env.SIGN_IN_ADDRESS_LIMITER,
     accountLimiter: env.SIGN_IN_ACCOUNT_LIMITER,
     rateLimitPeriodSeconds: 60,
+    defer,
+  });
+  const passkeyContext = (env: Env): PasskeyContext => ({
+    db: env.DB,
+    publicOrigin: config.PUBLIC_ORIGIN,
+    sessionSecret: config.SESSION_SECRET,
+    addressLimiter: env.SIGN_IN_ADDRESS_LIMITER,
+    rateLimitPeriodSeconds: 60,
+    defer,
+  });
+  const accountContext = (env: Env, oauth: AccountContext["oauth"]): AccountContext => ({
+    oauth,
+    db: env.DB,
+    publicOrigin: config.PUBLIC_ORIGIN,
+    sessionSecret: config.SESSION_SECRET,
     defer,
   });
   const server = authorizationServer<Env>({
@@ -72,6 +111,7 @@ const serverFor = configLoader((env: Env) => {
       if (user === undefined || user.disabled) {
         throw new AuthError("invalid_token", "The account this token was issued to cannot sign in.");
       }
+      noteAppUse(env.DB, user.id, identity.clientId);
       const answer = await endpoint.fetch(request, {
         authInfo: toAuthInfo(identity, resource.challenge(request)),
         notes: durableNotes(env.NOTES),
@@ -94,9 +134,29 @@ const serverFor = configLoader((env: Env) => {
       if (pathname === "/login" && method === "GET") return showLogin(request, await signInContext(env));
       if (pathname === "/login" && method === "POST") return signIn(request, await signInContext(env));
       if (pathname === "/logout" && method === "POST") return signOut(request, await signInContext(env));
+      if (method === "POST") {
+        switch (pathname) {
+          case "/login/passkey/options":
+            return authenticationOptions(request, passkeyContext(env));
+          case "/login/passkey/verify":
+            return authenticationVerify(request, passkeyContext(env));
+          case "/account/passkeys/options":
+            return registrationOptions(request, passkeyContext(env));
+          case "/account/passkeys/verify":
+            return registrationVerify(request, passkeyContext(env));
+          case "/account/passkeys/remove":
+            return removePasskeyForm(request, accountContext(env, oauth));
+          case "/account/revoke":
+            return revokeApp(request, accountContext(env, oauth));
+        }
+      }
       switch (pathname) {
         case "/":
           return landingPage(request, pageContent(config));
+        case "/account":
+          return showAccount(request, accountContext(env, oauth));
+        case "/passkeys.js":
+          return passkeyScript();
         case "/sse":
           return sseRetiredResponse(request);
         default:

@@ -74,10 +74,13 @@ const seeOther = (location: string, headers = new Headers()) => {
   return new Response(null, { status: 303, headers });
 };
 
+/** Headers of the login page: it loads /passkeys.js, which calls this origin's passkey endpoints. */
+const loginHeaders = () => pageHeaders({ selfScripts: true, connectSelf: true });
+
 function loginPage(
   status: number,
   options: { csrf: string; returnTo: string | undefined; email?: string; error?: string },
-  headers = pageHeaders(),
+  headers = loginHeaders(),
 ): Response {
   const body = html`<h1>Sign in</h1>
     ${options.error === undefined ? "" : html`<p class="warning" role="alert">${options.error}</p>`}
@@ -106,8 +109,14 @@ function loginPage(
         /></label>
       </p>
       <p><button type="submit">Sign in</button></p>
-    </form>`;
-  return new Response(layout("Sign in", body).value, { status, headers });
+    </form>
+    <p>
+      <button type="button" id="passkey-sign-in" data-csrf="${options.csrf}" data-return-to="${options.returnTo ?? ""}">
+        Sign in with a passkey
+      </button>
+      <span id="passkey-status" role="status"></span>
+    </p>`;
+  return new Response(layout("Sign in", body, { scripts: ["/passkeys.js"] }).value, { status, headers });
 }
 
 /**
@@ -118,8 +127,8 @@ function loginPage(
 export async function showLogin(request: Request, context: SignInContext): Promise<Response> {
   const returnTo = safeReturnTo(new URL(request.url).searchParams.get("return_to"), context.publicOrigin);
   const session = await currentSession(request, context.db);
-  if (session.user !== undefined) return seeOther(returnTo ?? "/");
-  const headers = pageHeaders();
+  if (session.user !== undefined) return seeOther(returnTo ?? "/account");
+  const headers = loginHeaders();
   let id = session.id;
   if (id === undefined) {
     id = newSessionId();
@@ -151,7 +160,7 @@ export async function signIn(request: Request, context: SignInContext): Promise<
   const email = (form.get("login") ?? "").slice(0, MAX_EMAIL_LENGTH);
   const password = form.get("password") ?? "";
   const address = clientAddress(request);
-  const again = async (status: number, error: string, headers = pageHeaders()) =>
+  const again = async (status: number, error: string, headers = loginHeaders()) =>
     loginPage(
       status,
       { csrf: await csrfToken(context.sessionSecret, formId, "login"), returnTo, email, error },
@@ -166,7 +175,7 @@ export async function signIn(request: Request, context: SignInContext): Promise<
   if (limited !== undefined) {
     consoleLog("warn", refusal(request, 429, "sign_in_rate_limited"));
     context.defer(audit(context.db, { event: "sign_in", outcome: "locked", address, detail: "rate_limited" }));
-    const headers = pageHeaders();
+    const headers = loginHeaders();
     headers.set("Retry-After", String(period));
     return again(429, `Too many sign-in attempts. Wait ${period} seconds and try again.`, headers);
   }
@@ -188,7 +197,7 @@ export async function signIn(request: Request, context: SignInContext): Promise<
   context.defer(endSession(context.db, await sessionIdHash(formId)));
   context.defer(audit(context.db, { event: "sign_in", outcome: "ok", userId: user.id, address, detail: "password" }));
   const headers = new Headers({ "Set-Cookie": sessionCookie(id, SESSION_TTL_SECONDS), "Cache-Control": "no-store" });
-  return seeOther(returnTo ?? "/", headers);
+  return seeOther(returnTo ?? "/account", headers);
 }
 
 async function rehash(context: SignInContext, userId: string, password: string): Promise<void> {

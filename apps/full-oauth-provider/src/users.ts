@@ -228,3 +228,24 @@ export async function readAudit(
     .all<AuditRow>();
   return results;
 }
+
+// ── connected apps ────────────────────────────────────────────────────────────────────────────
+
+/** Records that `clientId` used its grant for `userId` now. */
+export async function touchAppUse(db: UserDatabase, userId: string, clientId: string): Promise<void> {
+  await db
+    .prepare(
+      "INSERT INTO app_use (user_id, client_id, last_used_at) VALUES (?, ?, ?) ON CONFLICT (user_id, client_id) DO UPDATE SET last_used_at = excluded.last_used_at",
+    )
+    .bind(userId, clientId, now())
+    .run();
+}
+
+/** When each of a user's apps was last used: client id → seconds since the epoch. */
+export async function appUse(db: UserDatabase, userId: string): Promise<Map<string, number>> {
+  const { results } = await db
+    .prepare("SELECT client_id, last_used_at FROM app_use WHERE user_id = ?")
+    .bind(userId)
+    .all<{ client_id: string; last_used_at: number }>();
+  return new Map(results.map((row) => [row.client_id, row.last_used_at]));
+}

@@ -147,7 +147,7 @@ describe("signing in with a password", () => {
     expect(await sessionRows(user.id)).toEqual([]);
   });
 
-  it("return_to goes only to this origin's /authorize: every open-redirect form lands on /", async () => {
+  it("return_to goes only to this origin's /authorize: every open-redirect form lands on /account", async () => {
     const user = await testUser();
     for (const evil of [
       "//evil.example/authorize?x",
@@ -167,7 +167,7 @@ describe("signing in with a password", () => {
         return_to: evil,
       });
       expect(answer.status, evil).toBe(303);
-      expect(answer.headers.get("location"), evil).toBe("/");
+      expect(answer.headers.get("location"), evil).toBe("/account");
     }
   });
 

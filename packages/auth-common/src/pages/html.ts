@@ -97,6 +97,10 @@ export interface PageHeaderOptions {
   formAction?: readonly string[];
   /** The page carries {@link COPY_BUTTONS_SCRIPT} (see {@link layout}): allow it, and only it. */
   copyButtons?: boolean;
+  /** The page loads script files from this origin (`script-src 'self'`, nothing inline). */
+  selfScripts?: boolean;
+  /** Where the page's scripts may `fetch()` besides nothing (`connect-src 'self'` when true). */
+  connectSelf?: boolean;
 }
 
 /**
@@ -106,9 +110,15 @@ export interface PageHeaderOptions {
  */
 export function pageHeaders(options: PageHeaderOptions = {}): Headers {
   const formAction = ["'self'", ...new Set((options.formAction ?? []).map(formActionSource))].join(" ");
+  const scripts = [
+    ...(options.selfScripts === true ? ["'self'"] : []),
+    ...(options.copyButtons === true ? [COPY_BUTTONS_SCRIPT_HASH] : []),
+  ];
+  const scriptSrc = scripts.length === 0 ? "" : ` script-src ${scripts.join(" ")};`;
+  const connectSrc = options.connectSelf === true ? " connect-src 'self';" : "";
   return new Headers({
     "Content-Type": "text/html; charset=utf-8",
-    "Content-Security-Policy": `default-src 'none';${options.copyButtons === true ? ` script-src ${COPY_BUTTONS_SCRIPT_HASH};` : ""} style-src 'unsafe-inline'; img-src 'self' data:; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
+    "Content-Security-Policy": `default-src 'none';${scriptSrc}${connectSrc} style-src 'unsafe-inline'; img-src 'self' data:; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
@@ -123,6 +133,8 @@ const COPY_BUTTONS_TAG = raw(`<script>${COPY_BUTTONS_SCRIPT}</script>`);
 export interface LayoutOptions {
   /** Adds {@link COPY_BUTTONS_SCRIPT}; serve the page with `pageHeaders({ copyButtons: true })`. */
   copyButtons?: boolean;
+  /** Same-origin script files to load (`<script src>`); serve with `pageHeaders({ selfScripts: true })`. */
+  scripts?: readonly string[];
 }
 
 /**
@@ -238,6 +250,7 @@ export function layout(title: string, body: SafeHtml, options: LayoutOptions = {
       <body>
         <main>${body}</main>
         ${options.copyButtons === true ? COPY_BUTTONS_TAG : ""}
+        ${(options.scripts ?? []).map((src) => html`<script src="${src}"></script>`)}
       </body>
     </html>`;
 }

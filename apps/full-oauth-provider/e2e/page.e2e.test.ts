@@ -1,0 +1,187 @@
+// The human pages in Debian's Chromium with a virtual authenticator (DevTools WebAuthn domain):
+// password sign-in → add a passkey on /account → sign out → an MCP client's authorization →
+// sign in with the passkey (no email) → consent → the client's loopback listener gets the code →
+// connected apps → Revoke → the client's token is 401 and its refresh invalid_grant. The browser
+// enforces the pages' CSP (script-src, connect-src, frame-ancestors, form-action) for real.
+import { launchChromium, probeFraming, serveOnLoopback, type LoopbackServer } from "@mcp-auth/dev-harness";
+import { connectClient } from "@mcp-auth/mcp-core/testing";
+import * as oauth from "oauth4webapi";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+
+const origin = () => inject("origin");
+const EMAIL = "browser@example.com";
+
+let browser: Browser;
+let catcher: LoopbackServer;
+let received: ((url: URL) => void) | undefined;
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  catcher = await serveOnLoopback((request, response) => {
+    const url = new URL(request.url ?? "/", `http://${request.headers.host ?? "127.0.0.1"}`);
+    if (url.pathname === "/callback") received?.(url);
+    // Anything else is the browser's own request for the listener's page (its favicon).
+    response.writeHead(url.pathname === "/callback" ? 200 : 204, { "content-type": "text/html" });
+    response.end(url.pathname === "/callback" ? "<p>client received the callback</p>" : undefined);
+  });
+});
+afterAll(async () => {
+  await browser.close();
+  await catcher.stop();
+});
+
+/** Console errors and page errors for the whole journey. */
+function watchErrors(page: Page): string[] {
+  const seen: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") seen.push(`${page.url()}: ${message.text()}`);
+  });
+  page.on("pageerror", (error) => seen.push(`${page.url()}: ${error.message}`));
+  return seen;
+}
+
+async function tokenRequest(form: Record<string, string>) {
+  return fetch(new URL("/token", origin()), {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams(form),
+  });
+}
+
+async function whoami(accessToken: string) {
+  const client = await connectClient("sdk-v2 (2026-07-28)", {
+    url: new URL("/mcp", origin()),
+    headers: { authorization: `Bearer ${accessToken}` },
+  });
+  try {
+    return await client.callTool("whoami", {});
+  } finally {
+    await client.close();
+  }
+}
+
+describe("the whole journey in a real browser with a passkey", () => {
+  it("password → add passkey → passkey sign-in → consent → code → connected apps → Revoke → 401 and invalid_grant", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const problems = watchErrors(page);
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("WebAuthn.enable");
+    await cdp.send("WebAuthn.addVirtualAuthenticator", {
+      options: {
+        protocol: "ctap2",
+        transport: "internal",
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
+    });
+
+    // 1. Password sign-in lands on /account.
+    await page.goto(`${origin()}/login`);
+    await page.getByLabel("Email").fill(EMAIL);
+    await page.getByLabel("Password").fill(inject("accounts")[EMAIL] ?? "");
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await page.waitForURL(`${origin()}/account`);
+    await expect(page.locator(".signed-in-as").innerText()).resolves.toBe(EMAIL);
+
+    // 2. Add a passkey: the page's script runs the ceremony, then reloads with it listed.
+    await page.getByRole("button", { name: "Add a passkey" }).click();
+    await page.locator(".passkey-name").first().waitFor();
+    expect(await page.locator(".passkey-name").count()).toBe(1);
+
+    // 3. Sign out.
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL(`${origin()}/`);
+
+    // 4. An MCP client registers and sends the browser to /authorize (PKCE S256).
+    const redirectUri = `${catcher.origin}/callback`;
+    const registered = await fetch(new URL("/register", origin()), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        client_name: "Chromium journey client",
+        redirect_uris: [redirectUri],
+        token_endpoint_auth_method: "none",
+      }),
+    });
+    const { client_id: clientId } = (await registered.json()) as { client_id: string };
+    const verifier = oauth.generateRandomCodeVerifier();
+    const authorize = new URL("/authorize", origin());
+    for (const [name, value] of Object.entries({
+      response_type: "code",
+      client_id: clientId,
+      redirect_uri: redirectUri,
+      code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: "S256",
+      state: "journey-state",
+      scope: "notes:read",
+      resource: `${origin()}/mcp`,
+    })) {
+      authorize.searchParams.set(name, value);
+    }
+    const callback = new Promise<URL>((resolve) => {
+      received = resolve;
+    });
+    await page.goto(authorize.href);
+    await page.waitForURL(/\/login\?return_to=/);
+
+    // 5. Sign in with the passkey, no email typed: back to /authorize, the consent page.
+    await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+    await page.getByRole("button", { name: "Allow" }).waitFor();
+    await expect(page.locator(".signed-in-as").innerText()).resolves.toBe(EMAIL);
+    await expect(page.locator(".client-name").innerText()).resolves.toBe("Chromium journey client");
+
+    // 6. Allow → the client's listener gets code, state and iss.
+    await page.getByRole("button", { name: "Allow" }).click();
+    const url = await callback;
+    expect(url.searchParams.get("state")).toBe("journey-state");
+    expect(url.searchParams.get("iss")).toBe(origin());
+    const exchanged = await tokenRequest({
+      grant_type: "authorization_code",
+      code: url.searchParams.get("code") ?? "",
+      redirect_uri: redirectUri,
+      client_id: clientId,
+      code_verifier: verifier,
+      resource: `${origin()}/mcp`,
+    });
+    expect(exchanged.status).toBe(200);
+    const tokens = (await exchanged.json()) as { access_token: string; refresh_token: string };
+    expect((await whoami(tokens.access_token)).structuredContent).toMatchObject({ pattern: "full-oauth-provider" });
+
+    // 7. Connected apps lists it; Revoke ends it at once.
+    await page.goto(`${origin()}/account`);
+    await expect(page.locator(".app-name").allInnerTexts()).resolves.toContain("Chromium journey client");
+    const row = page.locator("tr", { has: page.locator(".app-name", { hasText: "Chromium journey client" }) });
+    await row.getByRole("button", { name: "Revoke" }).click();
+    await page.waitForURL(`${origin()}/account`);
+    await expect(page.locator(".app-name", { hasText: "Chromium journey client" }).count()).resolves.toBe(0);
+    await expect(whoami(tokens.access_token)).rejects.toThrow(/401|unauthorized/i);
+    const refreshed = await tokenRequest({
+      grant_type: "refresh_token",
+      refresh_token: tokens.refresh_token,
+      client_id: clientId,
+    });
+    expect(refreshed.status).toBe(400);
+    expect(await refreshed.json()).toMatchObject({ error: "invalid_grant" });
+
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});
+
+describe("framing", () => {
+  it("the login page and /authorize (signed-in or not, SameSite=Lax sends no session into a frame) cannot be framed", async () => {
+    for (const target of [`${origin()}/login`, `${origin()}/authorize?client_id=x`, `${origin()}/account`]) {
+      const probe = await probeFraming(browser, target);
+      expect(probe.controlText, target).toBe("control frame loaded");
+      expect(
+        probe.consoleErrors.some((line) => line.includes("frame-ancestors")),
+        target,
+      ).toBe(true);
+      expect(probe.framedText ?? "", target).not.toContain("Sign in");
+    }
+  });
+});

@@ -1,0 +1,11 @@
+import { describeTokenEndpoint } from "@mcp-auth/dev-harness/suites";
+import { inject } from "vitest";
+import { signInAs } from "./flow.ts";
+
+// The authorization server's /token, refresh and /register attack cases, shared with
+// oauth-proxy; here each login is an account of this server, signed in on its own login page.
+describeTokenEndpoint({
+  origin: () => inject("origin"),
+  aliasOrigin: () => inject("aliasOrigin"),
+  signInAs: (login) => signInAs(inject("accounts"), login),
+});

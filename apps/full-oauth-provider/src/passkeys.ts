@@ -1,0 +1,389 @@
+// Passkeys (WebAuthn) with @simplewebauthn/server: add one from /account, sign in with one from
+// /login without typing an email (a discoverable credential names its user). Every ceremony's
+// challenge is stored server-side, bound to the browser's session id, and used once.
+import {
+  checkCsrfToken,
+  clientAddress,
+  consoleLog,
+  fromAnotherSite,
+  readSessionCookie,
+  refusal,
+  safeReturnTo,
+  sessionCookie,
+  sessionIdHash,
+  sha256Hex,
+  newSessionId,
+  type RateLimiter,
+  checkRateLimit,
+} from "@mcp-auth/auth-common";
+import {
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+  type AuthenticationResponseJSON,
+  type AuthenticatorTransport,
+  type RegistrationResponseJSON,
+} from "@simplewebauthn/server";
+import { base64url } from "jose";
+import { currentSession } from "./sessions.ts";
+import { SESSION_TTL_SECONDS, audit, createSession, endSession, getUser, type UserDatabase } from "./users.ts";
+
+/** A ceremony must finish within this long. */
+const CHALLENGE_TTL_SECONDS = 5 * 60;
+/** Largest JSON body a passkey endpoint reads (a response with attestation is a few KiB). */
+const MAX_JSON_BYTES = 32 * 1024;
+/** Most passkeys one account may hold. */
+const MAX_PASSKEYS = 10;
+
+export interface Passkey {
+  id: string;
+  name: string;
+  createdAt: number;
+  lastUsedAt: number | undefined;
+}
+
+interface PasskeyRow {
+  id: string;
+  user_id: string;
+  public_key: string;
+  counter: number;
+  transports: string;
+  name: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+
+export async function listPasskeys(db: UserDatabase, userId: string): Promise<Passkey[]> {
+  const { results } = await db
+    .prepare("SELECT * FROM passkeys WHERE user_id = ? ORDER BY created_at, id")
+    .bind(userId)
+    .all<PasskeyRow>();
+  return results.map((row) => ({
+    id: row.id,
+    name: row.name,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at ?? undefined,
+  }));
+}
+
+/** Removes one of `userId`'s passkeys; false when they have none with that id. */
+export async function removePasskey(db: UserDatabase, userId: string, id: string): Promise<boolean> {
+  if (id.length === 0 || id.length > 1024) return false;
+  const result = await db.prepare("DELETE FROM passkeys WHERE id = ? AND user_id = ?").bind(id, userId).run();
+  return result.meta.changes > 0;
+}
+
+async function saveChallenge(db: UserDatabase, key: string, challenge: string, userId: string | null): Promise<void> {
+  await db
+    .prepare(
+      "INSERT INTO webauthn_challenges (key, challenge, user_id, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET challenge = excluded.challenge, user_id = excluded.user_id, expires_at = excluded.expires_at",
+    )
+    .bind(key, challenge, userId, now() + CHALLENGE_TTL_SECONDS)
+    .run();
+}
+
+/** The open challenge under `key`, deleted as it is read (single use); undefined when none or expired. */
+async function takeChallenge(
+  db: UserDatabase,
+  key: string,
+): Promise<{ challenge: string; userId: string | null } | undefined> {
+  const row = await db
+    .prepare("DELETE FROM webauthn_challenges WHERE key = ? RETURNING challenge, user_id, expires_at")
+    .bind(key)
+    .first<{ challenge: string; user_id: string | null; expires_at: number }>();
+  if (row === null || row.expires_at <= now()) return undefined;
+  return { challenge: row.challenge, userId: row.user_id };
+}
+
+const challengeKey = (purpose: string, sessionId: string) => sha256Hex(`webauthn:${purpose}:${sessionId}`);
+
+export interface PasskeyContext {
+  db: UserDatabase;
+  publicOrigin: string;
+  sessionSecret: string;
+  addressLimiter: RateLimiter;
+  rateLimitPeriodSeconds: number;
+  defer: (work: Promise<unknown>) => void;
+}
+
+/** A JSON error a page's script shows; never a secret or the verifier's internals. */
+function problem(status: number, code: string, description: string, headers: Record<string, string> = {}): Response {
+  return Response.json(
+    { error: code, error_description: description },
+    { status, headers: { "Cache-Control": "no-store", ...headers } },
+  );
+}
+
+/** The body of a passkey POST: same-origin, JSON, small. */
+async function readJson(request: Request, context: PasskeyContext): Promise<Record<string, unknown> | Response> {
+  if (fromAnotherSite(request, context.publicOrigin)) {
+    consoleLog("warn", refusal(request, 403, "passkey_cross_origin"));
+    return problem(403, "forbidden", "Only this server's own pages may do that.");
+  }
+  const type = (request.headers.get("content-type") ?? "").toLowerCase();
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (!type.startsWith("application/json") || !(declared <= MAX_JSON_BYTES)) {
+    return problem(400, "invalid_request", "Send a small JSON body.");
+  }
+  const text = await request.text();
+  if (text.length > MAX_JSON_BYTES) return problem(400, "invalid_request", "Send a small JSON body.");
+  try {
+    const body: unknown = JSON.parse(text);
+    if (typeof body !== "object" || body === null || Array.isArray(body)) throw new Error("not an object");
+    return body as Record<string, unknown>;
+  } catch {
+    return problem(400, "invalid_request", "The body is not a JSON object.");
+  }
+}
+
+const rpId = (context: PasskeyContext) => new URL(context.publicOrigin).hostname;
+
+/** The signed-in user, the session id and the body, after the origin and CSRF checks. */
+async function signedInPost(request: Request, context: PasskeyContext) {
+  const body = await readJson(request, context);
+  if (body instanceof Response) return body;
+  const { user, id } = await currentSession(request, context.db);
+  if (user === undefined || id === undefined) return problem(401, "not_signed_in", "Sign in first.");
+  if (!(await checkCsrfToken(context.sessionSecret, id, "passkey", body["csrf"] as string | undefined))) {
+    consoleLog("warn", refusal(request, 403, "passkey_csrf"));
+    return problem(403, "forbidden", "Only this server's own pages may do that.");
+  }
+  return { user, id, body };
+}
+
+/** POST /account/passkeys/options: starts adding a passkey to the signed-in account. */
+export async function registrationOptions(request: Request, context: PasskeyContext): Promise<Response> {
+  const checked = await signedInPost(request, context);
+  if (checked instanceof Response) return checked;
+  const { user, id } = checked;
+  const existing = await context.db
+    .prepare("SELECT id, transports FROM passkeys WHERE user_id = ?")
+    .bind(user.id)
+    .all<{ id: string; transports: string }>();
+  if (existing.results.length >= MAX_PASSKEYS) {
+    return problem(400, "too_many_passkeys", `An account holds at most ${MAX_PASSKEYS} passkeys; remove one first.`);
+  }
+  const options = await generateRegistrationOptions({
+    rpName: "MCP full-oauth-provider",
+    rpID: rpId(context),
+    userName: user.email,
+    userDisplayName: user.displayName,
+    userID: new Uint8Array(new TextEncoder().encode(user.id)),
+    attestationType: "none",
+    excludeCredentials: existing.results.map((row) => ({
+      id: row.id,
+      transports: row.transports.split(" ").filter(Boolean) as AuthenticatorTransport[],
+    })),
+    // Discoverable, so that signing in needs no email: the passkey names its user.
+    authenticatorSelection: { residentKey: "required", userVerification: "preferred" },
+  });
+  await saveChallenge(context.db, await challengeKey("register", id), options.challenge, user.id);
+  return Response.json(options, { headers: { "Cache-Control": "no-store" } });
+}
+
+/** POST /account/passkeys/verify: checks the new credential and stores its public key. */
+export async function registrationVerify(request: Request, context: PasskeyContext): Promise<Response> {
+  const checked = await signedInPost(request, context);
+  if (checked instanceof Response) return checked;
+  const { user, id, body } = checked;
+  const open = await takeChallenge(context.db, await challengeKey("register", id));
+  if (open?.userId !== user.id) {
+    return problem(400, "expired", "This passkey request has expired or was already used. Start again.");
+  }
+  let verified;
+  try {
+    verified = await verifyRegistrationResponse({
+      response: body["response"] as RegistrationResponseJSON,
+      expectedChallenge: open.challenge,
+      expectedOrigin: context.publicOrigin,
+      expectedRPID: rpId(context),
+      requireUserVerification: false,
+    });
+  } catch {
+    verified = undefined;
+  }
+  if (verified?.verified !== true) {
+    consoleLog("warn", refusal(request, 400, "passkey_registration_failed", { subject: user.id }));
+    return problem(400, "verification_failed", "The passkey could not be verified.");
+  }
+  const { credential } = verified.registrationInfo;
+  const name = `Passkey added ${new Date().toISOString().slice(0, 10)}`;
+  await context.db
+    .prepare(
+      "INSERT INTO passkeys (id, user_id, public_key, counter, transports, name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(
+      credential.id,
+      user.id,
+      base64url.encode(credential.publicKey),
+      credential.counter,
+      (credential.transports ?? []).join(" "),
+      name,
+      now(),
+    )
+    .run();
+  context.defer(
+    audit(context.db, { event: "passkey_added", outcome: "ok", userId: user.id, address: clientAddress(request) }),
+  );
+  return Response.json({ id: credential.id, name }, { status: 201, headers: { "Cache-Control": "no-store" } });
+}
+
+/** The pre-sign-in browser: its cookie id, after the origin, CSRF and address-limit checks. */
+async function signInPost(request: Request, context: PasskeyContext) {
+  const body = await readJson(request, context);
+  if (body instanceof Response) return body;
+  const id = readSessionCookie(request);
+  if (
+    id === undefined ||
+    !(await checkCsrfToken(context.sessionSecret, id, "login", body["csrf"] as string | undefined))
+  ) {
+    consoleLog("warn", refusal(request, 403, "login_csrf"));
+    return problem(403, "forbidden", "Only this server's own pages may do that. Reload the page.");
+  }
+  const limited = await checkRateLimit(context.addressLimiter, clientAddress(request), context.rateLimitPeriodSeconds);
+  if (limited !== undefined) {
+    const period = String(context.rateLimitPeriodSeconds);
+    return problem(429, "rate_limited", `Too many sign-in attempts. Wait ${period} seconds.`, {
+      "Retry-After": period,
+    });
+  }
+  return { id, body };
+}
+
+/** POST /login/passkey/options: a challenge for a usernameless sign-in in this browser. */
+export async function authenticationOptions(request: Request, context: PasskeyContext): Promise<Response> {
+  const checked = await signInPost(request, context);
+  if (checked instanceof Response) return checked;
+  const options = await generateAuthenticationOptions({ rpID: rpId(context), userVerification: "preferred" });
+  await saveChallenge(context.db, await challengeKey("sign-in", checked.id), options.challenge, null);
+  return Response.json(options, { headers: { "Cache-Control": "no-store" } });
+}
+
+/** The one answer for an unknown passkey, a bad assertion and a disabled account. */
+export const PASSKEY_FAILED = "This passkey could not sign you in.";
+
+/** POST /login/passkey/verify: the assertion; on success a new session, as a password sign-in. */
+export async function authenticationVerify(request: Request, context: PasskeyContext): Promise<Response> {
+  const checked = await signInPost(request, context);
+  if (checked instanceof Response) return checked;
+  const { id: formId, body } = checked;
+  const address = clientAddress(request);
+  const open = await takeChallenge(context.db, await challengeKey("sign-in", formId));
+  if (open === undefined) {
+    return problem(400, "expired", "This sign-in has expired or was already used. Start again.");
+  }
+  const response = body["response"] as AuthenticationResponseJSON | undefined;
+  const credentialId = typeof response?.id === "string" ? response.id : "";
+  const row = await context.db.prepare("SELECT * FROM passkeys WHERE id = ?").bind(credentialId).first<PasskeyRow>();
+  const fail = (detail: string, userId?: string) => {
+    consoleLog("warn", refusal(request, 401, "passkey_sign_in_failed"));
+    context.defer(audit(context.db, { event: "sign_in", outcome: "failed", userId, address, detail }));
+    return problem(401, "sign_in_failed", PASSKEY_FAILED);
+  };
+  if (row === null || response === undefined) return fail("unknown_passkey");
+  let verified;
+  try {
+    verified = await verifyAuthenticationResponse({
+      response,
+      expectedChallenge: open.challenge,
+      expectedOrigin: context.publicOrigin,
+      expectedRPID: rpId(context),
+      credential: {
+        id: row.id,
+        publicKey: new Uint8Array(base64url.decode(row.public_key)),
+        counter: row.counter,
+      },
+      requireUserVerification: false,
+    });
+  } catch (error) {
+    const reason = error instanceof Error && /origin/i.test(error.message) ? "wrong_origin" : "bad_assertion";
+    return fail(reason, row.user_id);
+  }
+  if (!verified.verified) return fail("bad_assertion", row.user_id);
+  const user = await getUser(context.db, row.user_id);
+  if (user === undefined || user.disabled) return fail("disabled", row.user_id);
+  await context.db
+    .prepare("UPDATE passkeys SET counter = ?, last_used_at = ? WHERE id = ?")
+    .bind(verified.authenticationInfo.newCounter, now(), row.id)
+    .run();
+  const sessionId = newSessionId();
+  await createSession(context.db, await sessionIdHash(sessionId), user.id);
+  context.defer(endSession(context.db, await sessionIdHash(formId)));
+  context.defer(audit(context.db, { event: "sign_in", outcome: "ok", userId: user.id, address, detail: "passkey" }));
+  context.defer(audit(context.db, { event: "passkey_used", outcome: "ok", userId: user.id, address }));
+  const returnTo = safeReturnTo(typeof body["return_to"] === "string" ? body["return_to"] : "", context.publicOrigin);
+  return Response.json(
+    { redirect: returnTo ?? "/account" },
+    {
+      headers: { "Set-Cookie": sessionCookie(sessionId, SESSION_TTL_SECONDS), "Cache-Control": "no-store" },
+    },
+  );
+}
+
+/** GET /passkeys.js: the pages' one script. No inline code anywhere (CSP `script-src 'self'`). */
+export function passkeyScript(): Response {
+  return new Response(PASSKEY_SCRIPT, {
+    headers: {
+      "Content-Type": "text/javascript; charset=utf-8",
+      "Cache-Control": "no-store",
+      "X-Content-Type-Options": "nosniff",
+    },
+  });
+}
+
+const PASSKEY_SCRIPT = `// Passkeys on this server's pages: add one on /account, sign in with one on /login.
+"use strict";
+const post = async (path, body) => {
+  const response = await fetch(path, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(data.error_description || "HTTP " + response.status);
+  return data;
+};
+const say = (text) => {
+  const status = document.getElementById("passkey-status");
+  if (status) status.textContent = text;
+};
+const add = document.getElementById("add-passkey");
+if (add) {
+  add.addEventListener("click", async () => {
+    try {
+      const csrf = add.dataset.csrf;
+      const options = await post("/account/passkeys/options", { csrf });
+      const credential = await navigator.credentials.create({
+        publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options),
+      });
+      await post("/account/passkeys/verify", { csrf, response: credential.toJSON() });
+      location.reload();
+    } catch (error) {
+      say("Could not add a passkey: " + error.message);
+    }
+  });
+}
+const signIn = document.getElementById("passkey-sign-in");
+if (signIn) {
+  signIn.addEventListener("click", async () => {
+    try {
+      const csrf = signIn.dataset.csrf;
+      const options = await post("/login/passkey/options", { csrf });
+      const credential = await navigator.credentials.get({
+        publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options),
+      });
+      const result = await post("/login/passkey/verify", {
+        csrf,
+        return_to: signIn.dataset.returnTo || "",
+        response: credential.toJSON(),
+      });
+      location.assign(result.redirect);
+    } catch (error) {
+      say("Passkey sign-in failed: " + error.message);
+    }
+  });
+}
+`;

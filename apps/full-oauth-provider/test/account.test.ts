@@ -1,0 +1,149 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { readAudit } from "../src/users.ts";
+import {
+  Browser,
+  ORIGIN,
+  REDIRECT_URI,
+  VERIFIER,
+  authorizePath,
+  call,
+  eventually,
+  hiddenValue,
+  registerClient,
+  testUser,
+  token,
+} from "./helpers.ts";
+
+interface Tokens {
+  access_token: string;
+  refresh_token: string;
+}
+
+/** A signed-in user who connected one app ("Connected Thing") and holds its tokens. */
+async function connected(name = "Connected Thing") {
+  const user = await testUser();
+  const browser = new Browser();
+  await browser.signIn(user.email);
+  const clientId = await registerClient({ client_name: name });
+  const page = await (await browser.fetch(authorizePath(clientId))).text();
+  const approved = await browser.post("/authorize", {
+    handle: hiddenValue(page, "handle") ?? "",
+    csrf: hiddenValue(page, "csrf") ?? "",
+    decision: "approve",
+    scope: "notes:read",
+  });
+  const code = new URL(approved.headers.get("location") ?? "").searchParams.get("code") ?? "";
+  const tokens = await (
+    await token({
+      grant_type: "authorization_code",
+      code,
+      redirect_uri: REDIRECT_URI,
+      client_id: clientId,
+      code_verifier: VERIFIER,
+      resource: `${ORIGIN}/mcp`,
+    })
+  ).json<Tokens>();
+  return { user, browser, clientId, tokens };
+}
+
+const mcp = (accessToken: string) =>
+  call("/mcp", {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${accessToken}`,
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+    },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+  });
+
+/** The grant id and CSRF token of the first Revoke form on /account. */
+async function revokeForm(browser: Browser): Promise<{ grant: string; csrf: string; html: string }> {
+  const html = await (await browser.fetch("/account")).text();
+  return {
+    grant: hiddenValue(html, "grant") ?? "",
+    csrf: /action="\/account\/revoke">\s*<input type="hidden" name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? "",
+    html,
+  };
+}
+
+describe("/account", () => {
+  it("without a session → the login page", async () => {
+    const answer = await call("/account");
+    expect(answer.status).toBe(303);
+    expect(answer.headers.get("location")).toBe("/login");
+  });
+
+  it("lists connected apps with name, scopes, since and last used; escapes the name; not frameable", async () => {
+    const { browser, tokens } = await connected(`Tom & "Jerry's" app`);
+    expect((await mcp(tokens.access_token)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const response = await browser.fetch("/account");
+    expect(response.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    expect(response.headers.get("content-security-policy")).toContain("script-src 'self';");
+    const html = await response.text();
+    expect(html).toContain("Tom &amp; &quot;Jerry&#39;s&quot; app");
+    expect(html).toContain("<code>notes:read</code>");
+    // Since and last used: both dates (the MCP call above recorded the use).
+    expect(html.match(/\d{4}-\d\d-\d\d \d\d:\d\d UTC/g)).toHaveLength(2);
+  });
+
+  it("Revoke ends the grant at once: the token is 401 and its refresh is invalid_grant", async () => {
+    const { user, browser, clientId, tokens } = await connected();
+    const { grant, csrf } = await revokeForm(browser);
+    const answer = await browser.post("/account/revoke", { grant, csrf });
+    expect(answer.status).toBe(303);
+    expect(answer.headers.get("location")).toBe("/account");
+    expect((await mcp(tokens.access_token)).status).toBe(401);
+    const refresh = await token({
+      grant_type: "refresh_token",
+      refresh_token: tokens.refresh_token,
+      client_id: clientId,
+    });
+    expect(refresh.status).toBe(400);
+    expect(await refresh.json()).toMatchObject({ error: "invalid_grant" });
+    expect(await (await browser.fetch("/account")).text()).toContain('id="no-apps"');
+    const rows = await eventually(
+      () => readAudit(env.DB, { userId: user.id }),
+      (found) => found.some((row) => row.event === "grant_revoked"),
+    );
+    expect(rows.find((row) => row.event === "grant_revoked")).toMatchObject({ clientId, grantId: grant });
+  });
+
+  it("a revoke POST for another user's grant id changes nothing (404)", async () => {
+    const victim = await connected();
+    const { grant } = await revokeForm(victim.browser);
+    const attacker = await connected("Attacker's app");
+    const { csrf } = await revokeForm(attacker.browser);
+    const answer = await attacker.browser.post("/account/revoke", { grant, csrf });
+    expect(answer.status).toBe(404);
+    expect(await answer.text()).toContain("You have no connected app with that id.");
+    expect((await mcp(victim.tokens.access_token)).status).toBe(200);
+  });
+
+  it("malformed grant ids → 400; a forged or cross-site revoke → 403; nothing changes", async () => {
+    const { browser, tokens } = await connected();
+    const { grant, csrf } = await revokeForm(browser);
+    for (const bad of ["", "../x", "a:b", "x".repeat(200), "<script>", "id with spaces"]) {
+      const answer = await browser.post("/account/revoke", { grant: bad, csrf });
+      expect(answer.status, bad).toBe(400);
+      expect(await answer.text()).toContain("That is not a connected app&#39;s id.");
+    }
+    const forged = await browser.post("/account/revoke", { grant, csrf: "forged" });
+    expect(forged.status).toBe(403);
+    const crossSite = await browser.post(
+      "/account/revoke",
+      { grant, csrf },
+      { origin: "https://evil.example", "sec-fetch-site": "cross-site" },
+    );
+    expect(crossSite.status).toBe(403);
+    expect((await mcp(tokens.access_token)).status).toBe(200);
+  });
+
+  it("signing in without a return_to lands on /account", async () => {
+    const user = await testUser();
+    const answer = await new Browser().signIn(user.email);
+    expect(answer.headers.get("location")).toBe("/account");
+  });
+});
