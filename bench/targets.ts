@@ -1,7 +1,7 @@
 // What the benchmark measures: one row per target. Adding a target is adding a row here.
 import { apiKeyPool, hs256Jwt, type Credential } from "./lib/credentials.ts";
 import { oauthFlow } from "./lib/oauth.ts";
-import { devIdpUpstream, type ServerSetup } from "./lib/setup.ts";
+import { devIdpUpstream, ownIdentityProvider, type ServerSetup } from "./lib/setup.ts";
 
 /** One benchmark target: a Worker under `wrangler dev` and how its requests are sent. */
 export interface BenchTarget {
@@ -52,6 +52,9 @@ const TV_MIGRATE = ["d1", "migrations", "apply", "KEYS_DB", "--local"];
 /** oauth-proxy signs people in at dev-idp, started for the run on a free port. */
 const OAUTH_PROXY_UPSTREAM = devIdpUpstream();
 
+/** full-oauth-provider hashes passwords with this pepper for the run (the CLI needs it too). */
+const FOP_PEPPER = "bench-only-password-pepper-never-deployed-0123456789";
+
 /**
  * The targets, measured in this order in every round. Targets with the same dir, config, vars,
  * prepare and setup share one `wrangler dev` (tv-jwt and tv-api-key do).
@@ -88,6 +91,18 @@ export const TARGETS: readonly BenchTarget[] = [
     setup: OAUTH_PROXY_UPSTREAM,
     credential: oauthFlow({ scopes: ["notes:read", "notes:write"] }),
     // Echo with a valid access token against a Worker that makes the same per-address binding call.
+    compare: { with: "baseline+rl", target: 0.75 },
+  },
+  {
+    name: "full-oauth-provider",
+    dir: "apps/full-oauth-provider",
+    prepare: [["d1", "migrations", "apply", "DB", "--local"]],
+    setup: ownIdentityProvider(FOP_PEPPER),
+    credential: oauthFlow({
+      scopes: ["notes:read", "notes:write"],
+      account: { cli: "scripts/users.ts", pepper: FOP_PEPPER },
+    }),
+    // Issue 6: echo with a valid access token (and the D1 user check every request makes).
     compare: { with: "baseline+rl", target: 0.75 },
   },
 ];

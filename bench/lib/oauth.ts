@@ -2,9 +2,10 @@
 // obtained the way an MCP client obtains one, with plain fetch: discovery from the 401, dynamic
 // registration, PKCE, our consent page and the upstream login (played by the headless driver),
 // the code exchange. The time to the first tool call is part of the report.
-import { authorizeHeadlessly, bearerChallenge } from "@mcp-auth/dev-harness";
+import { authorizeHeadlessly, bearerChallenge, runToCompletion, wranglerEnv } from "@mcp-auth/dev-harness";
 import { createHash, randomBytes } from "node:crypto";
-import type { Credential } from "./credentials.ts";
+import { join } from "node:path";
+import type { Credential, CredentialContext } from "./credentials.ts";
 import { callEcho } from "./load.ts";
 
 /** Never fetched: the driver stops at a redirect here and hands back the code. */
@@ -56,7 +57,11 @@ interface FlowResult {
  * answers 201 with a client id; the callback has no `error`, our `state` and (RFC 9207) the
  * issuer; the token response is a Bearer token carrying every scope asked for; `echo` answers.
  */
-async function runFlow(origin: string, scopes: readonly string[]): Promise<FlowResult> {
+async function runFlow(
+  origin: string,
+  scopes: readonly string[],
+  signIn: { login: string; password: string } | undefined,
+): Promise<FlowResult> {
   const started = performance.now();
   const resource = `${origin}/mcp`;
   const unauthenticated = await fetch(resource, {
@@ -132,6 +137,7 @@ async function runFlow(origin: string, scopes: readonly string[]): Promise<FlowR
     authorizationUrl,
     redirectUri: REDIRECT_URI,
     consent: { decision: "approve", scopes: [...scopes] },
+    ...signIn,
   });
   const { callback } = browser;
   const refused = callback.searchParams.get("error");
@@ -176,13 +182,22 @@ async function runFlow(origin: string, scopes: readonly string[]): Promise<FlowR
  * carried by every request (tokens live an hour, longer than any run). The wall time from the
  * first unauthenticated POST /mcp to the first successful tool call is reported.
  */
-export function oauthFlow(settings: { scopes: readonly string[] }): () => Credential {
+export function oauthFlow(settings: {
+  scopes: readonly string[];
+  /**
+   * For a server that is its own identity provider: the app's users CLI (relative to its dir) and
+   * the pepper the server hashes with. An account is added in the server's state and signed in
+   * on its own login page; without it, the login page is dev-idp's (any name, any password).
+   */
+  account?: { cli: string; pepper: string };
+}): () => Credential {
   return () => {
     let header = "";
     let flow: FlowResult | undefined;
     return {
       async ready(context) {
-        flow = await runFlow(context.origin, settings.scopes);
+        const signIn = settings.account === undefined ? undefined : await addAccount(context, settings.account);
+        flow = await runFlow(context.origin, settings.scopes, signIn);
         header = `Bearer ${flow.accessToken}`;
       },
       authorization: () => header,
@@ -190,8 +205,24 @@ export function oauthFlow(settings: { scopes: readonly string[] }): () => Creden
         flow === undefined
           ? "the OAuth flow did not run"
           : `first tool call through the whole headless OAuth flow in ${Math.round(flow.ms)} ms ` +
-            `(discovery → registration → consent → dev-idp login → token → echo; ` +
+            `(discovery → registration → ${settings.account === undefined ? "consent → dev-idp login" : "login → consent"} → token → echo; ` +
             `${flow.browserSteps} browser requests)`,
     };
   };
+}
+
+/** Adds one account with the app's users CLI in the server's state; its generated password. */
+async function addAccount(
+  context: CredentialContext,
+  account: { cli: string; pepper: string },
+): Promise<{ login: string; password: string }> {
+  const login = "bench@example.com";
+  const args = [join(context.dir, account.cli), "add", "--email", login, "--name", "Bench", "--json"];
+  const result = await runToCompletion(process.execPath, [...args, "--persist-to", context.stateDir], {
+    cwd: context.dir,
+    env: wranglerEnv({ PASSWORD_PEPPER: account.pepper }),
+  });
+  if (result.code !== 0) throw new Error(`${account.cli} add failed (code ${String(result.code)}).\n${result.tail}`);
+  const { password } = JSON.parse(result.stdout) as { password: string };
+  return { login, password };
 }

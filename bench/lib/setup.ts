@@ -45,3 +45,26 @@ export function devIdpUpstream(): () => Promise<ServerSetup> {
     };
   };
 }
+
+/**
+ * For `apps/full-oauth-provider`: picks a free port so that the public origin
+ * `http://localhost:<port>` is known first, and passes bench-only secrets (never deployed ones).
+ */
+export function ownIdentityProvider(pepper: string): () => Promise<ServerSetup> {
+  return async () => {
+    const port = await freePort();
+    const origin = `http://localhost:${port}`;
+    return {
+      port,
+      origin,
+      vars: {
+        PUBLIC_ORIGIN: origin,
+        PASSWORD_PEPPER: pepper,
+        PASSWORD_PEPPER_PREVIOUS: "",
+        SESSION_SECRET: "bench-only-session-secret-never-deployed-0123456789",
+        ALLOW_INSECURE_HTTP_LOOPBACK: "true",
+      },
+      stop: () => Promise.resolve(),
+    };
+  };
+}
