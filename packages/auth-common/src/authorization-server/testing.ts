@@ -1,0 +1,168 @@
+// What both OAuth apps' authorization servers refuse before anyone signs in or consents:
+// registration metadata (attack-cases.md "Registration"), near-miss redirect URIs, PKCE
+// downgrades and bad requests at /authorize. Run inside workerd by each app's tests.
+import { describe, expect, it } from "vitest";
+
+/** How a workerd test file reaches its app. */
+export interface AuthorizationRequestsTarget {
+  /** A request into the Worker on PUBLIC_ORIGIN (redirects not followed). */
+  call: (path: string, init?: RequestInit) => Promise<Response>;
+  /** Registers a public client with `redirectUri`; its id. */
+  registerClient: () => Promise<string>;
+  /** `/authorize?…` for a client with PKCE S256 and `state-123`; `extra` overrides (undefined deletes). */
+  authorizePath: (clientId: string, extra?: Record<string, string | undefined>) => string;
+  redirectUri: string;
+  origin: string;
+}
+
+const json = (response: Response) => response.json<Record<string, unknown>>();
+
+export function describeAuthorizationRequests(target: AuthorizationRequestsTarget): void {
+  const { call, registerClient, authorizePath, redirectUri, origin } = target;
+
+  describe("dynamic registration policy", () => {
+    const register = (metadata: Record<string, unknown>, ip = "203.0.113.7") =>
+      call("/register", {
+        method: "POST",
+        headers: { "content-type": "application/json", "cf-connecting-ip": ip },
+        body: JSON.stringify({ client_name: "x", token_endpoint_auth_method: "none", ...metadata }),
+      });
+
+    it.each([
+      ["javascript:alert(1)", "javascript"],
+      ["JaVaScRiPt:alert(1)", "mixed-case javascript"],
+      ["data:text/html,hi", "data"],
+      ["http://app.example/cb", "remote http"],
+      ["https://app.example/cb#frag", "fragment"],
+      ["https://user@app.example/cb", "userinfo"],
+      ["https://app.example/c\u0001b", "control character"],
+    ])("redirect %s (%s) → 400 invalid_client_metadata, nothing stored", async (uri) => {
+      const response = await register(
+        { redirect_uris: [redirectUri, uri] },
+        `203.0.113.${Math.floor(Math.random() * 200) + 20}`,
+      );
+      expect(response.status).toBe(400);
+      const body = await json(response);
+      expect(body["error"]).toBe("invalid_client_metadata");
+      expect(body["client_id"]).toBeUndefined();
+    });
+
+    it("HTML in the client name → 400", async () => {
+      const response = await register(
+        { redirect_uris: [redirectUri], client_name: "<img src=x onerror=alert(1)>" },
+        "203.0.113.9",
+      );
+      expect(response.status).toBe(400);
+      expect(await json(response)).toMatchObject({
+        error: "invalid_client_metadata",
+        error_description: "client_name must be plain text.",
+      });
+    });
+
+    it("oversized metadata → 413 before anything reads it", async () => {
+      const response = await register(
+        { redirect_uris: [redirectUri], client_uri: `https://a.example/${"a".repeat(20_000)}` },
+        "203.0.113.10",
+      );
+      expect(response.status).toBe(413);
+      expect((await json(response))["error"]).toBe("invalid_client_metadata");
+    });
+
+    it("registrations are limited per address → 429 with Retry-After", async () => {
+      // The limit is 10 per 60 s window; 25 attempts see at least one 429 even when a window
+      // boundary falls inside the run (the limiter counts per window, as Cloudflare's does).
+      const statuses: number[] = [];
+      const retryAfter: (string | null)[] = [];
+      for (let i = 0; i < 25; i++) {
+        const response = await register({ redirect_uris: [redirectUri] }, "203.0.113.77");
+        statuses.push(response.status);
+        if (response.status === 429) retryAfter.push(response.headers.get("retry-after"));
+        await response.body?.cancel();
+      }
+      expect(statuses.slice(0, 10)).toEqual(Array(10).fill(201));
+      expect(statuses).toContain(429);
+      expect(statuses.filter((status) => status !== 201 && status !== 429)).toEqual([]);
+      for (const value of retryAfter) expect(Number(value)).toBeGreaterThan(0);
+    });
+  });
+
+  describe("/authorize: what renders locally, what redirects", () => {
+    it.each([
+      ["extra path", `${redirectUri}/x`],
+      ["query", `${redirectUri}?a=1`],
+      ["trailing slash", `${redirectUri}/`],
+      ["case change", redirectUri.replace("callback", "Callback")],
+      ["userinfo", redirectUri.replace("http://", "http://user@")],
+      ["encoded slash", redirectUri.replace("/callback", "%2Fcallback")],
+      ["https instead of http", redirectUri.replace("http:", "https:")],
+      ["another host", "http://localhost:43210/callback"],
+    ])("a near-miss redirect_uri (%s) renders an error page and never redirects", async (_name, redirectUri) => {
+      const clientId = await registerClient();
+      const response = await call(authorizePath(clientId, { redirect_uri: redirectUri }), { redirect: "manual" });
+      expect(response.status).toBe(400);
+      expect(response.headers.get("location")).toBeNull();
+      expect(await response.text()).toMatch(/redirect/i);
+    });
+
+    it("a loopback redirect that differs only in port is accepted (RFC 8252), as intended", async () => {
+      const clientId = await registerClient();
+      const response = await call(authorizePath(clientId, { redirect_uri: "http://127.0.0.1:5555/callback" }));
+      // The next step of the flow: the consent page, or (an app with its own accounts) the login page.
+      if (response.status === 302) {
+        expect(response.headers.get("location")).toMatch(/^\/login\?return_to=/);
+        return;
+      }
+      expect(response.status).toBe(200);
+      expect(await response.text()).toContain('name="handle"');
+    });
+
+    it("an unknown client renders an error page, no redirect", async () => {
+      const response = await call(authorizePath("no-such-client"), { redirect: "manual" });
+      expect(response.status).toBe(400);
+      expect(response.headers.get("location")).toBeNull();
+    });
+
+    it.each([
+      ["no code_challenge", { code_challenge: undefined, code_challenge_method: undefined }],
+      ["plain", { code_challenge_method: "plain" }],
+      ["unknown method", { code_challenge_method: "S512" }],
+      ["malformed challenge", { code_challenge: "short" }],
+      ["response_type=token", { response_type: "token" }],
+    ])("PKCE downgrade / bad request (%s) never reaches the consent page", async (_name, extra) => {
+      const clientId = await registerClient();
+      const response = await call(authorizePath(clientId, extra), { redirect: "manual" });
+      expect(response.status === 302 || response.status === 400).toBe(true);
+      const body = await response.text();
+      expect(body).not.toContain('name="handle"');
+      const location = response.headers.get("location");
+      if (location !== null) {
+        expect(location.startsWith(`${redirectUri}?`)).toBe(true);
+        expect(new URL(location).searchParams.get("error")).toMatch(/invalid_request|unsupported_response_type/);
+      }
+    });
+
+    it("a confidential client without PKCE is refused too (the library would allow it)", async () => {
+      const body = JSON.stringify({
+        client_name: "confidential",
+        redirect_uris: [redirectUri],
+        token_endpoint_auth_method: "client_secret_basic",
+      });
+      const registered = await call("/register", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
+      const clientId = (await registered.json<{ client_id: string }>()).client_id;
+      const response = await call(
+        authorizePath(clientId, { code_challenge: undefined, code_challenge_method: undefined }),
+        { redirect: "manual" },
+      );
+      expect(response.status).toBe(302);
+      const location = new URL(response.headers.get("location") ?? "");
+      expect(location.searchParams.get("error")).toBe("invalid_request");
+      expect(location.searchParams.get("error_description")).toMatch(/PKCE/);
+      expect(location.searchParams.get("state")).toBe("state-123");
+      expect(location.searchParams.get("iss")).toBe(origin);
+    });
+  });
+}
