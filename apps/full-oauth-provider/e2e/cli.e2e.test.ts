@@ -1,5 +1,6 @@
-// The admin CLI against the running dev state: add a user, sign in as them, disable them (their
-// token stops at once), and read the audit rows those steps produced.
+// The admin CLI against the running dev state: add a user, sign in as them, list and revoke
+// their grant, sign in again, disable them (their token stops at once), and read the audit rows
+// those steps produced.
 import { connectClient } from "@mcp-auth/mcp-core/testing";
 import { auth } from "@modelcontextprotocol/client";
 import { describe, expect, inject, it } from "vitest";
@@ -8,8 +9,35 @@ import { HeadlessProvider } from "./flow.ts";
 
 const cli = (args: string[], input?: string) => usersCli(inject("stateDir"), inject("pepper"), args, input);
 
+/** The whole flow for `provider` through SDK v2's auth(); the access token and a connection. */
+async function signIn(provider: HeadlessProvider) {
+  const serverUrl = new URL("/mcp", inject("origin"));
+  expect(await auth(provider, { serverUrl })).toBe("REDIRECT");
+  const result = await provider.pending;
+  await auth(provider, {
+    serverUrl,
+    authorizationCode: result?.callback.searchParams.get("code") ?? "",
+    iss: result?.callback.searchParams.get("iss") ?? undefined,
+  });
+  const tokens = provider.tokens();
+  return { tokens, connection: { url: serverUrl, headers: { authorization: `Bearer ${tokens?.access_token ?? ""}` } } };
+}
+
+async function refreshStatus(provider: HeadlessProvider, refreshToken: string) {
+  const response = await fetch(new URL("/token", inject("origin")), {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({
+      grant_type: "refresh_token",
+      refresh_token: refreshToken,
+      client_id: provider.clientInformation()?.client_id ?? "",
+    }),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
 describe("users CLI against the running server", () => {
-  it("add → sign in as them → disable (next call 401, refresh invalid_grant) → audit shows it all", async () => {
+  it("add → sign in → grants list → grants revoke (401, invalid_grant) → sign in → disable → audit", async () => {
     const email = `cli-${Date.now()}@example.com`;
     const added = await cli(["add", "--email", email, "--name", "CLI User", "--json"]);
     expect(added.code).toBe(0);
@@ -18,37 +46,40 @@ describe("users CLI against the running server", () => {
     expect(password.length).toBeGreaterThanOrEqual(15);
 
     const provider = new HeadlessProvider(email, password);
-    const serverUrl = new URL("/mcp", inject("origin"));
-    expect(await auth(provider, { serverUrl })).toBe("REDIRECT");
-    const result = await provider.pending;
-    await auth(provider, {
-      serverUrl,
-      authorizationCode: result?.callback.searchParams.get("code") ?? "",
-      iss: result?.callback.searchParams.get("iss") ?? undefined,
-    });
-    const tokens = provider.tokens();
-    const connection = { url: serverUrl, headers: { authorization: `Bearer ${tokens?.access_token ?? ""}` } };
+    const { tokens, connection } = await signIn(provider);
     const client = await connectClient("sdk-v2 (2026-07-28)", connection);
     expect((await client.callTool("whoami", {})).structuredContent).toMatchObject({ subject: user.id });
     await client.close();
 
+    const grants = await cli(["grants", "list", "--user", email, "--json"]);
+    expect(grants.code).toBe(0);
+    const [grant] = JSON.parse(grants.output) as { id: string; userId: string; clientId: string }[];
+    expect(grant).toMatchObject({ userId: user.id, clientId: provider.clientInformation()?.client_id });
+    const revoked = await cli(["grants", "revoke", grant?.id ?? "", "--user", email]);
+    expect(revoked.output).toBe(`revoked ${grant?.id ?? ""} of ${email}\n`);
+    await expect(connectClient("sdk-v2 (2026-07-28)", connection)).rejects.toThrow(/401|unauthorized/i);
+    expect(await refreshStatus(provider, tokens?.refresh_token ?? "")).toMatchObject({
+      status: 400,
+      body: { error: "invalid_grant" },
+    });
+    const again = await cli(["grants", "revoke", grant?.id ?? "", "--user", email]);
+    expect(again.code).toBe(1);
+    expect(again.output).toBe(`users: ${email} has no grant ${grant?.id ?? ""}\n`);
+
+    // A second sign-in, then the account is disabled: its token and its refresh stop at once.
+    const second = new HeadlessProvider(email, password);
+    const signedIn = await signIn(second);
+    await (await connectClient("sdk-v2 (2026-07-28)", signedIn.connection)).close();
     const listed = await cli(["list", "--json"]);
     expect(JSON.parse(listed.output)).toEqual(
       expect.arrayContaining([expect.objectContaining({ id: user.id, email })]),
     );
     expect((await cli(["disable", email])).code).toBe(0);
-    await expect(connectClient("sdk-v2 (2026-07-28)", connection)).rejects.toThrow(/401|unauthorized/i);
-    const refresh = await fetch(new URL("/token", inject("origin")), {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({
-        grant_type: "refresh_token",
-        refresh_token: tokens?.refresh_token ?? "",
-        client_id: provider.clientInformation()?.client_id ?? "",
-      }),
+    await expect(connectClient("sdk-v2 (2026-07-28)", signedIn.connection)).rejects.toThrow(/401|unauthorized/i);
+    expect(await refreshStatus(second, signedIn.tokens?.refresh_token ?? "")).toMatchObject({
+      status: 400,
+      body: { error: "invalid_grant" },
     });
-    expect(refresh.status).toBe(400);
-    expect(await refresh.json()).toMatchObject({ error: "invalid_grant" });
 
     // Audit rows are written just after each response; give the last one a moment.
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -58,9 +89,16 @@ describe("users CLI against the running server", () => {
       (row) => `${row.event}:${row.outcome}`,
     );
     expect(events).toEqual(
-      expect.arrayContaining(["sign_in:ok", "consent:approved", "grant_created:ok", "grant_refreshed:refused"]),
+      expect.arrayContaining([
+        "sign_in:ok",
+        "consent:approved",
+        "grant_created:ok",
+        "grant_revoked:ok",
+        "user_disabled:ok",
+        "grant_refreshed:refused",
+      ]),
     );
-    for (const secret of [password, tokens?.access_token, tokens?.refresh_token]) {
+    for (const secret of [password, tokens?.access_token, tokens?.refresh_token, signedIn.tokens?.access_token]) {
       expect(audit.output).not.toContain(secret);
     }
   });

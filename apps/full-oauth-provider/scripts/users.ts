@@ -6,21 +6,25 @@
 //   npm run users -- enable <user-id or email>
 //   npm run users -- set-password <user-id or email> [--password-stdin]
 //   npm run users -- audit [--user <user-id or email>] [--since-hours 24] [--limit 100]
+//   npm run users -- grants list [--user <user-id or email>]
+//   npm run users -- grants revoke <grant-id> --user <user-id or email>
 //
 // Works on the local dev database while `pnpm dev` runs (no restart); add --remote for the
 // deployed database (after `wrangler login`; PASSWORD_PEPPER in the environment for passwords).
 // --persist-to <dir> targets another local state. Without --password-stdin a password is
 // generated and printed once. Every command goes through src/users.ts, the Worker's own module.
 import { hashPassword, passwordProblem, pepperFromSecret } from "@mcp-auth/auth-common";
-import { hasLocalD1, withD1Binding } from "@mcp-auth/dev-harness";
+import { hasLocalD1, withBindings } from "@mcp-auth/dev-harness";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { enableCompileCache } from "node:module";
 import { join } from "node:path";
 import { text } from "node:stream/consumers";
 import { parseArgs } from "node:util";
+import { listGrants, revokeGrant, type GrantStore } from "../src/grants.ts";
 import {
   EmailTaken,
+  audit,
   addUser,
   findByEmail,
   getUser,
@@ -43,13 +47,15 @@ export const DEV_USER = {
   password: "dev-only-password-for-local-use",
 } as const;
 
-const USAGE = `usage: npm run users -- <add|list|disable|enable|set-password|audit|seed-dev> [options]
+const USAGE = `usage: npm run users -- <add|list|disable|enable|set-password|audit|grants|seed-dev> [options]
   add --email EMAIL --name NAME [--password-stdin]
   list
   disable USER            (a user id or an email)
   enable USER
   set-password USER [--password-stdin]
   audit [--user USER] [--since-hours N] [--limit N]
+  grants list [--user USER]
+  grants revoke GRANT_ID --user USER   (its tokens stop working at once; its refresh is invalid_grant)
   seed-dev                (local only: the dev account pnpm dev prints)
 options: --remote (deployed database)  --persist-to DIR (local state directory)  --json`;
 
@@ -127,7 +133,11 @@ function show(values: Values, json: unknown, lines: string[]): void {
 
 const when = (seconds: number) => new Date(seconds * 1000).toISOString();
 
-async function run(db: UserDatabase, command: string, argument: string | undefined, values: Values): Promise<void> {
+async function run(
+  { db, kv }: { db: UserDatabase; kv: GrantStore },
+  [command, argument, third]: (string | undefined)[],
+  values: Values,
+): Promise<void> {
   switch (command) {
     case "add": {
       if (values.email === undefined || values.name === undefined) throw new UsageError("add needs --email and --name");
@@ -163,6 +173,7 @@ async function run(db: UserDatabase, command: string, argument: string | undefin
     case "enable": {
       const user = await resolveUser(db, argument);
       await setDisabled(db, user.id, command === "disable");
+      await audit(db, { event: `user_${command}d`, outcome: "ok", userId: user.id, detail: "cli" });
       show(values, { id: user.id, disabled: command === "disable" }, [`${command}d ${user.id} ${user.email}`]);
       return;
     }
@@ -198,6 +209,31 @@ async function run(db: UserDatabase, command: string, argument: string | undefin
       );
       return;
     }
+    case "grants": {
+      const user = values.user === undefined ? undefined : await resolveUser(db, values.user);
+      if (argument === "list") {
+        const grants = await listGrants(kv, user?.id);
+        show(
+          values,
+          grants,
+          grants.length === 0
+            ? ["no grants"]
+            : grants.map(
+                (grant) =>
+                  `${grant.id}  ${grant.userId}  ${grant.clientId}  ${grant.scope.join(" ")}  since ${when(grant.createdAt)}`,
+              ),
+        );
+        return;
+      }
+      if (argument === "revoke") {
+        if (third === undefined || user === undefined) throw new UsageError("grants revoke needs GRANT_ID and --user");
+        if (!(await revokeGrant(kv, user.id, third))) throw new CommandError(`${user.email} has no grant ${third}`);
+        await audit(db, { event: "grant_revoked", outcome: "ok", userId: user.id, grantId: third, detail: "cli" });
+        show(values, { id: third, revoked: true }, [`revoked ${third} of ${user.email}`]);
+        return;
+      }
+      throw new UsageError("grants takes list or revoke");
+    }
     case "seed-dev": {
       if (values.remote) throw new UsageError("seed-dev is for local development only");
       const existing = await findByEmail(db, DEV_USER.email);
@@ -220,16 +256,16 @@ async function run(db: UserDatabase, command: string, argument: string | undefin
 async function main(): Promise<number> {
   try {
     const { values, positionals } = parse();
-    const [command, argument] = positionals;
-    if (command === undefined) throw new UsageError("no command");
+    if (positionals[0] === undefined) throw new UsageError("no command");
     const target = { remote: values.remote, persistTo: values["persist-to"] };
     if (!target.remote && !hasLocalD1(APP_DIR, target)) {
       throw new CommandError(
         "no local database yet: run `npx -y pnpm@10.34.9 dev` once (it applies the migrations), or `npx -y pnpm@10.34.9 --filter @mcp-auth/full-oauth-provider exec wrangler d1 migrations apply DB --local`",
       );
     }
-    await withD1Binding<UserDatabase, undefined>({ ...target, appDir: APP_DIR, binding: "DB" }, async (db) => {
-      await run(db, command, argument, values);
+    const bindings = { ...target, appDir: APP_DIR, d1: "DB", kv: "OAUTH_KV" };
+    await withBindings<{ db: UserDatabase; kv: GrantStore }, undefined>(bindings, async (env) => {
+      await run(env, positionals, values);
       return undefined;
     });
     return 0;

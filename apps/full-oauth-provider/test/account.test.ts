@@ -1,62 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { readAudit } from "../src/users.ts";
-import {
-  Browser,
-  ORIGIN,
-  REDIRECT_URI,
-  VERIFIER,
-  authorizePath,
-  call,
-  eventually,
-  hiddenValue,
-  registerClient,
-  testUser,
-  token,
-} from "./helpers.ts";
-
-interface Tokens {
-  access_token: string;
-  refresh_token: string;
-}
-
-/** A signed-in user who connected one app ("Connected Thing") and holds its tokens. */
-async function connected(name = "Connected Thing") {
-  const user = await testUser();
-  const browser = new Browser();
-  await browser.signIn(user.email);
-  const clientId = await registerClient({ client_name: name });
-  const page = await (await browser.fetch(authorizePath(clientId))).text();
-  const approved = await browser.post("/authorize", {
-    handle: hiddenValue(page, "handle") ?? "",
-    csrf: hiddenValue(page, "csrf") ?? "",
-    decision: "approve",
-    scope: "notes:read",
-  });
-  const code = new URL(approved.headers.get("location") ?? "").searchParams.get("code") ?? "";
-  const tokens = await (
-    await token({
-      grant_type: "authorization_code",
-      code,
-      redirect_uri: REDIRECT_URI,
-      client_id: clientId,
-      code_verifier: VERIFIER,
-      resource: `${ORIGIN}/mcp`,
-    })
-  ).json<Tokens>();
-  return { user, browser, clientId, tokens };
-}
-
-const mcp = (accessToken: string) =>
-  call("/mcp", {
-    method: "POST",
-    headers: {
-      authorization: `Bearer ${accessToken}`,
-      "content-type": "application/json",
-      accept: "application/json, text/event-stream",
-    },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
-  });
+import { Browser, call, connected, eventually, hiddenValue, mcp, testUser, token } from "./helpers.ts";
 
 /** The grant id and CSRF token of the first Revoke form on /account. */
 async function revokeForm(browser: Browser): Promise<{ grant: string; csrf: string; html: string }> {

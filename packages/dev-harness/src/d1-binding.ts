@@ -58,6 +58,7 @@ interface AppConfig {
   name: string;
   compatibility_date: string;
   d1_databases?: { binding: string; database_name: string; database_id: string }[];
+  kv_namespaces?: { binding: string; id: string }[];
 }
 
 /** Whether the local state directory has any D1 database yet (`wrangler d1 migrations apply --local` ran). */
@@ -75,11 +76,27 @@ export async function withD1Binding<Db, T>(
   options: D1Target & { appDir: string; binding: string },
   use: (db: Db) => Promise<T>,
 ): Promise<T> {
+  return withBindings<{ db: Db }, T>({ ...options, d1: options.binding }, (env) => use(env.db));
+}
+
+/**
+ * {@link withD1Binding} with the app's KV namespace `kv` as well (an OAuth app's `OAUTH_KV`):
+ * `use` gets `{ db, kv }`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the bindings' types (structural slices), which the proxy cannot know
+export async function withBindings<Env extends { db: unknown; kv?: unknown }, T>(
+  options: D1Target & { appDir: string; d1: string; kv?: string },
+  use: (env: Env) => Promise<T>,
+): Promise<T> {
   // Loaded only now: wrangler is large, and usage errors are reported without it.
   const { getPlatformProxy } = await import("wrangler");
   const appConfig = JSON.parse(jsoncToJson(readFileSync(join(options.appDir, "wrangler.jsonc"), "utf8"))) as AppConfig;
-  const database = appConfig.d1_databases?.find((entry) => entry.binding === options.binding);
-  if (database === undefined) throw new Error(`wrangler.jsonc has no ${options.binding} binding`);
+  const database = appConfig.d1_databases?.find((entry) => entry.binding === options.d1);
+  if (database === undefined) throw new Error(`wrangler.jsonc has no ${options.d1} binding`);
+  const namespace =
+    options.kv === undefined ? undefined : appConfig.kv_namespaces?.find((entry) => entry.binding === options.kv);
+  if (options.kv !== undefined && namespace === undefined)
+    throw new Error(`wrangler.jsonc has no ${options.kv} binding`);
   const stateDir = resolve(options.persistTo ?? join(options.appDir, ".wrangler", "state"));
   const configDir = mkdtempSync(join(tmpdir(), "mcp-d1-cli-"));
   try {
@@ -91,24 +108,32 @@ export async function withD1Binding<Db, T>(
         compatibility_date: appConfig.compatibility_date,
         d1_databases: [
           {
-            binding: options.binding,
+            binding: options.d1,
             database_name: database.database_name,
             database_id: database.database_id,
             ...(options.remote ? { remote: true } : {}),
           },
         ],
+        ...(namespace === undefined
+          ? {}
+          : {
+              kv_namespaces: [
+                { binding: namespace.binding, id: namespace.id, ...(options.remote ? { remote: true } : {}) },
+              ],
+            }),
       }),
     );
-    const proxy = await getPlatformProxy<Record<string, Db | undefined>>({
+    const proxy = await getPlatformProxy({
       configPath,
       envFiles: [],
       persist: { path: join(stateDir, "v3") },
       remoteBindings: options.remote,
     });
     try {
-      const db = proxy.env[options.binding];
-      if (db === undefined) throw new Error(`no ${options.binding} binding in the proxy`);
-      return await use(db);
+      const db = proxy.env[options.d1];
+      if (db === undefined) throw new Error(`no ${options.d1} binding in the proxy`);
+      const kv = options.kv === undefined ? undefined : proxy.env[options.kv];
+      return await use({ db, ...(kv === undefined ? {} : { kv }) } as Env);
     } finally {
       await proxy.dispose();
     }
