@@ -12,6 +12,7 @@ import { startWranglerDev, stopAllGroups, type WranglerDev } from "@mcp-auth/dev
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildBundle, bundleDirs, type Bundle } from "./lib/bundles.ts";
+import { measureVerifyCost } from "./lib/verify-cost.ts";
 import type { Credential } from "./lib/credentials.ts";
 import { readKnobs } from "./lib/knobs.ts";
 import { measure, waitUntilServing, type LoadTarget, type Measurement } from "./lib/load.ts";
@@ -208,6 +209,18 @@ async function main(): Promise<number> {
 
   printThroughput(targets);
   printBundles(bundles);
+  // full-oauth-provider signs people in itself: what one verification of each kind costs.
+  if (failures.length === 0 && rows.some((row) => row.name === "full-oauth-provider")) {
+    stopIfInterrupted();
+    console.log("\nSign-in verification cost (workerd, bench/verify-cost; median of n=N minus n=0, over N)");
+    for (const cost of await measureVerifyCost(ROOT, started)) {
+      const what =
+        cost.kind === "password"
+          ? "one password (PBKDF2-SHA256 100,000 iterations over an HMAC pepper)"
+          : "one passkey assertion (ES256, @simplewebauthn/server)";
+      console.log(`${what.padEnd(68)} ${fixed(cost.ms, 2)} ms  (n=${String(cost.n)}, ${String(cost.samples)} samples)`);
+    }
+  }
   console.log(`\ntotal ${elapsed()}`);
   for (const failure of failures) console.error(`\nERROR: ${failure}`);
   return failures.length > 0 ? 1 : 0;

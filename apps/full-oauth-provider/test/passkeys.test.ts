@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { PASSKEY_FAILED } from "../src/passkeys.ts";
 import { readAudit, setDisabled } from "../src/users.ts";
-import { SoftwareAuthenticator } from "./authenticator.ts";
+import { SoftwareAuthenticator } from "@mcp-auth/dev-harness/webauthn";
 import { Browser, ORIGIN, authorizePath, eventually, hiddenValue, registerClient, testUser } from "./helpers.ts";
 
 const RP_ID = "localhost";

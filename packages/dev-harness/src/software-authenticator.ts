@@ -1,12 +1,14 @@
-// A software WebAuthn authenticator (ES256, "none" attestation) for the workerd tests: real keys,
-// real CBOR and real signatures, so the server's verification runs exactly as for a browser.
-// Chromium's virtual authenticator covers the browser side (e2e).
+// A software WebAuthn authenticator (ES256, "none" attestation) for workerd tests and the
+// benchmark: real keys, real CBOR and real signatures, so a server's verification runs exactly as
+// for a browser. WebCrypto only (no Node API): it runs in Node and in workerd. Chromium's virtual
+// authenticator covers the browser side (full-oauth-provider's e2e).
 import { isoCBOR } from "@simplewebauthn/server/helpers";
 import { base64url } from "jose";
 
 const encoder = new TextEncoder();
 const b64 = (bytes: Uint8Array) => base64url.encode(bytes);
-const sha256 = async (bytes: Uint8Array) => new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+const sha256 = async (bytes: Uint8Array) =>
+  new Uint8Array(await crypto.subtle.digest("SHA-256", new Uint8Array(bytes)));
 
 function concat(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((length, part) => length + part.length, 0));
@@ -50,10 +52,16 @@ export class SoftwareAuthenticator {
   }
 
   private async keyPair(): Promise<CryptoKeyPair> {
-    this.keys ??= (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, [
-      "sign",
-      "verify",
-    ])) as CryptoKeyPair;
+    if (this.keys === undefined) {
+      // Node's and workerd's typings differ (workerd's may be a single key): narrow, not assert.
+      const generated: CryptoKeyPair | CryptoKey = await crypto.subtle.generateKey(
+        { name: "ECDSA", namedCurve: "P-256" },
+        true,
+        ["sign", "verify"],
+      );
+      if (!("privateKey" in generated)) throw new Error("ECDSA generateKey returned a single key");
+      this.keys = generated;
+    }
     return this.keys;
   }
 
@@ -61,21 +69,28 @@ export class SoftwareAuthenticator {
     return encoder.encode(JSON.stringify({ type, challenge, origin, crossOrigin: false }));
   }
 
+  /** The credential's public key as a relying party stores it (COSE, ES256). */
+  async cosePublicKey(): Promise<Uint8Array> {
+    const { publicKey } = await this.keyPair();
+    const jwk: JsonWebKey | ArrayBuffer = await crypto.subtle.exportKey("jwk", publicKey);
+    if (jwk instanceof ArrayBuffer) throw new Error("exportKey(jwk) returned bytes");
+    return isoCBOR.encode(
+      new Map<number, number | Uint8Array>([
+        [1, 2],
+        [3, -7],
+        [-1, 1],
+        [-2, base64url.decode(jwk.x ?? "")],
+        [-3, base64url.decode(jwk.y ?? "")],
+      ]),
+    );
+  }
+
   /** navigator.credentials.create() for `options` (the server's JSON), made on `origin`. */
   async register(
     options: { challenge: string; rp: { id: string }; user: { id: string } },
     origin: string,
   ): Promise<Registration> {
-    const { publicKey } = await this.keyPair();
-    const jwk = (await crypto.subtle.exportKey("jwk", publicKey)) as JsonWebKey;
     this.userHandle = base64url.decode(options.user.id);
-    const cose = new Map<number, number | Uint8Array>([
-      [1, 2],
-      [3, -7],
-      [-1, 1],
-      [-2, base64url.decode(jwk.x ?? "")],
-      [-3, base64url.decode(jwk.y ?? "")],
-    ]);
     const authData = concat(
       await sha256(encoder.encode(options.rp.id)),
       new Uint8Array([0x01 | 0x04 | 0x40]),
@@ -83,7 +98,7 @@ export class SoftwareAuthenticator {
       new Uint8Array(16),
       new Uint8Array([0, this.credentialId.length]),
       this.credentialId,
-      isoCBOR.encode(cose),
+      await this.cosePublicKey(),
     );
     const attestationObject = isoCBOR.encode(
       new Map<string, string | Map<string, string> | Uint8Array>([
@@ -114,7 +129,9 @@ export class SoftwareAuthenticator {
     const authenticatorData = concat(await sha256(encoder.encode(rpId)), new Uint8Array([0x01 | 0x04]), count);
     const clientDataJSON = this.clientData("webauthn.get", options.challenge, origin);
     const signed = concat(authenticatorData, await sha256(clientDataJSON));
-    const raw = new Uint8Array(await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, privateKey, signed));
+    const raw = new Uint8Array(
+      await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, privateKey, new Uint8Array(signed)),
+    );
     return {
       id: this.id,
       rawId: this.id,
