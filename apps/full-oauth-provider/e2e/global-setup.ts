@@ -39,6 +39,7 @@ const ACCOUNTS = [
   "contract-writer",
   "contract-reader",
   "browser",
+  "passkey-attacks",
   "transport-suite",
   "strict-peer",
   ...TOKEN_ENDPOINT_LOGINS,

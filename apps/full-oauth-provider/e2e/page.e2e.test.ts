@@ -172,6 +172,91 @@ describe("the whole journey in a real browser with a passkey", () => {
   });
 });
 
+/** A context with a virtual authenticator, signed in with a password, holding one new passkey. */
+async function withPasskey(email: string) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("WebAuthn.enable");
+  await cdp.send("WebAuthn.addVirtualAuthenticator", {
+    options: {
+      protocol: "ctap2",
+      transport: "internal",
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  await page.goto(`${origin()}/login`);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(inject("accounts")[email] ?? "");
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.waitForURL(`${origin()}/account`);
+  await page.getByRole("button", { name: "Add a passkey" }).click();
+  await page.locator(".passkey-name").first().waitFor();
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.waitForURL(`${origin()}/`);
+  return { context, page };
+}
+
+describe("passkey assertions Chromium made, tampered with or replayed", () => {
+  it("an assertion relayed with another origin in its client data is refused; a captured one replayed later too", async () => {
+    const { context, page } = await withPasskey("passkey-attacks@example.com");
+    // 1. A relay (a phishing proxy) that rewrites clientDataJSON's origin: refused, not signed in.
+    await page.route(`${origin()}/login/passkey/verify`, async (route) => {
+      const body = JSON.parse(route.request().postData() ?? "{}") as {
+        response: { response: { clientDataJSON: string } };
+      };
+      const clientData = JSON.parse(Buffer.from(body.response.response.clientDataJSON, "base64url").toString()) as {
+        origin: string;
+      };
+      clientData.origin = "https://evil.example";
+      body.response.response.clientDataJSON = Buffer.from(JSON.stringify(clientData)).toString("base64url");
+      await route.continue({ postData: JSON.stringify(body) });
+    });
+    await page.goto(`${origin()}/login`);
+    const refused = page.waitForResponse(`${origin()}/login/passkey/verify`);
+    await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+    expect((await refused).status()).toBe(401);
+    const status = page.locator("#passkey-status", { hasText: "Passkey sign-in failed" });
+    await status.waitFor();
+    expect(await status.innerText()).toBe("Passkey sign-in failed: This passkey could not sign you in.");
+    expect(page.url()).toBe(`${origin()}/login`);
+    await page.unroute(`${origin()}/login/passkey/verify`);
+
+    // 2. An untouched assertion signs in; captured on the way, it is worthless afterwards.
+    let captured = "";
+    page.on("request", (request) => {
+      if (request.url() === `${origin()}/login/passkey/verify`) captured = request.postData() ?? "";
+    });
+    await page.goto(`${origin()}/login`);
+    await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+    await page.waitForURL(`${origin()}/account`);
+    expect(captured).toContain('"response"');
+    // Replayed from another browser, inside a ceremony of its own (its own cookie and CSRF token).
+    const other = await browser.newContext();
+    const attacker = await other.newPage();
+    await attacker.goto(`${origin()}/login`);
+    const replay = await attacker.evaluate(async (body: string) => {
+      const csrf = document.querySelector<HTMLButtonElement>("#passkey-sign-in")?.dataset["csrf"] ?? "";
+      const post = (path: string, payload: unknown) =>
+        fetch(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(payload) });
+      await post("/login/passkey/options", { csrf });
+      const answer = await post("/login/passkey/verify", { ...(JSON.parse(body) as object), csrf });
+      return { status: answer.status, body: (await answer.json()) as unknown };
+    }, captured);
+    expect(replay).toEqual({
+      status: 401,
+      body: { error: "sign_in_failed", error_description: "This passkey could not sign you in." },
+    });
+    await attacker.goto(`${origin()}/account`);
+    expect(attacker.url()).toBe(`${origin()}/login`);
+    await other.close();
+    await context.close();
+  });
+});
+
 describe("framing", () => {
   it("the login page and /authorize (signed-in or not, SameSite=Lax sends no session into a frame) cannot be framed", async () => {
     for (const target of [`${origin()}/login`, `${origin()}/authorize?client_id=x`, `${origin()}/account`]) {
