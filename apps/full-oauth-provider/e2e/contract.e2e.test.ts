@@ -16,14 +16,7 @@ async function accessToken(name: string, scopes: string[]): Promise<string> {
   const serverUrl = new URL("/mcp", inject("origin"));
   if ((await auth(provider, { serverUrl, scope: scopes.join(" ") })) !== "REDIRECT")
     throw new Error("expected a redirect");
-  const result = await provider.pending;
-  const code = result?.callback.searchParams.get("code");
-  if (code == null) throw new Error(`the authorization failed: ${result?.callback.search ?? ""}`);
-  await auth(provider, {
-    serverUrl,
-    authorizationCode: code,
-    iss: result?.callback.searchParams.get("iss") ?? undefined,
-  });
+  await provider.finish("sdk-v2 (2026-07-28)", serverUrl);
   const tokens = provider.tokens();
   if (tokens === undefined) throw new Error("no tokens");
   issued.push(tokens.access_token, tokens.refresh_token ?? "");

@@ -61,40 +61,42 @@ async function whoami(accessToken: string) {
   }
 }
 
+/** A context with a virtual authenticator, signed in with a password, holding one new passkey. */
+async function withPasskey(email: string) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = watchErrors(page);
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("WebAuthn.enable");
+  await cdp.send("WebAuthn.addVirtualAuthenticator", {
+    options: {
+      protocol: "ctap2",
+      transport: "internal",
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  await page.goto(`${origin()}/login`);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(inject("accounts")[email] ?? "");
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.waitForURL(`${origin()}/account`);
+  expect(await page.locator(".signed-in-as").innerText()).toBe(email);
+  // The page's script runs the ceremony, then reloads with the passkey listed.
+  await page.getByRole("button", { name: "Add a passkey" }).click();
+  await page.locator(".passkey-name").first().waitFor();
+  expect(await page.locator(".passkey-name").count()).toBe(1);
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.waitForURL(`${origin()}/`);
+  return { context, page, problems };
+}
+
 describe("the whole journey in a real browser with a passkey", () => {
   it("password → add passkey → passkey sign-in → consent → code → connected apps → Revoke → 401 and invalid_grant", async () => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    const problems = watchErrors(page);
-    const cdp = await context.newCDPSession(page);
-    await cdp.send("WebAuthn.enable");
-    await cdp.send("WebAuthn.addVirtualAuthenticator", {
-      options: {
-        protocol: "ctap2",
-        transport: "internal",
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    });
-
-    // 1. Password sign-in lands on /account.
-    await page.goto(`${origin()}/login`);
-    await page.getByLabel("Email").fill(EMAIL);
-    await page.getByLabel("Password").fill(inject("accounts")[EMAIL] ?? "");
-    await page.getByRole("button", { name: "Sign in", exact: true }).click();
-    await page.waitForURL(`${origin()}/account`);
-    await expect(page.locator(".signed-in-as").innerText()).resolves.toBe(EMAIL);
-
-    // 2. Add a passkey: the page's script runs the ceremony, then reloads with it listed.
-    await page.getByRole("button", { name: "Add a passkey" }).click();
-    await page.locator(".passkey-name").first().waitFor();
-    expect(await page.locator(".passkey-name").count()).toBe(1);
-
-    // 3. Sign out.
-    await page.getByRole("button", { name: "Sign out" }).click();
-    await page.waitForURL(`${origin()}/`);
+    // 1–3. Password sign-in lands on /account; add a passkey there; sign out.
+    const { context, page, problems } = await withPasskey(EMAIL);
 
     // 4. An MCP client registers and sends the browser to /authorize (PKCE S256).
     const redirectUri = `${catcher.origin}/callback`;
@@ -171,34 +173,6 @@ describe("the whole journey in a real browser with a passkey", () => {
     await context.close();
   });
 });
-
-/** A context with a virtual authenticator, signed in with a password, holding one new passkey. */
-async function withPasskey(email: string) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const cdp = await context.newCDPSession(page);
-  await cdp.send("WebAuthn.enable");
-  await cdp.send("WebAuthn.addVirtualAuthenticator", {
-    options: {
-      protocol: "ctap2",
-      transport: "internal",
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
-  await page.goto(`${origin()}/login`);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(inject("accounts")[email] ?? "");
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await page.waitForURL(`${origin()}/account`);
-  await page.getByRole("button", { name: "Add a passkey" }).click();
-  await page.locator(".passkey-name").first().waitFor();
-  await page.getByRole("button", { name: "Sign out" }).click();
-  await page.waitForURL(`${origin()}/`);
-  return { context, page };
-}
 
 describe("passkey assertions Chromium made, tampered with or replayed", () => {
   it("an assertion relayed with another origin in its client data is refused; a captured one replayed later too", async () => {

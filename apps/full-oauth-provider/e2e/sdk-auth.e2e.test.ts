@@ -2,8 +2,6 @@
 // SDK's auth() discovers, registers, builds the authorization URL and redeems the code; the
 // browser (our login page, then our consent page) is the headless driver.
 import { CLIENT_KINDS, connectClient, type ClientKind } from "@mcp-auth/mcp-core/testing";
-import { auth as authV2 } from "@modelcontextprotocol/client";
-import { auth as authV1 } from "@modelcontextprotocol/sdk/client/auth.js";
 import { describe, expect, inject, it } from "vitest";
 import { HeadlessProvider } from "./flow.ts";
 
@@ -18,29 +16,9 @@ const connection = (provider: HeadlessProvider) => ({
   authProvider: () => provider,
 });
 
-/** What the client does when the browser comes back: redeem the code through its SDK's auth(). */
-async function finish(kind: ClientKind, provider: HeadlessProvider): Promise<void> {
-  if (provider.pending === undefined) throw new Error("no authorization was started");
-  const result = await provider.pending;
-  provider.pending = undefined;
-  provider.authorizations.push(result);
-  const code = result.callback.searchParams.get("code");
-  if (code === null) throw new Error(`the authorization failed: ${result.callback.search}`);
-  const serverUrl = new URL("/mcp", inject("origin"));
-  const outcome =
-    kind === "sdk-v1 (2025)"
-      ? await authV1(provider, { serverUrl, authorizationCode: code })
-      : await authV2(provider, {
-          serverUrl,
-          authorizationCode: code,
-          iss: result.callback.searchParams.get("iss") ?? undefined,
-        });
-  expect(outcome).toBe("AUTHORIZED");
-}
-
 async function connectThroughOAuth(kind: ClientKind, provider: HeadlessProvider) {
   await expect(connectClient(kind, connection(provider))).rejects.toThrow(/unauthorized/i);
-  await finish(kind, provider);
+  await provider.finish(kind, new URL("/mcp", inject("origin")));
   return connectClient(kind, connection(provider));
 }
 
@@ -84,7 +62,7 @@ describe("step-up: notes:read → notes:write", () => {
     const client = await connectThroughOAuth(kind, provider);
     try {
       await expect(client.callTool("notes_add", { text: "needs write" })).rejects.toThrow(/unauthorized/i);
-      await finish(kind, provider);
+      await provider.finish(kind, new URL("/mcp", inject("origin")));
       expect(provider.authorizations).toHaveLength(2);
       // Still signed in: no second login, but the wider scope is asked for on the consent page.
       expect(provider.authorizations[1]?.idpLoginsSeen).toBe(0);

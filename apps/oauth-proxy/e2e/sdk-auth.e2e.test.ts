@@ -1,98 +1,24 @@
 // The SDK clients through their own OAuth: each SDK's auth() discovers, registers, builds the
 // authorization URL and redeems the code; only the browser is ours (the headless driver, in
 // `redirectToAuthorization`, as a desktop client opens a browser and listens on loopback).
-import { authorizeHeadlessly, freshAddress, HeadlessBrowser, type AuthorizeResult } from "@mcp-auth/dev-harness";
-import { auth as authV2 } from "@modelcontextprotocol/client";
-import { CLIENT_KINDS, connectClient, type ClientKind, type ContractOAuthProvider } from "@mcp-auth/mcp-core/testing";
-import { auth as authV1 } from "@modelcontextprotocol/sdk/client/auth.js";
+import { freshAddress } from "@mcp-auth/dev-harness";
+import { CLIENT_KINDS, connectClient, type ClientKind } from "@mcp-auth/mcp-core/testing";
+import { HeadlessOAuthProvider } from "@mcp-auth/mcp-core/testing/node";
 import { describe, expect, inject, it } from "vitest";
 
-type ProviderTokens = Awaited<ReturnType<NonNullable<ContractOAuthProvider["tokens"]>>>;
-type ClientInformation = Awaited<ReturnType<ContractOAuthProvider["clientInformation"]>>;
-
-/** One MCP client installation: its registration, PKCE verifier, tokens, and a headless browser. */
-class HeadlessProvider implements ContractOAuthProvider {
-  readonly redirectUrl = "http://127.0.0.1:33419/callback";
-  readonly browser = new HeadlessBrowser();
+/** One MCP client installation signing in at dev-idp as `login`, from an address of its own. */
+class HeadlessProvider extends HeadlessOAuthProvider {
   readonly address = freshAddress();
-  authorizations: AuthorizeResult[] = [];
-  private pending: Promise<AuthorizeResult> | undefined;
-  private info: ClientInformation;
-  private saved: ProviderTokens | undefined;
-  private verifier = "";
-
-  private readonly login: string;
-
   constructor(login: string) {
-    this.login = login;
-  }
-
-  get clientMetadata() {
-    return {
-      client_name: `sdk e2e (${this.login})`,
-      redirect_uris: [this.redirectUrl],
-      grant_types: ["authorization_code", "refresh_token"],
-      response_types: ["code"],
-      token_endpoint_auth_method: "none",
-    };
-  }
-  clientInformation() {
-    return this.info;
-  }
-  saveClientInformation(info: NonNullable<ClientInformation>) {
-    this.info = info;
-  }
-  tokens() {
-    return this.saved;
-  }
-  saveTokens(tokens: NonNullable<ProviderTokens>) {
-    this.saved = tokens;
-  }
-  saveCodeVerifier(verifier: string) {
-    this.verifier = verifier;
-  }
-  codeVerifier() {
-    return this.verifier;
-  }
-  /** "Opens the browser": the driver follows our consent page and dev-idp's login. */
-  redirectToAuthorization(url: URL) {
-    this.pending = authorizeHeadlessly({
-      authorizationUrl: url,
-      redirectUri: this.redirectUrl,
-      login: this.login,
-      browser: this.browser,
-    });
-  }
-
-  /** What the client does when the browser comes back: redeem the code through its SDK's auth(). */
-  async finish(kind: ClientKind): Promise<void> {
-    if (this.pending === undefined) throw new Error("no authorization was started");
-    const result = await this.pending;
-    this.pending = undefined;
-    this.authorizations.push(result);
-    const code = result.callback.searchParams.get("code");
-    if (code === null) throw new Error(`the authorization failed: ${result.callback.search}`);
-    const serverUrl = new URL("/mcp", inject("origin"));
-    const outcome =
-      kind === "sdk-v1 (2025)"
-        ? await authV1(this, { serverUrl, authorizationCode: code })
-        : await authV2(this, {
-            serverUrl,
-            authorizationCode: code,
-            iss: result.callback.searchParams.get("iss") ?? undefined,
-          });
-    expect(outcome).toBe("AUTHORIZED");
-  }
-
-  /** Forget the access token so the next call must use the refresh token. */
-  expireAccessToken() {
-    if (this.saved) this.saved = { ...this.saved, access_token: "expired-access-token" };
+    super(`sdk e2e (${login})`, { login });
   }
 }
 
+const mcpUrl = () => new URL("/mcp", inject("origin"));
+
 /** Each installation calls from its own address, as clients on different machines do. */
 const connection = (provider: HeadlessProvider) => ({
-  url: new URL("/mcp", inject("origin")),
+  url: mcpUrl(),
   headers: { "cf-connecting-ip": provider.address },
   authProvider: () => provider,
 });
@@ -100,7 +26,7 @@ const connection = (provider: HeadlessProvider) => ({
 /** connect → 401 → the SDK's auth() → browser → code → auth() again → connected. */
 async function connectThroughOAuth(kind: ClientKind, provider: HeadlessProvider) {
   await expect(connectClient(kind, connection(provider))).rejects.toThrow(/unauthorized/i);
-  await provider.finish(kind);
+  await provider.finish(kind, mcpUrl());
   return connectClient(kind, connection(provider));
 }
 
@@ -149,7 +75,7 @@ describe("step-up: notes:read → notes:write", () => {
       // The tool is not listed, but calling it is answered 403 insufficient_scope naming
       // notes:read notes:write; the SDK starts a new authorization for that scope.
       await expect(client.callTool("notes_add", { text: "needs write" })).rejects.toThrow(/unauthorized/i);
-      await provider.finish(kind);
+      await provider.finish(kind, mcpUrl());
       expect(provider.authorizations).toHaveLength(2);
       expect(provider.authorizations[1]?.consentPagesSeen).toBe(1);
       expect(provider.tokens()?.scope?.split(" ").sort()).toEqual(["notes:read", "notes:write"]);

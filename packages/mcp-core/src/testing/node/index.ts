@@ -2,3 +2,4 @@
 // helpers they (and the apps' e2e setups) use live in @mcp-auth/dev-harness.
 export { describeConcurrentWrites, type ConcurrencyTarget } from "./concurrency.ts";
 export { describeTransportAttacks, type TransportTarget } from "./transport-attacks.ts";
+export { HeadlessOAuthProvider, type BrowserAnswers } from "./headless-oauth.ts";
