@@ -1,13 +1,11 @@
 import {
-  INVALID,
   MIN_PEPPER_LENGTH,
-  TRUSTED_URL_RULE,
   envRules,
   flagVar,
   hostnamesVar,
   intVar,
-  isTrustedServerUrl,
   parseEnv,
+  publicOriginRule,
 } from "@mcp-auth/auth-common";
 import { z } from "zod";
 
@@ -39,16 +37,7 @@ const schema = envRules(
     RATE_LIMIT_PERIOD_SECONDS: intVar(60, 3600),
   }),
   (env, problem) => {
-    const insecureLoopback = env.ALLOW_INSECURE_HTTP_LOOPBACK;
-    if (env.PUBLIC_ORIGIN === undefined)
-      problem("PUBLIC_ORIGIN", "required: the origin clients use, e.g. https://mcp.example.com");
-    else if (env.PUBLIC_ORIGIN !== INVALID) {
-      const url = new URL(env.PUBLIC_ORIGIN);
-      if (url.href !== `${url.origin}/`) problem("PUBLIC_ORIGIN", "an origin only: no path, query or fragment");
-      if (insecureLoopback !== INVALID && !isTrustedServerUrl(url, insecureLoopback)) {
-        problem("PUBLIC_ORIGIN", TRUSTED_URL_RULE);
-      }
-    }
+    publicOriginRule(env, problem);
     if (env.PASSWORD_PEPPER === undefined) {
       problem("PASSWORD_PEPPER", "required: set it with `wrangler secret put PASSWORD_PEPPER`");
     }

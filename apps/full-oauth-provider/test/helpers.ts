@@ -1,5 +1,6 @@
 import { hashPassword, pepperFromSecret } from "@mcp-auth/auth-common";
 import { env, exports } from "cloudflare:workers";
+import worker from "../src/index.ts";
 import { addUser, type User } from "../src/users.ts";
 
 export const ORIGIN = "http://localhost:8790";
@@ -202,3 +203,13 @@ export const mcp = (accessToken: string) =>
     },
     body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
   });
+
+/** The same Worker with other variables, as an operator might deploy it. */
+export function callWith(vars: Record<string, string>, path: string): Promise<Response> {
+  const request = new Request(new URL(path, ORIGIN), { headers: { host: "localhost:8790" } });
+  return worker.fetch(request as Parameters<typeof worker.fetch>[0], { ...env, ...vars }, {
+    waitUntil: () => undefined,
+    passThroughOnException: () => undefined,
+    props: {},
+  } as unknown as ExecutionContext);
+}

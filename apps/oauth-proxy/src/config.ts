@@ -8,6 +8,7 @@ import {
   isTrustedServerUrl,
   listVar,
   parseEnv,
+  publicOriginRule,
 } from "@mcp-auth/auth-common";
 import { z } from "zod";
 
@@ -51,15 +52,7 @@ const schema = envRules(
   (env, problem) => {
     // URL rules that depend on the loopback flag wait for a flag that parses.
     const insecureLoopback = env.ALLOW_INSECURE_HTTP_LOOPBACK;
-    if (env.PUBLIC_ORIGIN === undefined)
-      problem("PUBLIC_ORIGIN", "required: the origin clients use, e.g. https://mcp.example.com");
-    else if (env.PUBLIC_ORIGIN !== INVALID) {
-      const url = new URL(env.PUBLIC_ORIGIN);
-      if (url.href !== `${url.origin}/`) problem("PUBLIC_ORIGIN", "an origin only: no path, query or fragment");
-      if (insecureLoopback !== INVALID && !isTrustedServerUrl(url, insecureLoopback)) {
-        problem("PUBLIC_ORIGIN", TRUSTED_URL_RULE);
-      }
-    }
+    publicOriginRule(env, problem);
     if (env.UPSTREAM_CLIENT_ID === undefined)
       problem("UPSTREAM_CLIENT_ID", "required: the client id this server has at the upstream IdP");
     if (env.UPSTREAM_CLIENT_SECRET === undefined) {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { TRUSTED_URL_RULE, isTrustedServerUrl } from "./loopback.ts";
 import { consoleLog } from "./log.ts";
 import { parseScopeString } from "./scope-token.ts";
 
@@ -114,6 +115,32 @@ export function envRules<S extends z.ZodObject>(
     // Run despite failed variables; not when env is no object at all (nothing to look at).
     { when: (payload) => typeof payload.value === "object" && payload.value !== null },
   );
+}
+
+/**
+ * The rule for an OAuth app's `PUBLIC_ORIGIN` (issuer, resource and audience): set, an origin
+ * only, and https unless `ALLOW_INSECURE_HTTP_LOOPBACK` allows http on loopback. For
+ * {@link envRules}; silent about a value or flag that failed its own schema.
+ */
+export function publicOriginRule(
+  env: {
+    readonly PUBLIC_ORIGIN?: string | undefined | typeof INVALID;
+    readonly ALLOW_INSECURE_HTTP_LOOPBACK: boolean | typeof INVALID;
+  },
+  problem: (name: "PUBLIC_ORIGIN", message: string) => void,
+): void {
+  const value = env.PUBLIC_ORIGIN;
+  if (value === undefined) {
+    problem("PUBLIC_ORIGIN", "required: the origin clients use, e.g. https://mcp.example.com");
+    return;
+  }
+  if (value === INVALID) return;
+  const url = new URL(value);
+  if (url.href !== `${url.origin}/`) problem("PUBLIC_ORIGIN", "an origin only: no path, query or fragment");
+  const insecureLoopback = env.ALLOW_INSECURE_HTTP_LOOPBACK;
+  if (insecureLoopback !== INVALID && !isTrustedServerUrl(url, insecureLoopback)) {
+    problem("PUBLIC_ORIGIN", TRUSTED_URL_RULE);
+  }
 }
 
 /**

@@ -42,6 +42,7 @@ export {
   INVALID,
   listVar,
   parseEnv,
+  publicOriginRule,
   scopesVar,
   withConfig,
   type EnvView,
