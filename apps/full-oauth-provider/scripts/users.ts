@@ -2,7 +2,7 @@
 //
 //   npm run users -- add --email ada@example.com --name "Ada" [--password-stdin]
 //   npm run users -- list
-//   npm run users -- disable <user-id or email>
+//   npm run users -- disable <user-id or email>          (also revokes all their grants)
 //   npm run users -- enable <user-id or email>
 //   npm run users -- set-password <user-id or email> [--password-stdin]
 //   npm run users -- audit [--user <user-id or email>] [--since-hours 24] [--limit 100]
@@ -21,7 +21,7 @@ import { enableCompileCache } from "node:module";
 import { join } from "node:path";
 import { text } from "node:stream/consumers";
 import { parseArgs } from "node:util";
-import { listGrants, revokeGrant, type GrantStore } from "../src/grants.ts";
+import { disableAccount, listGrants, revokeGrant, type GrantStore } from "../src/grants.ts";
 import {
   EmailTaken,
   audit,
@@ -50,7 +50,7 @@ export const DEV_USER = {
 const USAGE = `usage: npm run users -- <add|list|disable|enable|set-password|audit|grants|seed-dev> [options]
   add --email EMAIL --name NAME [--password-stdin]
   list
-  disable USER            (a user id or an email)
+  disable USER            (a user id or an email; also revokes all their grants)
   enable USER
   set-password USER [--password-stdin]
   audit [--user USER] [--since-hours N] [--limit N]
@@ -172,9 +172,14 @@ async function run(
     case "disable":
     case "enable": {
       const user = await resolveUser(db, argument);
-      await setDisabled(db, user.id, command === "disable");
-      await audit(db, { event: `user_${command}d`, outcome: "ok", userId: user.id, detail: "cli" });
-      show(values, { id: user.id, disabled: command === "disable" }, [`${command}d ${user.id} ${user.email}`]);
+      // Disabling ends every grant too: the library refuses their tokens from the next request.
+      const revoked = command === "disable" ? await disableAccount(db, kv, user.id) : 0;
+      if (command === "enable") await setDisabled(db, user.id, false);
+      const detail = command === "disable" ? `cli; ${String(revoked)} grants revoked` : "cli";
+      await audit(db, { event: `user_${command}d`, outcome: "ok", userId: user.id, detail });
+      show(values, { id: user.id, disabled: command === "disable", grantsRevoked: revoked }, [
+        `${command}d ${user.id} ${user.email}${command === "disable" ? ` (${String(revoked)} grants revoked)` : ""}`,
+      ]);
       return;
     }
     case "set-password": {

@@ -3,6 +3,7 @@
 // `OAuthHelpers.listUserGrants` and `revokeGrant` do. The CLI runs in Node, where the library
 // (which imports `cloudflare:workers`) cannot load; the Worker itself always uses the library.
 // test/grants.test.ts checks both views agree on grants the library issued.
+import { setDisabled, type UserDatabase } from "./users.ts";
 
 /** The slice of a KV namespace used here: the Worker's binding and the CLI's proxy both fit. */
 export interface GrantStore {
@@ -78,4 +79,20 @@ export async function revokeGrant(kv: GrantStore, userId: string, grantId: strin
   for (const name of await keysUnder(kv, `token:${userId}:${grantId}:`)) await kv.delete(name);
   await kv.delete(grantKey);
   return true;
+}
+
+/**
+ * Disables an account: no sign-in, sessions deleted (users.ts), and every grant revoked with its
+ * tokens, so the library refuses them from the next request. Returns how many grants there were.
+ */
+export async function disableAccount(db: UserDatabase, kv: GrantStore, userId: string): Promise<number> {
+  await setDisabled(db, userId, true);
+  return revokeAllGrants(kv, userId);
+}
+
+/** Revokes every grant of `userId` with its tokens; how many there were. */
+export async function revokeAllGrants(kv: GrantStore, userId: string): Promise<number> {
+  let revoked = 0;
+  for (const grant of await listGrants(kv, userId)) if (await revokeGrant(kv, userId, grant.id)) revoked++;
+  return revoked;
 }

@@ -29,6 +29,7 @@ import {
   type PasskeyContext,
 } from "./passkeys.ts";
 import { showLogin, signIn, signOut, type SignInContext } from "./sessions.ts";
+import { accountMaySignIn } from "./account-check.ts";
 import { audit, getUser, touchAppUse } from "./users.ts";
 
 export { NotesObject } from "@mcp-auth/mcp-core/notes-object";
@@ -106,12 +107,12 @@ const serverFor = configLoader((env: Env) => {
     scopes: SCOPES,
     initialScopes: INITIAL_SCOPES,
     serveMcp: async (request, env, identity, resource) => {
-      // A disabled (or deleted) account's tokens stop at its next request, not at their expiry.
-      const user = await getUser(env.DB, identity.subject);
-      if (user === undefined || user.disabled) {
+      // Disabling an account revokes its grants (the library refuses their tokens from then on);
+      // this check bounds what KV's propagation delay could still let through.
+      if (!(await accountMaySignIn(env.DB, identity.subject))) {
         throw new AuthError("invalid_token", "The account this token was issued to cannot sign in.");
       }
-      noteAppUse(env.DB, user.id, identity.clientId);
+      noteAppUse(env.DB, identity.subject, identity.clientId);
       const answer = await endpoint.fetch(request, {
         authInfo: toAuthInfo(identity, resource.challenge(request)),
         notes: durableNotes(env.NOTES),

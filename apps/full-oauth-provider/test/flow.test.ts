@@ -1,6 +1,8 @@
 import { csrfToken } from "@mcp-auth/auth-common";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { disableAccount, type GrantStore } from "../src/grants.ts";
+import { ACCOUNT_CHECK_TTL_MS } from "../src/account-check.ts";
 import { readAudit, setDisabled, type User } from "../src/users.ts";
 import {
   Browser,
@@ -167,7 +169,7 @@ describe("the whole flow as this server's own user", () => {
     const callback = await consent(browser, clientId);
     const tokens = await exchange(clientId, callback.searchParams.get("code") ?? "");
     expect((await whoami(tokens.access_token)).status).toBe(200);
-    await setDisabled(env.DB, user.id, true);
+    expect(await disableAccount(env.DB, env.OAUTH_KV as unknown as GrantStore, user.id)).toBe(1);
     const refused = await whoami(tokens.access_token);
     expect(refused.status).toBe(401);
     expect(refused.headers.get("www-authenticate")).toContain('error="invalid_token"');
@@ -186,6 +188,31 @@ describe("the whole flow as this server's own user", () => {
       client_id: clientId,
     });
     expect(after.status).toBe(400);
+  });
+
+  it("an account disabled in D1 whose grant revocation this location has not seen is refused within the check's TTL", async () => {
+    const { user, browser } = await signedIn();
+    const clientId = await registerClient();
+    const tokens = await exchange(clientId, (await consent(browser, clientId)).searchParams.get("code") ?? "");
+    expect((await whoami(tokens.access_token)).status).toBe(200);
+    // D1 only, as if KV had not propagated the revocation yet: refresh reads D1 and refuses at once.
+    await setDisabled(env.DB, user.id, true);
+    const refresh = await token({
+      grant_type: "refresh_token",
+      refresh_token: tokens.refresh_token,
+      client_id: clientId,
+    });
+    expect(refresh.status).toBe(400);
+    expect(await refresh.json()).toMatchObject({ error: "invalid_grant" });
+    // The invalid_grant also revoked the grant; a token of another grant shows the MCP check's bound.
+    const second = await signedIn();
+    const otherClient = await registerClient();
+    const code = (await consent(second.browser, otherClient)).searchParams.get("code") ?? "";
+    const other = await exchange(otherClient, code);
+    expect((await whoami(other.access_token)).status).toBe(200);
+    await setDisabled(env.DB, second.user.id, true);
+    await new Promise((resolve) => setTimeout(resolve, ACCOUNT_CHECK_TTL_MS + 100));
+    expect((await whoami(other.access_token)).status).toBe(401);
   });
 
   it("a replayed code is refused and lands in the audit log as a security event", async () => {
