@@ -1,11 +1,12 @@
 // What both OAuth apps' authorization servers refuse before anyone signs in or consents:
 // registration metadata (attack-cases.md "Registration"), near-miss redirect URIs, PKCE
-// downgrades and bad requests at /authorize. Run inside workerd by each app's tests.
+// downgrades and bad requests at /authorize; and the host pin and CORS in front of the library.
+// Run inside workerd by each app's tests.
 import { describe, expect, it } from "vitest";
 
 /** How a workerd test file reaches its app. */
 export interface AuthorizationRequestsTarget {
-  /** A request into the Worker on PUBLIC_ORIGIN (redirects not followed). */
+  /** A request into the Worker on PUBLIC_ORIGIN (redirects not followed); a `host` header overrides the Host. */
   call: (path: string, init?: RequestInit) => Promise<Response>;
   /** Registers a public client with `redirectUri`; its id. */
   registerClient: () => Promise<string>;
@@ -163,6 +164,60 @@ export function describeAuthorizationRequests(target: AuthorizationRequestsTarge
       expect(location.searchParams.get("error_description")).toMatch(/PKCE/);
       expect(location.searchParams.get("state")).toBe("state-123");
       expect(location.searchParams.get("iss")).toBe(origin);
+    });
+  });
+
+  describe("hosts and CORS", () => {
+    it.each(["evil.example", `127.0.0.1:${new URL(origin).port}`])(
+      "AS metadata for Host %s → 403 (the issuer would follow the Host)",
+      async (host) => {
+        const response = await call("/.well-known/oauth-authorization-server", { headers: { host } });
+        expect(response.status).toBe(403);
+        expect(JSON.stringify(await json(response))).toContain(origin);
+      },
+    );
+
+    it("AS metadata names PUBLIC_origin as issuer and is readable cross-origin", async () => {
+      const response = await call("/.well-known/oauth-authorization-server", {
+        headers: { origin: "https://app.example" },
+      });
+      expect(response.status).toBe(200);
+      expect((await json(response))["issuer"]).toBe(origin);
+      expect(response.headers.get("access-control-allow-origin")).toBeTruthy();
+    });
+
+    it("/token and /register answer a browser client's preflight from any web origin", async () => {
+      for (const path of ["/token", "/register"]) {
+        const response = await call(path, {
+          method: "OPTIONS",
+          headers: { origin: "https://app.example", "access-control-request-method": "POST" },
+        });
+        expect(response.status, path).toBe(204);
+        expect(response.headers.get("access-control-allow-origin"), path).toBe("https://app.example");
+        expect(response.headers.get("access-control-allow-credentials"), path).toBeNull();
+      }
+    });
+
+    it("/mcp keeps the Origin check (DNS rebinding): a foreign Origin → 403 before the provider", async () => {
+      const response = await call("/mcp", {
+        method: "POST",
+        headers: { origin: "https://evil.example", "content-type": "application/json" },
+        body: "{}",
+      });
+      expect(response.status).toBe(403);
+      expect(((await json(response))["error"] as { message: string }).message).toMatch(/origin/i);
+    });
+
+    it("/mcp with a made-up token → 401 with a challenge naming the metadata", async () => {
+      const response = await call("/mcp", {
+        method: "POST",
+        headers: { authorization: "Bearer not-a-real-token", "content-type": "application/json" },
+        body: "{}",
+      });
+      expect(response.status).toBe(401);
+      expect(response.headers.get("www-authenticate")).toContain(
+        `resource_metadata="${origin}/.well-known/oauth-protected-resource/mcp"`,
+      );
     });
   });
 }
