@@ -2,7 +2,7 @@
 // A suite whose report is missing (its global setup threw, vitest crashed, the step never ran)
 // counts as failed, with a line saying so: a red run must say why, never pass by omission.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 
 interface VitestReport {
   /** false when the run failed, including outside any test (a global setup that threw). */
@@ -12,6 +12,33 @@ interface VitestReport {
   numFailedTests: number;
   numPendingTests: number;
   numTodoTests: number;
+  testResults?: {
+    name: string;
+    /** A file that failed outside its tests (an import that threw) says so here. */
+    message?: string;
+    assertionResults: { fullName: string; status: string; failureMessages?: string[] }[];
+  }[];
+}
+
+/** The first line of a failure, short enough for the tail of a CI log. */
+function firstLine(text: string | undefined): string {
+  const line = (text ?? "").split("\n").find((candidate) => candidate.trim() !== "") ?? "";
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}
+
+/**
+ * One line per failed test, and per file that failed outside its tests, so a run that went red
+ * says which test and why in the last lines it prints (a CI log is often read from its tail).
+ */
+function failures(report: VitestReport, root: string): string[] {
+  return (report.testResults ?? []).flatMap((file) => {
+    const where = relative(root, file.name);
+    const tests = file.assertionResults
+      .filter((test) => test.status === "failed")
+      .map((test) => `    ✗ ${where} › ${test.fullName}\n      ${firstLine(test.failureMessages?.[0])}`);
+    if (tests.length === 0 && file.message) tests.push(`    ✗ ${where}\n      ${firstLine(file.message)}`);
+    return tests;
+  });
 }
 
 /** The test scripts `scripts/test.sh` runs, each writing `--outputFile.json=test-results/<name>.json`. */
@@ -66,7 +93,7 @@ for (const group of ["apps", "packages", "bench"]) {
           ? " — FAILED: it ran no tests"
           : " — FAILED outside any test (a global setup that threw, an unhandled error: see its output above)";
       }
-      runs.push(line);
+      runs.push(line, ...failures(report, root));
     }
   }
 }

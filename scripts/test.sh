@@ -30,10 +30,11 @@ step "format" prettier --check --log-level warn .
 # 4 GiB heap with four apps.
 step "lint" env NODE_OPTIONS=--max-old-space-size=8192 eslint --max-warnings 0 .
 step "types" turbo run types --output-logs=errors-only
-step "unit tests (Node)" turbo run test:unit
-step "integration tests (workerd)" turbo run test:workerd
+# --continue: one red suite must not stop the others, or their results are lost with it.
+step "unit tests (Node)" turbo run test:unit --continue
+step "integration tests (workerd)" turbo run test:workerd --continue
 step "README commands (a Node-20-only PATH, a fresh copy of the tree)" npm run -s test:docs
-step "end-to-end tests (wrangler dev, SDK v1 + v2 clients, Chromium)" turbo run test:e2e --concurrency 1
+step "end-to-end tests (wrangler dev, SDK v1 + v2 clients, Chromium)" turbo run test:e2e --concurrency 1 --continue
 step "deploy dry run" turbo run deploy:dry --output-logs=errors-only
 echo
 node scripts/test-totals.ts || status=1

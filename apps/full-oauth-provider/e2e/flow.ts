@@ -1,14 +1,7 @@
 // A client's side of the flow against the running app: the shared headless OAuth provider (the
 // SDK's auth(), the driver as its browser), signing in on this server's own login page.
-import { HeadlessBrowser } from "@mcp-auth/dev-harness";
+import { HeadlessBrowser, freshAddress } from "@mcp-auth/dev-harness";
 import { HeadlessOAuthProvider } from "@mcp-auth/mcp-core/testing/node";
-
-let nextAddress = Math.floor(Math.random() * 60_000);
-/** A client address nobody else in the run uses (registration is limited per address). */
-export function freshAddress(): string {
-  nextAddress = (nextAddress + 1) % 64_000;
-  return `198.18.${Math.floor(nextAddress / 250)}.${(nextAddress % 250) + 1}`;
-}
 
 /**
  * One MCP client installation signing `email` in on this server's login page, from an address

@@ -1,4 +1,5 @@
 import { hashPassword, pepperFromSecret } from "@mcp-auth/auth-common";
+import { freshAddress } from "@mcp-auth/dev-harness/addresses";
 import { env, exports } from "cloudflare:workers";
 import worker from "../src/index.ts";
 import { addUser, type User } from "../src/users.ts";
@@ -10,11 +11,8 @@ export const VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 export const CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 export const PASSWORD = "correct horse battery staple";
 
-/** A random client address, so per-address limits of one test never reach another. */
-export const someAddress = () => `2001:db8::${crypto.randomUUID().slice(0, 4)}:${crypto.randomUUID().slice(0, 4)}`;
-
 /** A request into the Worker as a browser or client on PUBLIC_ORIGIN sends it. */
-export function call(path: string, init: RequestInit = {}, address = someAddress()): Promise<Response> {
+export function call(path: string, init: RequestInit = {}, address = freshAddress()): Promise<Response> {
   const headers = new Headers(init.headers);
   if (!headers.has("host")) headers.set("host", "localhost:8790");
   if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", address);
@@ -51,7 +49,7 @@ export function hiddenValue(html: string, name: string): string | undefined {
 /** A browser: one cookie string per name, sent with every request, updated from every answer. */
 export class Browser {
   readonly cookies = new Map<string, string>();
-  readonly address = someAddress();
+  readonly address = freshAddress();
 
   async fetch(path: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);

@@ -1,3 +1,4 @@
+import { freshAddress } from "@mcp-auth/dev-harness/addresses";
 import { env, exports } from "cloudflare:workers";
 import worker from "../src/index.ts";
 
@@ -8,8 +9,7 @@ export const REDIRECT_URI = "http://127.0.0.1:43210/callback";
 export function call(path: string, init: RequestInit = {}, host = "localhost:8789"): Promise<Response> {
   const headers = new Headers(init.headers);
   if (!headers.has("host")) headers.set("host", host);
-  if (!headers.has("cf-connecting-ip"))
-    headers.set("cf-connecting-ip", `198.51.100.${Math.floor(Math.random() * 250) + 1}`);
+  if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", freshAddress());
   return exports.default.fetch(new Request(new URL(path, `http://${host}`), { ...init, headers }));
 }
 

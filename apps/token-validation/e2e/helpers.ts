@@ -1,6 +1,6 @@
 // Test-side helpers: the key CLI, credentials of every kind, and raw MCP requests.
 import { DEV_TEST_CLIENT, basicAuth } from "@mcp-auth/dev-idp";
-import { bearerChallenge, jsonRpcOf } from "@mcp-auth/dev-harness";
+import { bearerChallenge, freshAddress, jsonRpcOf } from "@mcp-auth/dev-harness";
 import { SignJWT, importJWK, type JWTPayload } from "jose";
 import { execFile } from "node:child_process";
 import { join } from "node:path";
@@ -87,14 +87,6 @@ export async function usageToday(stateDir: string, id: string): Promise<number> 
   const rows = (await keysCli(stateDir, ["usage", id, "--days", "1"])) as { day: string; count: number }[];
   const today = new Date().toISOString().slice(0, 10);
   return rows.find((row) => row.day === today)?.count ?? 0;
-}
-
-let addressCounter = 0;
-const addressBlock = 100 + Math.floor(Math.random() * 100);
-/** A client address no other request of this run uses, so the per-address limiter never interferes. */
-export function freshAddress(): string {
-  const n = ++addressCounter;
-  return `10.${addressBlock}.${Math.floor(n / 250) % 250}.${n % 250}`;
 }
 
 /** Authorization header for a bearer credential, plus a fresh client address. */

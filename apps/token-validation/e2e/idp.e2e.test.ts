@@ -1,3 +1,4 @@
+import { freshAddress } from "@mcp-auth/dev-harness";
 import { SignJWT, exportSPKI, generateKeyPair, importJWK, jwtVerify, type JWK } from "jose";
 import { describe, expect, inject, it } from "vitest";
 import { ACCESS_AUD, AUDIENCE, OPAQUE_RESOURCE, OTHER_OPAQUE_RESOURCE, OTHER_RESOURCE } from "./constants.ts";
@@ -6,7 +7,6 @@ import {
   accessToken,
   bearer,
   expectRejected,
-  freshAddress,
   idpRevoke,
   idpToken,
   mcpPost,

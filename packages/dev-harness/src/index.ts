@@ -29,12 +29,12 @@ export {
   type FormControl,
   type HtmlForm,
 } from "./oauth-driver.ts";
+export { freshAddress } from "./addresses.ts";
 export {
   authorizationUrl,
   authorize,
   discover,
   exchange,
-  freshAddress,
   insecure,
   postMcp,
   refresh,

@@ -3,6 +3,7 @@
 // plays the browser (a login form — ours or dev-idp's — and our consent page) with one cookie jar
 // per origin.
 import * as oauth from "oauth4webapi";
+import { freshAddress } from "./addresses.ts";
 import { authorizeHeadlessly, type AuthorizeOptions, type HeadlessBrowser } from "./oauth-driver.ts";
 
 /** Our server is plain http on localhost in tests; oauth4webapi refuses that unless told. */
@@ -35,17 +36,6 @@ export async function discover(origin: string): Promise<{ as: oauth.Authorizatio
     await oauth.discoveryRequest(issuer, { ...insecure, algorithm: "oauth2" }),
   );
   return { as, resource };
-}
-
-/**
- * A client address nobody else in the run uses. Registration is limited to 10 per address per
- * minute, and every e2e file signs in against one server within the same minute, as many
- * different MCP clients on different machines would.
- */
-let nextAddress = Math.floor(Math.random() * 60_000);
-export function freshAddress(): string {
-  nextAddress = (nextAddress + 1) % 64_000;
-  return `198.18.${Math.floor(nextAddress / 250)}.${(nextAddress % 250) + 1}`;
 }
 
 /** Dynamic registration of a public client (PKCE, no secret), as MCP clients register, from its own address. */

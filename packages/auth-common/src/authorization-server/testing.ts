@@ -2,6 +2,7 @@
 // registration metadata (attack-cases.md "Registration"), near-miss redirect URIs, PKCE
 // downgrades and bad requests at /authorize; and the host pin and CORS in front of the library.
 // Run inside workerd by each app's tests.
+import { freshAddress } from "@mcp-auth/dev-harness/addresses";
 import { describe, expect, it } from "vitest";
 
 /** How a workerd test file reaches its app. */
@@ -22,7 +23,7 @@ export function describeAuthorizationRequests(target: AuthorizationRequestsTarge
   const { call, registerClient, authorizePath, redirectUri, origin } = target;
 
   describe("dynamic registration policy", () => {
-    const register = (metadata: Record<string, unknown>, ip = "203.0.113.7") =>
+    const register = (metadata: Record<string, unknown>, ip = freshAddress()) =>
       call("/register", {
         method: "POST",
         headers: { "content-type": "application/json", "cf-connecting-ip": ip },
@@ -38,10 +39,7 @@ export function describeAuthorizationRequests(target: AuthorizationRequestsTarge
       ["https://user@app.example/cb", "userinfo"],
       ["https://app.example/c\u0001b", "control character"],
     ])("redirect %s (%s) → 400 invalid_client_metadata, nothing stored", async (uri) => {
-      const response = await register(
-        { redirect_uris: [redirectUri, uri] },
-        `203.0.113.${Math.floor(Math.random() * 200) + 20}`,
-      );
+      const response = await register({ redirect_uris: [redirectUri, uri] });
       expect(response.status).toBe(400);
       const body = await json(response);
       expect(body["error"]).toBe("invalid_client_metadata");
@@ -49,10 +47,7 @@ export function describeAuthorizationRequests(target: AuthorizationRequestsTarge
     });
 
     it("HTML in the client name → 400", async () => {
-      const response = await register(
-        { redirect_uris: [redirectUri], client_name: "<img src=x onerror=alert(1)>" },
-        "203.0.113.9",
-      );
+      const response = await register({ redirect_uris: [redirectUri], client_name: "<img src=x onerror=alert(1)>" });
       expect(response.status).toBe(400);
       expect(await json(response)).toMatchObject({
         error: "invalid_client_metadata",
@@ -61,10 +56,10 @@ export function describeAuthorizationRequests(target: AuthorizationRequestsTarge
     });
 
     it("oversized metadata → 413 before anything reads it", async () => {
-      const response = await register(
-        { redirect_uris: [redirectUri], client_uri: `https://a.example/${"a".repeat(20_000)}` },
-        "203.0.113.10",
-      );
+      const response = await register({
+        redirect_uris: [redirectUri],
+        client_uri: `https://a.example/${"a".repeat(20_000)}`,
+      });
       expect(response.status).toBe(413);
       expect((await json(response))["error"]).toBe("invalid_client_metadata");
     });
@@ -75,6 +70,7 @@ export function describeAuthorizationRequests(target: AuthorizationRequestsTarge
       const statuses: number[] = [];
       const retryAfter: (string | null)[] = [];
       for (let i = 0; i < 25; i++) {
+        // Outside freshAddress()'s block: no other registration in the run counts against it.
         const response = await register({ redirect_uris: [redirectUri] }, "203.0.113.77");
         statuses.push(response.status);
         if (response.status === 429) retryAfter.push(response.headers.get("retry-after"));

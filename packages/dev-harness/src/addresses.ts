@@ -1,0 +1,18 @@
+// Client addresses for tests. The apps limit sign-ins, registrations and token calls per
+// address; a test that shares an address with another test inherits its count, and fails only
+// when the two happen to collide (a flake, not a finding). Runs in Node and in workerd.
+
+/** Hosts .1–.254 of the 512 /24s in 198.18.0.0/15, the benchmarking block: never a real client. */
+const SPACE = 512 * 254;
+let next = Math.floor(Math.random() * SPACE);
+
+/**
+ * An address no other call in this module instance returns, from a random starting point so that
+ * separate instances (test files, processes) rarely meet, and then only once per address. Fixed
+ * addresses a test picks on purpose lie outside this block.
+ */
+export function freshAddress(): string {
+  next = (next + 1) % SPACE;
+  const block = Math.floor(next / 254);
+  return `198.${18 + (block >> 8)}.${block & 255}.${(next % 254) + 1}`;
+}
