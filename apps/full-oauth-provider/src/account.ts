@@ -6,14 +6,14 @@ import {
   clientAddress,
   consoleLog,
   csrfToken,
-  fromAnotherSite,
+  forgedForm,
   html,
   layout,
   messagePage,
+  ownPageForm,
   pageHeaders,
   refusal,
 } from "@mcp-auth/auth-common";
-import { readForm } from "@mcp-auth/auth-common/authorization-server";
 import { listPasskeys, removePasskey } from "./passkeys.ts";
 import { currentSession } from "./sessions.ts";
 import { appUse, audit, type User, type UserDatabase } from "./users.ts";
@@ -151,17 +151,13 @@ async function accountPost(
   context: AccountContext,
   purpose: string,
 ): Promise<{ user: User; form: URLSearchParams } | Response> {
-  if (fromAnotherSite(request, context.publicOrigin)) {
-    consoleLog("warn", refusal(request, 403, `${purpose}_cross_origin`));
-    return messagePage(403, "Refused", "This form can only be sent from this server's own page.");
-  }
-  const form = await readForm(request);
+  const form = await ownPageForm(request, context.publicOrigin, purpose);
+  if (form instanceof Response) return form;
   if (form === undefined) return messagePage(400, "Not changed", "The form is missing or malformed.");
   const { user, id } = await currentSession(request, context.db);
   if (user === undefined || id === undefined) return seeOther("/login");
   if (!(await checkCsrfToken(context.sessionSecret, id, purpose, form.get("csrf")))) {
-    consoleLog("warn", refusal(request, 403, `${purpose}_csrf`));
-    return messagePage(403, "Refused", "This form can only be sent from this server's own page.");
+    return forgedForm(request, `${purpose}_csrf`);
   }
   return { user, form };
 }

@@ -6,20 +6,18 @@ import {
   checkCsrfToken,
   clientAddress,
   consentPage,
-  consoleLog,
   csrfToken,
-  fromAnotherSite,
+  forgedForm,
   grantPropsSchema,
   messagePage,
   readSessionCookie,
-  refusal,
   safeReturnTo,
 } from "@mcp-auth/auth-common";
 import {
   authorizeFailure,
+  consentForm,
   knownScopes,
   pkceRefusal,
-  readForm,
   redirect,
 } from "@mcp-auth/auth-common/authorization-server";
 import { INITIAL_SCOPES, SCOPES, SCOPE_DESCRIPTIONS } from "@mcp-auth/mcp-core";
@@ -110,15 +108,9 @@ async function showConsent(request: Request, context: AuthorizeContext): Promise
 
 /** POST /authorize: the signed-in user's decision, from our page in this browser. */
 async function decide(request: Request, context: AuthorizeContext): Promise<Response> {
-  if (fromAnotherSite(request, context.publicOrigin)) {
-    consoleLog("warn", refusal(request, 403, "consent_cross_origin"));
-    return messagePage(403, "Refused", "This form can only be sent from this server's own page.");
-  }
-  const form = await readForm(request);
-  const handle = form?.get("handle");
-  if (form === undefined || handle === null || handle === undefined) {
-    return messagePage(400, "This sign-in cannot continue", "The consent form is missing or malformed.");
-  }
+  const consent = await consentForm(request, context.publicOrigin);
+  if (consent instanceof Response) return consent;
+  const { form, handle } = consent;
   const { user } = await currentSession(request, context.db);
   const id = readSessionCookie(request);
   if (user === undefined || id === undefined) {
@@ -129,8 +121,7 @@ async function decide(request: Request, context: AuthorizeContext): Promise<Resp
     );
   }
   if (!(await checkCsrfToken(context.sessionSecret, id, "consent", form.get("csrf")))) {
-    consoleLog("warn", refusal(request, 403, "consent_csrf"));
-    return messagePage(403, "Refused", "This form can only be sent from this server's own page.");
+    return forgedForm(request, "consent_csrf");
   }
   const address = clientAddress(request);
   if (form.get("decision") !== "approve") {

@@ -8,12 +8,13 @@ import {
   clientAddress,
   consoleLog,
   csrfToken,
-  fromAnotherSite,
+  forgedForm,
   hashPassword,
   html,
   layout,
   messagePage,
   newSessionId,
+  ownPageForm,
   pageHeaders,
   readSessionCookie,
   refusal,
@@ -24,7 +25,6 @@ import {
   type Peppers,
   type RateLimiter,
 } from "@mcp-auth/auth-common";
-import { readForm } from "@mcp-auth/auth-common/authorization-server";
 import {
   MAX_EMAIL_LENGTH,
   SESSION_TTL_SECONDS,
@@ -137,20 +137,10 @@ export async function showLogin(request: Request, context: SignInContext): Promi
   return loginPage(200, { csrf: await csrfToken(context.sessionSecret, id, "login"), returnTo }, headers);
 }
 
-/** The refusal for a form that did not come from our own page in this browser. */
-function forgedForm(request: Request, reason: string): Response {
-  consoleLog("warn", refusal(request, 403, reason));
-  return messagePage(
-    403,
-    "Refused",
-    "This form can only be sent from this server's own page. Reload it and try again.",
-  );
-}
-
 /** POST /login: check the form, the limits, then the password (the same work for every outcome). */
 export async function signIn(request: Request, context: SignInContext): Promise<Response> {
-  if (fromAnotherSite(request, context.publicOrigin)) return forgedForm(request, "login_cross_origin");
-  const form = await readForm(request);
+  const form = await ownPageForm(request, context.publicOrigin, "login");
+  if (form instanceof Response) return form;
   const formId = readSessionCookie(request);
   if (form === undefined) return messagePage(400, "Sign-in failed", "The sign-in form is missing or malformed.");
   if (formId === undefined || !(await checkCsrfToken(context.sessionSecret, formId, "login", form.get("csrf")))) {
@@ -206,8 +196,8 @@ async function rehash(context: SignInContext, userId: string, password: string):
 
 /** POST /logout: ends the session server-side and clears the cookie. */
 export async function signOut(request: Request, context: SignInContext): Promise<Response> {
-  if (fromAnotherSite(request, context.publicOrigin)) return forgedForm(request, "logout_cross_origin");
-  const form = await readForm(request);
+  const form = await ownPageForm(request, context.publicOrigin, "logout");
+  if (form instanceof Response) return form;
   const id = readSessionCookie(request);
   if (form === undefined || id === undefined) return seeOther("/");
   if (!(await checkCsrfToken(context.sessionSecret, id, "logout", form.get("csrf")))) {

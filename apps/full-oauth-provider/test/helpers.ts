@@ -1,14 +1,17 @@
 import { hashPassword, pepperFromSecret } from "@mcp-auth/auth-common";
+import {
+  TEST_CHALLENGE as CHALLENGE,
+  TEST_REDIRECT_URI as REDIRECT_URI,
+  TEST_VERIFIER as VERIFIER,
+  testClient,
+} from "@mcp-auth/auth-common/authorization-server/testing";
 import { freshAddress } from "@mcp-auth/dev-harness/addresses";
 import { env, exports } from "cloudflare:workers";
 import worker from "../src/index.ts";
 import { addUser, type User } from "../src/users.ts";
 
+export { CHALLENGE, REDIRECT_URI, VERIFIER };
 export const ORIGIN = "http://localhost:8790";
-export const REDIRECT_URI = "http://127.0.0.1:43210/callback";
-/** RFC 7636 appendix B: this verifier's S256 challenge is {@link CHALLENGE}. */
-export const VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-export const CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 export const PASSWORD = "correct horse battery staple";
 
 /** A request into the Worker as a browser or client on PUBLIC_ORIGIN sends it. */
@@ -107,37 +110,7 @@ export class Browser {
   }
 }
 
-/** Dynamic registration of a public client; returns its id. */
-export async function registerClient(metadata: Record<string, unknown> = {}): Promise<string> {
-  const body = JSON.stringify({
-    client_name: "workerd test client",
-    redirect_uris: [REDIRECT_URI],
-    token_endpoint_auth_method: "none",
-    ...metadata,
-  });
-  const response = await call("/register", { method: "POST", headers: { "content-type": "application/json" }, body });
-  if (response.status !== 201) throw new Error(`registration failed: ${response.status} ${await response.text()}`);
-  return (await response.json<{ client_id: string }>()).client_id;
-}
-
-/** An authorization URL's path with PKCE S256; `extra` overrides (undefined deletes). */
-export function authorizePath(clientId: string, extra: Record<string, string | undefined> = {}): string {
-  const params = new URLSearchParams({
-    response_type: "code",
-    client_id: clientId,
-    redirect_uri: REDIRECT_URI,
-    code_challenge: CHALLENGE,
-    code_challenge_method: "S256",
-    state: "state-123",
-    scope: "notes:read",
-    resource: `${ORIGIN}/mcp`,
-  });
-  for (const [name, value] of Object.entries(extra)) {
-    if (value === undefined) params.delete(name);
-    else params.set(name, value);
-  }
-  return `/authorize?${params.toString()}`;
-}
+export const { registerClient, authorizePath } = testClient(call, ORIGIN);
 
 /** Exchanges a code (or refreshes) at /token. */
 export async function token(form: Record<string, string>): Promise<Response> {

@@ -3,7 +3,6 @@ import {
   UpstreamError,
   consentPage,
   consoleLog,
-  fromAnotherSite,
   grantPropsSchema,
   messagePage,
   refusal,
@@ -14,7 +13,7 @@ import {
   authorizeFailure,
   knownScopes,
   pkceRefusal,
-  readForm,
+  consentForm,
   redirect,
 } from "@mcp-auth/auth-common/authorization-server";
 import { INITIAL_SCOPES, SCOPES, SCOPE_DESCRIPTIONS } from "@mcp-auth/mcp-core";
@@ -77,15 +76,9 @@ async function showConsent(request: Request, context: AuthorizeContext): Promise
 async function decide(request: Request, context: AuthorizeContext): Promise<Response> {
   // The library binds the handle to this browser with a cookie; a cross-site POST is also
   // refused here, before anything is consumed.
-  if (fromAnotherSite(request, context.publicOrigin)) {
-    consoleLog("warn", refusal(request, 403, "consent_cross_origin"));
-    return messagePage(403, "Refused", "This form can only be sent from this server's own page.");
-  }
-  const form = await readForm(request);
-  const handle = form?.get("handle");
-  if (form === undefined || handle === null || handle === undefined) {
-    return messagePage(400, "This sign-in cannot continue", "The consent form is missing or malformed.");
-  }
+  const consent = await consentForm(request, context.publicOrigin);
+  if (consent instanceof Response) return consent;
+  const { form, handle } = consent;
   if (form.get("decision") !== "approve") {
     const denied = await context.oauth.denyConsent(request, handle);
     return redirect(denied.redirectTo, denied.headers);

@@ -49,7 +49,7 @@ describe("configuration", () => {
 
 // Registration policy, /authorize validation and PKCE for every client: shared with
 // full-oauth-provider, which runs the same cases.
-describeAuthorizationRequests({ call, registerClient, authorizePath, redirectUri: REDIRECT_URI, origin: ORIGIN });
+describeAuthorizationRequests(call, ORIGIN);
 
 describe("the consent page", () => {
   it("is not frameable, runs no script, limits form-action to the upstream and the redirect, escapes the client name", async () => {

@@ -4,11 +4,9 @@ import {
   authorizationErrorRedirect,
   type AuthRequest,
 } from "@cloudflare/workers-oauth-provider";
+import { ownPageForm } from "../forms.ts";
 import { consoleLog, refusal } from "../log.ts";
 import { messagePage } from "../pages/consent-page.ts";
-
-/** Largest form a page of ours accepts: a handle, a token and a few scopes or fields. */
-export const MAX_FORM_BYTES = 4096;
 
 export const redirect = (location: string, headers = new Headers()): Response => {
   headers.set("Location", location);
@@ -38,15 +36,22 @@ export function pkceRefusal(authRequest: AuthRequest): Response | undefined {
   return undefined;
 }
 
-/** A small urlencoded form body, or `undefined` for anything else (wrong type, too large). */
-export async function readForm(request: Request): Promise<URLSearchParams | undefined> {
-  const type = request.headers.get("content-type") ?? "";
-  if (!type.toLowerCase().startsWith("application/x-www-form-urlencoded")) return undefined;
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (!(declared <= MAX_FORM_BYTES)) return undefined;
-  const text = await request.text();
-  if (text.length > MAX_FORM_BYTES) return undefined;
-  return new URLSearchParams(text);
+/**
+ * The consent page's POST: from our own page (a cross-site one is refused before anything is
+ * consumed), a small form with the library's consent handle. The form and handle, or the page
+ * that refuses.
+ */
+export async function consentForm(
+  request: Request,
+  publicOrigin: string,
+): Promise<{ form: URLSearchParams; handle: string } | Response> {
+  const form = await ownPageForm(request, publicOrigin, "consent");
+  if (form instanceof Response) return form;
+  const handle = form?.get("handle");
+  if (form === undefined || handle === null || handle === undefined) {
+    return messagePage(400, "This sign-in cannot continue", "The consent form is missing or malformed.");
+  }
+  return { form, handle };
 }
 
 /**

@@ -8,5 +8,5 @@ export {
   type AuthorizationServerOptions,
   type ProviderErrorEvent,
 } from "./server.ts";
-export { MAX_FORM_BYTES, authorizeFailure, knownScopes, pkceRefusal, readForm, redirect } from "./authorize.ts";
+export { authorizeFailure, consentForm, knownScopes, pkceRefusal, redirect } from "./authorize.ts";
 export { MAX_REGISTRATION_BYTES, registrationPolicy, registrationTooLarge } from "./registration.ts";

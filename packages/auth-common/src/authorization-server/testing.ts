@@ -5,22 +5,66 @@
 import { freshAddress } from "@mcp-auth/dev-harness/addresses";
 import { describe, expect, it } from "vitest";
 
-/** How a workerd test file reaches its app. */
-export interface AuthorizationRequestsTarget {
-  /** A request into the Worker on PUBLIC_ORIGIN (redirects not followed); a `host` header overrides the Host. */
-  call: (path: string, init?: RequestInit) => Promise<Response>;
-  /** Registers a public client with `redirectUri`; its id. */
-  registerClient: () => Promise<string>;
-  /** `/authorize?…` for a client with PKCE S256 and `state-123`; `extra` overrides (undefined deletes). */
+/** The loopback redirect every workerd test client registers (a native app's, RFC 8252). */
+export const TEST_REDIRECT_URI = "http://127.0.0.1:43210/callback";
+/** RFC 7636 appendix B: this verifier's S256 challenge is {@link TEST_CHALLENGE}. */
+export const TEST_VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+export const TEST_CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+/** A request into the Worker on PUBLIC_ORIGIN (redirects not followed); a `host` header overrides the Host. */
+export type WorkerCall = (path: string, init?: RequestInit) => Promise<Response>;
+
+/** What an MCP client does first against either app: register, then send the browser to /authorize. */
+export interface TestClient {
+  /** Dynamic registration of a public client with {@link TEST_REDIRECT_URI}; `metadata` overrides. Its id. */
+  registerClient: (metadata?: Record<string, unknown>) => Promise<string>;
+  /** `/authorize?…` with PKCE S256, `state-123`, `notes:read` and the /mcp resource; `extra` overrides (undefined deletes). */
   authorizePath: (clientId: string, extra?: Record<string, string | undefined>) => string;
-  redirectUri: string;
-  origin: string;
+}
+
+export function testClient(call: WorkerCall, origin: string): TestClient {
+  return {
+    async registerClient(metadata = {}) {
+      const body = JSON.stringify({
+        client_name: "workerd test client",
+        redirect_uris: [TEST_REDIRECT_URI],
+        token_endpoint_auth_method: "none",
+        ...metadata,
+      });
+      const response = await call("/register", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
+      if (response.status !== 201) throw new Error(`registration failed: ${response.status} ${await response.text()}`);
+      return (await response.json<{ client_id: string }>()).client_id;
+    },
+    authorizePath(clientId, extra = {}) {
+      const params = new URLSearchParams({
+        response_type: "code",
+        client_id: clientId,
+        redirect_uri: TEST_REDIRECT_URI,
+        code_challenge: TEST_CHALLENGE,
+        code_challenge_method: "S256",
+        state: "state-123",
+        scope: "notes:read",
+        resource: `${origin}/mcp`,
+      });
+      for (const [name, value] of Object.entries(extra)) {
+        if (value === undefined) params.delete(name);
+        else params.set(name, value);
+      }
+      return `/authorize?${params.toString()}`;
+    },
+  };
 }
 
 const json = (response: Response) => response.json<Record<string, unknown>>();
 
-export function describeAuthorizationRequests(target: AuthorizationRequestsTarget): void {
-  const { call, registerClient, authorizePath, redirectUri, origin } = target;
+/** The cases, run by each OAuth app's workerd tests against its Worker on `origin`. */
+export function describeAuthorizationRequests(call: WorkerCall, origin: string): void {
+  const { registerClient, authorizePath } = testClient(call, origin);
+  const redirectUri = TEST_REDIRECT_URI;
 
   describe("dynamic registration policy", () => {
     const register = (metadata: Record<string, unknown>, ip = freshAddress()) =>
