@@ -232,7 +232,7 @@ async function run(
       }
       if (argument === "revoke") {
         if (third === undefined || user === undefined) throw new UsageError("grants revoke needs GRANT_ID and --user");
-        if (!(await revokeGrant(kv, user.id, third))) throw new CommandError(`${user.email} has no grant ${third}`);
+        if (!(await revokeGrant(db, kv, user.id, third))) throw new CommandError(`${user.email} has no grant ${third}`);
         await audit(db, { event: "grant_revoked", outcome: "ok", userId: user.id, grantId: third, detail: "cli" });
         show(values, { id: third, revoked: true }, [`revoked ${third} of ${user.email}`]);
         return;

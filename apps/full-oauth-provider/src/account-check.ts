@@ -1,22 +1,26 @@
-// Whether an account may still use its tokens, as /mcp asks on every request. A separate module:
+// Whether a token's grant is still in force, as /mcp asks on every request. A separate module:
 // the Worker's main module may export only handlers and classes.
-import { getUser, type UserDatabase } from "./users.ts";
+import { grantStanding, type UserDatabase } from "./users.ts";
 
 /**
- * How long an isolate trusts what D1 said about an account. Disabling revokes the account's
- * grants, which the library checks on every request; this bounds the rest (a location that has
- * not seen the revocation in KV yet) to a few seconds, without a D1 read per MCP request.
+ * How long an isolate trusts what D1 said about a grant. Revoking a grant or disabling its user
+ * deletes it from KV, which the library reads on every request; KV's copies in other locations
+ * may go on serving it for up to a minute, and D1, which answers the same everywhere, bounds that
+ * to a few seconds without a D1 read per MCP request.
  */
 export const ACCOUNT_CHECK_TTL_MS = 2000;
-const accountChecked = new Map<string, { ok: boolean; until: number }>();
+const checked = new Map<string, { ok: boolean; until: number }>();
 
-/** Whether `userId` exists and is not disabled, as D1 said at most {@link ACCOUNT_CHECK_TTL_MS} ago. */
-export async function accountMaySignIn(db: UserDatabase, userId: string): Promise<boolean> {
-  const cached = accountChecked.get(userId);
+/**
+ * Whether `userId` exists and is enabled and their grant `grantId` is not revoked, as D1 said at
+ * most {@link ACCOUNT_CHECK_TTL_MS} ago.
+ */
+export async function tokenGrantInForce(db: UserDatabase, userId: string, grantId: string): Promise<boolean> {
+  const key = `${userId} ${grantId}`;
+  const cached = checked.get(key);
   if (cached !== undefined && cached.until > Date.now()) return cached.ok;
-  const user = await getUser(db, userId);
-  const ok = user !== undefined && !user.disabled;
-  if (accountChecked.size > 10_000) accountChecked.clear();
-  accountChecked.set(userId, { ok, until: Date.now() + ACCOUNT_CHECK_TTL_MS });
+  const ok = (await grantStanding(db, userId, grantId)) === "in_force";
+  if (checked.size > 10_000) checked.clear();
+  checked.set(key, { ok, until: Date.now() + ACCOUNT_CHECK_TTL_MS });
   return ok;
 }

@@ -16,7 +16,7 @@ import {
 } from "@mcp-auth/auth-common";
 import { listPasskeys, removePasskey } from "./passkeys.ts";
 import { currentSession } from "./sessions.ts";
-import { appUse, audit, type User, type UserDatabase } from "./users.ts";
+import { appUse, audit, recordRevokedGrants, type User, type UserDatabase } from "./users.ts";
 
 export interface AccountContext {
   oauth: OAuthHelpers;
@@ -177,6 +177,8 @@ export async function revokeApp(request: Request, context: AccountContext): Prom
     consoleLog("warn", refusal(request, 404, "grant_not_found", { subject: user.id }));
     return messagePage(404, "Not changed", "You have no connected app with that id.");
   }
+  // D1 first: every location refuses the grant's tokens within seconds (src/account-check.ts).
+  await recordRevokedGrants(context.db, user.id, [grant.id]);
   await context.oauth.revokeGrant(grant.id, user.id);
   context.defer(
     audit(context.db, {

@@ -3,7 +3,7 @@
 // `OAuthHelpers.listUserGrants` and `revokeGrant` do. The CLI runs in Node, where the library
 // (which imports `cloudflare:workers`) cannot load; the Worker itself always uses the library.
 // test/grants.test.ts checks both views agree on grants the library issued.
-import { setDisabled, type UserDatabase } from "./users.ts";
+import { recordRevokedGrants, setDisabled, type UserDatabase } from "./users.ts";
 
 /** The slice of a KV namespace used here: the Worker's binding and the CLI's proxy both fit. */
 export interface GrantStore {
@@ -70,29 +70,41 @@ export async function listGrants(kv: GrantStore, userId?: string): Promise<Grant
   return grants.sort((a, b) => b.createdAt - a.createdAt);
 }
 
-/** Revokes one grant of `userId` with its tokens; false when that user has no such grant. */
-export async function revokeGrant(kv: GrantStore, userId: string, grantId: string): Promise<boolean> {
+/** Whether `userId` has a grant `grantId` (a malformed id has none). */
+async function grantExists(kv: GrantStore, userId: string, grantId: string): Promise<boolean> {
   if (!/^[A-Za-z0-9_-]{1,128}$/.test(grantId) || userId.includes(":")) return false;
-  const grantKey = `grant:${userId}:${grantId}`;
-  if (!isGrant(await kv.get(grantKey, "json"))) return false;
-  // Tokens first: a grant whose tokens outlived it would be a grant still in use.
+  return isGrant(await kv.get(`grant:${userId}:${grantId}`, "json"));
+}
+
+/** The library's record of a grant, tokens first: a grant whose tokens outlived it would still be in use. */
+async function deleteGrant(kv: GrantStore, userId: string, grantId: string): Promise<void> {
   for (const name of await keysUnder(kv, `token:${userId}:${grantId}:`)) await kv.delete(name);
-  await kv.delete(grantKey);
+  await kv.delete(`grant:${userId}:${grantId}`);
+}
+
+/**
+ * Revokes one grant of `userId`: first in D1 (every location refuses its tokens within seconds),
+ * then in KV with its tokens. False when that user has no such grant.
+ */
+export async function revokeGrant(db: UserDatabase, kv: GrantStore, userId: string, grantId: string): Promise<boolean> {
+  if (!(await grantExists(kv, userId, grantId))) return false;
+  await recordRevokedGrants(db, userId, [grantId]);
+  await deleteGrant(kv, userId, grantId);
   return true;
 }
 
 /**
- * Disables an account: no sign-in, sessions deleted (users.ts), and every grant revoked with its
- * tokens, so the library refuses them from the next request. Returns how many grants there were.
+ * Disables an account: no sign-in, sessions deleted (users.ts), and every grant revoked, in D1
+ * and then in KV with its tokens. Returns how many grants there were.
  */
 export async function disableAccount(db: UserDatabase, kv: GrantStore, userId: string): Promise<number> {
   await setDisabled(db, userId, true);
-  return revokeAllGrants(kv, userId);
-}
-
-/** Revokes every grant of `userId` with its tokens; how many there were. */
-export async function revokeAllGrants(kv: GrantStore, userId: string): Promise<number> {
-  let revoked = 0;
-  for (const grant of await listGrants(kv, userId)) if (await revokeGrant(kv, userId, grant.id)) revoked++;
-  return revoked;
+  const grants = await listGrants(kv, userId);
+  await recordRevokedGrants(
+    db,
+    userId,
+    grants.map((grant) => grant.id),
+  );
+  for (const grant of grants) await deleteGrant(kv, userId, grant.id);
+  return grants.length;
 }

@@ -29,8 +29,8 @@ import {
   type PasskeyContext,
 } from "./passkeys.ts";
 import { showLogin, signIn, signOut, type SignInContext } from "./sessions.ts";
-import { accountMaySignIn } from "./account-check.ts";
-import { audit, getUser, touchAppUse } from "./users.ts";
+import { tokenGrantInForce } from "./account-check.ts";
+import { audit, grantStanding, touchAppUse } from "./users.ts";
 
 export { NotesObject } from "@mcp-auth/mcp-core/notes-object";
 
@@ -106,11 +106,11 @@ const serverFor = configLoader((env: Env) => {
     rateLimitPeriodSeconds: config.RATE_LIMIT_PERIOD_SECONDS,
     scopes: SCOPES,
     initialScopes: INITIAL_SCOPES,
-    serveMcp: async (request, env, identity, resource) => {
-      // Disabling an account revokes its grants (the library refuses their tokens from then on);
-      // this check bounds what KV's propagation delay could still let through.
-      if (!(await accountMaySignIn(env.DB, identity.subject))) {
-        throw new AuthError("invalid_token", "The account this token was issued to cannot sign in.");
+    serveMcp: async (request, env, identity, resource, grantId) => {
+      // Revoking a grant or disabling its user deletes it from KV (the library refuses its tokens
+      // from then on); this check bounds what KV's propagation delay could still let through.
+      if (grantId === undefined || !(await tokenGrantInForce(env.DB, identity.subject, grantId))) {
+        throw new AuthError("invalid_token", "This token's grant was revoked or its account cannot sign in.");
       }
       noteAppUse(env.DB, identity.subject, identity.clientId);
       const answer = await endpoint.fetch(request, {
@@ -164,14 +164,15 @@ const serverFor = configLoader((env: Env) => {
           return notFoundResponse();
       }
     },
-    // Every code exchange and refresh asks D1 whether the account may still sign in: a
-    // disabled account's grant ends with invalid_grant, so its client must start over.
+    // Every code exchange and refresh asks D1 whether the account may still sign in and the grant
+    // stands: a disabled account's or a revoked grant ends with invalid_grant, even where KV
+    // still serves the grant, so its client must start over.
     tokenExchangeCallback: async (options) => {
       if (options.grantType !== GrantType.REFRESH_TOKEN && options.grantType !== GrantType.AUTHORIZATION_CODE) {
         return undefined;
       }
-      const user = await getUser(options.env.DB, options.userId);
-      if (user === undefined || user.disabled) {
+      const standing = await grantStanding(options.env.DB, options.userId, options.grantId);
+      if (standing !== "in_force") {
         defer(
           audit(options.env.DB, {
             event: options.grantType === GrantType.REFRESH_TOKEN ? "grant_refreshed" : "grant_exchanged",
@@ -179,12 +180,15 @@ const serverFor = configLoader((env: Env) => {
             userId: options.userId,
             clientId: options.clientId,
             grantId: options.grantId,
-            detail: "user_disabled",
+            detail: standing,
           }),
         );
         throw new OAuthError("invalid_grant", {
-          description: "The account this grant belongs to cannot sign in.",
-          internal: { category: "token-exchange-callback", reason: "user_disabled" },
+          description:
+            standing === "grant_revoked"
+              ? "This grant was revoked."
+              : "The account this grant belongs to cannot sign in.",
+          internal: { category: "token-exchange-callback", reason: standing },
         });
       }
       if (options.grantType === GrantType.REFRESH_TOKEN) {

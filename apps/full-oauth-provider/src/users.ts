@@ -142,6 +142,49 @@ export async function setPasswordHash(db: UserDatabase, id: string, passwordHash
   return result.meta.changes > 0;
 }
 
+// ── grants in force ──────────────────────────────────────────────────────────────────────────
+
+/** How long a revoked grant's row is kept: far longer than KV takes to show its deletion everywhere. */
+export const REVOKED_GRANT_KEEP_SECONDS = 24 * 60 * 60;
+
+/**
+ * Records grants of `userId` as revoked, before the library deletes them from KV: D1 answers
+ * the same in every location at once, KV's cached copies may not for up to a minute. Rows past
+ * {@link REVOKED_GRANT_KEEP_SECONDS} are pruned in the same batch.
+ */
+export async function recordRevokedGrants(
+  db: UserDatabase,
+  userId: string,
+  grantIds: readonly string[],
+): Promise<void> {
+  const at = now();
+  await db.batch([
+    db.prepare("DELETE FROM revoked_grants WHERE revoked_at < ?").bind(at - REVOKED_GRANT_KEEP_SECONDS),
+    ...grantIds.map((grantId) =>
+      db
+        .prepare("INSERT OR IGNORE INTO revoked_grants (grant_id, user_id, revoked_at) VALUES (?, ?, ?)")
+        .bind(grantId, userId, at),
+    ),
+  ]);
+}
+
+/** Whether tokens of a grant may be used, and if not, why. */
+export type GrantStanding = "in_force" | "no_such_user" | "user_disabled" | "grant_revoked";
+
+/** Whether tokens of `userId`'s grant `grantId` may be used: the user exists, is enabled, and the grant is not revoked. */
+export async function grantStanding(db: UserDatabase, userId: string, grantId: string): Promise<GrantStanding> {
+  const row = await db
+    .prepare(
+      "SELECT disabled_at, EXISTS (SELECT 1 FROM revoked_grants WHERE grant_id = ? AND user_id = ?) AS revoked " +
+        "FROM users WHERE id = ?",
+    )
+    .bind(grantId, userId, userId)
+    .first<{ disabled_at: number | null; revoked: number }>();
+  if (row === null) return "no_such_user";
+  if (row.disabled_at !== null) return "user_disabled";
+  return row.revoked === 0 ? "in_force" : "grant_revoked";
+}
+
 // ── sessions ──────────────────────────────────────────────────────────────────────────────────
 
 /** How long a browser stays signed in. */

@@ -40,6 +40,11 @@ describe("/account", () => {
     const answer = await browser.post("/account/revoke", { grant, csrf });
     expect(answer.status).toBe(303);
     expect(answer.headers.get("location")).toBe("/account");
+    // Recorded in D1 too, for locations whose KV still holds the grant (test/grants.test.ts).
+    const recorded = await env.DB.prepare("SELECT user_id FROM revoked_grants WHERE grant_id = ?")
+      .bind(grant)
+      .first<{ user_id: string }>();
+    expect(recorded).toEqual({ user_id: user.id });
     expect((await mcp(tokens.access_token)).status).toBe(401);
     const refresh = await token({
       grant_type: "refresh_token",
@@ -65,6 +70,10 @@ describe("/account", () => {
     expect(answer.status).toBe(404);
     expect(await answer.text()).toContain("You have no connected app with that id.");
     expect((await mcp(victim.tokens.access_token)).status).toBe(200);
+    const recorded = await env.DB.prepare("SELECT COUNT(*) AS n FROM revoked_grants WHERE grant_id = ?")
+      .bind(grant)
+      .first<{ n: number }>();
+    expect(recorded).toEqual({ n: 0 });
   });
 
   it("malformed grant ids → 400; a forged or cross-site revoke → 403; nothing changes", async () => {

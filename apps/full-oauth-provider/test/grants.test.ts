@@ -1,7 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { ACCOUNT_CHECK_TTL_MS } from "../src/account-check.ts";
 import { listGrants, revokeGrant, type GrantStore } from "../src/grants.ts";
-import { connected, mcp, testUser, token } from "./helpers.ts";
+import { REVOKED_GRANT_KEEP_SECONDS, readAudit, recordRevokedGrants } from "../src/users.ts";
+import { connected, eventually, mcp, testUser, token } from "./helpers.ts";
 
 // The CLI's view of grants (src/grants.ts, the library's documented KV layout) against grants
 // the library itself issued through the whole flow.
@@ -24,11 +26,11 @@ describe("grants as the admin CLI sees them", () => {
     const theirs = await connected();
     const [grant] = await listGrants(kv, mine.user.id);
     // Another user's id with this grant id changes nothing.
-    expect(await revokeGrant(kv, theirs.user.id, grant?.id ?? "")).toBe(false);
-    expect(await revokeGrant(kv, mine.user.id, "not-a-grant")).toBe(false);
-    expect(await revokeGrant(kv, mine.user.id, "../../x")).toBe(false);
+    expect(await revokeGrant(env.DB, kv, theirs.user.id, grant?.id ?? "")).toBe(false);
+    expect(await revokeGrant(env.DB, kv, mine.user.id, "not-a-grant")).toBe(false);
+    expect(await revokeGrant(env.DB, kv, mine.user.id, "../../x")).toBe(false);
     expect((await mcp(mine.tokens.access_token)).status).toBe(200);
-    expect(await revokeGrant(kv, mine.user.id, grant?.id ?? "")).toBe(true);
+    expect(await revokeGrant(env.DB, kv, mine.user.id, grant?.id ?? "")).toBe(true);
     expect((await mcp(mine.tokens.access_token)).status).toBe(401);
     const refresh = await token({
       grant_type: "refresh_token",
@@ -39,5 +41,77 @@ describe("grants as the admin CLI sees them", () => {
     expect(await refresh.json()).toMatchObject({ error: "invalid_grant" });
     expect((await mcp(theirs.tokens.access_token)).status).toBe(200);
     expect(await listGrants(kv, mine.user.id)).toEqual([]);
+  });
+
+  it("revoking writes D1 before KV: the grant's row is there, and the other user's grant has none", async () => {
+    const mine = await connected();
+    const theirs = await connected();
+    const [grant] = await listGrants(kv, mine.user.id);
+    expect(await revokeGrant(env.DB, kv, mine.user.id, grant?.id ?? "")).toBe(true);
+    const rows = await env.DB.prepare("SELECT grant_id, user_id FROM revoked_grants WHERE user_id IN (?, ?)")
+      .bind(mine.user.id, theirs.user.id)
+      .all<{ grant_id: string; user_id: string }>();
+    expect(rows.results).toEqual([{ grant_id: grant?.id, user_id: mine.user.id }]);
+  });
+});
+
+describe("a grant revoked where KV has not caught up yet", () => {
+  // D1 only, as another location sees a revocation before KV's cached copy there expires (up to
+  // a minute): the library still finds the grant and its tokens in KV.
+  it("/mcp refuses its token within the check's TTL, while KV still holds the grant", async () => {
+    const first = await connected();
+    const [grant] = await listGrants(kv, first.user.id);
+    expect((await mcp(first.tokens.access_token)).status).toBe(200);
+    await recordRevokedGrants(env.DB, first.user.id, [grant?.id ?? ""]);
+    expect(await listGrants(kv, first.user.id)).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, ACCOUNT_CHECK_TTL_MS + 100));
+    const refused = await mcp(first.tokens.access_token);
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get("www-authenticate")).toContain('error="invalid_token"');
+    expect(await refused.text()).not.toContain(first.tokens.access_token);
+  });
+
+  it("its refresh is invalid_grant at once (no cache), audited as grant_revoked", async () => {
+    const { user, clientId, tokens } = await connected();
+    const [grant] = await listGrants(kv, user.id);
+    await recordRevokedGrants(env.DB, user.id, [grant?.id ?? ""]);
+    const refresh = await token({
+      grant_type: "refresh_token",
+      refresh_token: tokens.refresh_token,
+      client_id: clientId,
+    });
+    expect(refresh.status).toBe(400);
+    expect(await refresh.json()).toEqual({ error: "invalid_grant", error_description: "This grant was revoked." });
+    const rows = await eventually(
+      () => readAudit(env.DB, { userId: user.id }),
+      (found) => found.some((row) => row.event === "grant_refreshed" && row.outcome === "refused"),
+    );
+    expect(rows.find((row) => row.event === "grant_refreshed")).toMatchObject({
+      outcome: "refused",
+      grantId: grant?.id,
+      detail: "grant_revoked",
+    });
+  });
+
+  it("the same grant id under another user revokes nothing of theirs", async () => {
+    const mine = await connected();
+    const theirs = await connected();
+    const [grant] = await listGrants(kv, theirs.user.id);
+    await recordRevokedGrants(env.DB, mine.user.id, [grant?.id ?? ""]);
+    await new Promise((resolve) => setTimeout(resolve, ACCOUNT_CHECK_TTL_MS + 100));
+    expect((await mcp(theirs.tokens.access_token)).status).toBe(200);
+  });
+
+  it("rows older than a day are pruned when the next is written", async () => {
+    const { user } = await connected();
+    const old = Math.floor(Date.now() / 1000) - REVOKED_GRANT_KEEP_SECONDS - 60;
+    await env.DB.prepare("INSERT INTO revoked_grants (grant_id, user_id, revoked_at) VALUES (?, ?, ?)")
+      .bind("old-grant", user.id, old)
+      .run();
+    await recordRevokedGrants(env.DB, user.id, ["new-grant"]);
+    const rows = await env.DB.prepare("SELECT grant_id FROM revoked_grants WHERE user_id = ? ORDER BY grant_id")
+      .bind(user.id)
+      .all<{ grant_id: string }>();
+    expect(rows.results.map((row) => row.grant_id)).toEqual(["new-grant"]);
   });
 });

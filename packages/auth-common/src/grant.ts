@@ -71,3 +71,13 @@ export function identityFromGrant(auth: OAuthGrantAuth, props: unknown, pattern:
   if (!identity.success) throw new AuthError("invalid_token", "The token does not describe a caller.");
   return identity.data;
 }
+
+/**
+ * The grant an access token of this provider belongs to. The library documents its tokens'
+ * shape as `userId:grantId:secret` (docs/advanced-configuration.md, "resolveExternalToken");
+ * undefined for anything else, so a caller that needs the grant fails closed.
+ */
+export function grantIdOf(token: string): string | undefined {
+  const parts = token.split(":");
+  return parts.length === 3 && /^[A-Za-z0-9_-]{1,128}$/.test(parts[1] ?? "") ? parts[1] : undefined;
+}

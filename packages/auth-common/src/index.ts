@@ -118,6 +118,7 @@ export {
 } from "./introspection.ts";
 export { mtlsVerifier, normalizeFingerprint, type MtlsOptions } from "./mtls.ts";
 export {
+  grantIdOf,
   grantPropsSchema,
   identityFromGrant,
   upstreamTokensSchema,

@@ -1,7 +1,7 @@
 import { identityFromAuthInfo, toAuthInfo } from "@mcp-auth/identity";
 import { describe, expect, it } from "vitest";
 import { AuthError } from "../src/errors.ts";
-import { grantPropsSchema, identityFromGrant, type GrantProps } from "../src/grant.ts";
+import { grantIdOf, grantPropsSchema, identityFromGrant, type GrantProps } from "../src/grant.ts";
 import { rejected } from "./helpers.ts";
 
 const UPSTREAM_SECRET = "gho_upstream-access-token-never-shown";
@@ -64,5 +64,23 @@ describe("identityFromGrant", () => {
 
   it("keeps the upstream tokens in the props schema only", () => {
     expect(grantPropsSchema.parse(PROPS).upstream?.accessToken).toBe(UPSTREAM_SECRET);
+  });
+});
+
+describe("grantIdOf", () => {
+  it("reads the grant from the library's userId:grantId:secret token", () => {
+    expect(grantIdOf("u_0123456789abcdef0123456789abcdef:Gr4nt_id-1:s3cr3t")).toBe("Gr4nt_id-1");
+  });
+
+  it.each([
+    ["no separators", "opaque-token"],
+    ["two parts", "user:grant"],
+    ["four parts", "user:grant:secret:extra"],
+    ["an empty grant", "user::secret"],
+    ["a grant with a slash", "user:../x:secret"],
+    ["a grant with a space", "user:a b:secret"],
+    ["an over-long grant", `user:${"g".repeat(129)}:secret`],
+  ])("%s → undefined, so a caller that needs the grant refuses", (_name, token) => {
+    expect(grantIdOf(token)).toBeUndefined();
   });
 });

@@ -8,7 +8,7 @@ import type { Identity, Pattern } from "@mcp-auth/identity";
 import { challengeResponse } from "../challenge.ts";
 import { cors } from "../cors.ts";
 import { AuthError } from "../errors.ts";
-import { identityFromGrant } from "../grant.ts";
+import { grantIdOf, identityFromGrant } from "../grant.ts";
 import { guardTransport } from "../guard.ts";
 import { jsonRpcErrorResponse } from "../json-rpc-error.ts";
 import { consoleLog, refusal } from "../log.ts";
@@ -48,10 +48,17 @@ export interface AuthorizationServerOptions<E extends AuthorizationServerEnv> {
   /** What a client starts with (PRM `scopes_supported`, the 401's `scope`); the rest is step-up. */
   initialScopes: readonly string[];
   /**
-   * An MCP request from a caller the provider authenticated, as `identity`. Checks that need
-   * the app's own state (a disabled user) belong here; throw {@link AuthError} to refuse.
+   * An MCP request from a caller the provider authenticated, as `identity`, with a token of
+   * grant `grantId` ({@link grantIdOf}). Checks that need the app's own state (a disabled user,
+   * a revoked grant) belong here; throw {@link AuthError} to refuse.
    */
-  serveMcp: (request: Request, env: E, identity: Identity, resource: ResourceServer) => Promise<Response>;
+  serveMcp: (
+    request: Request,
+    env: E,
+    identity: Identity,
+    resource: ResourceServer,
+    grantId: string | undefined,
+  ) => Promise<Response>;
   /** Everything that is not /mcp, the metadata or the library's endpoints: pages, /authorize. */
   pages: (request: Request, env: E, oauth: OAuthHelpers, ctx: ExecutionContext) => Promise<Response>;
   tokenExchangeCallback?: OAuthProviderOptions<E>["tokenExchangeCallback"];
@@ -127,7 +134,7 @@ export function authorizationServer<E extends AuthorizationServerEnv>(
   async function serveMcp(request: Request, env: E, ctx: ApiContext): Promise<Response> {
     try {
       const identity = identityFromGrant(ctx.auth, ctx.props, options.pattern);
-      return await options.serveMcp(request, env, identity, resource);
+      return await options.serveMcp(request, env, identity, resource, grantIdOf(ctx.auth.token));
     } catch (error) {
       if (!(error instanceof AuthError)) throw error;
       const answer = challengeResponse(error, resource.challenge(request));
