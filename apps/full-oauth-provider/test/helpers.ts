@@ -5,7 +5,7 @@ import {
   TEST_VERIFIER as VERIFIER,
   testClient,
 } from "@mcp-auth/auth-common/authorization-server/testing";
-import { freshAddress } from "@mcp-auth/dev-harness/addresses";
+import { freshAddress } from "@mcp-auth/dev-harness/limits";
 import { env, exports } from "cloudflare:workers";
 import worker from "../src/index.ts";
 import { addUser, type User } from "../src/users.ts";

@@ -1,4 +1,5 @@
 import { sessionIdHash } from "@mcp-auth/auth-common";
+import { awayFromWindowEdge } from "@mcp-auth/dev-harness/limits";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { SIGN_IN_FAILED } from "../src/sessions.ts";
@@ -14,6 +15,9 @@ import {
   registerClient,
   testUser,
 } from "./helpers.ts";
+
+/** The sign-in limiters' period (wrangler.jsonc `ratelimits`): they count in clock-aligned windows. */
+const SIGN_IN_WINDOW_SECONDS = 60;
 
 const sessionRows = async (userId: string) =>
   (await env.DB.prepare("SELECT id_hash FROM sessions WHERE user_id = ?").bind(userId).all<{ id_hash: string }>())
@@ -173,6 +177,7 @@ describe("signing in with a password", () => {
 
   it("many accounts from one address → 429 with Retry-After before any password is checked", async () => {
     const browser = new Browser();
+    await awayFromWindowEdge(SIGN_IN_WINDOW_SECONDS, 10_000);
     const statuses: number[] = [];
     let limited: Response | undefined;
     for (let attempt = 0; attempt < 25 && limited === undefined; attempt++) {
@@ -188,6 +193,7 @@ describe("signing in with a password", () => {
 
   it("one account from many addresses → 429 for that account, even with the right password", async () => {
     const user = await testUser();
+    await awayFromWindowEdge(SIGN_IN_WINDOW_SECONDS, 10_000);
     const statuses: number[] = [];
     for (let attempt = 0; attempt < 11; attempt++) {
       statuses.push((await new Browser().signIn(user.email, "guessing a password here")).status);

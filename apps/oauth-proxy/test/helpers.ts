@@ -3,7 +3,7 @@ import {
   TEST_REDIRECT_URI as REDIRECT_URI,
   testClient,
 } from "@mcp-auth/auth-common/authorization-server/testing";
-import { freshAddress } from "@mcp-auth/dev-harness/addresses";
+import { freshAddress } from "@mcp-auth/dev-harness/limits";
 import { env, exports } from "cloudflare:workers";
 import worker from "../src/index.ts";
 

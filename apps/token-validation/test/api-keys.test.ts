@@ -1,3 +1,4 @@
+import { awayFromWindowEdge } from "@mcp-auth/dev-harness/limits";
 import { hashApiKey } from "@mcp-auth/auth-common";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
@@ -74,12 +75,6 @@ async function sequential(key: string, n: number): Promise<number[]> {
   return statuses;
 }
 
-/** Waits, if needed, so that the next few seconds stay inside one per-key window. */
-async function awayFromWindowEdge(): Promise<void> {
-  const left = KEY_WINDOW_SECONDS * 1000 - (Date.now() % (KEY_WINDOW_SECONDS * 1000));
-  if (left < 5000) await new Promise((resolve) => setTimeout(resolve, left + 50));
-}
-
 describe("API keys through the key's Durable Object", () => {
   it("counts every use exactly once under concurrency, and copies the exact count to D1", async () => {
     const { key, id } = await createKey(["notes:read"]);
@@ -120,7 +115,7 @@ describe("API keys through the key's Durable Object", () => {
   it(`a use past ${KEY_LIMIT} in one window is 429 rate_limited with Retry-After, not counted; other keys are served`, async () => {
     const { key, id } = await createKey(["notes:read"]);
     const other = await createKey(["notes:read"]);
-    await awayFromWindowEdge();
+    await awayFromWindowEdge(KEY_WINDOW_SECONDS);
     // One real use (which makes the object's tables), then the window filled to one below the
     // limit, as KEY_LIMIT - 1 uses in this window would have left it.
     expect((await call(key)).status).toBe(200);
@@ -143,7 +138,7 @@ describe("API keys through the key's Durable Object", () => {
 
   it("a busy key is leased to the isolate: every use is counted once the lease settles, and unused reservations return to the window", async () => {
     const { key, id } = await createKey(["notes:read"]);
-    await awayFromWindowEdge();
+    await awayFromWindowEdge(KEY_WINDOW_SECONDS);
     const statuses = await sequential(key, 80);
     expect(statuses.filter((status) => status !== 200)).toEqual([]);
     // Right after the calls the object has not counted them all: the isolate admitted some under
@@ -157,7 +152,7 @@ describe("API keys through the key's Durable Object", () => {
 
   it(`the per-key limit is exact with leases: ${KEY_LIMIT} uses per window, not one more`, async () => {
     const { key, id } = await createKey(["notes:read"]);
-    await awayFromWindowEdge();
+    await awayFromWindowEdge(KEY_WINDOW_SECONDS);
     expect((await call(key)).status).toBe(200);
     // 40 uses left in this window, as KEY_LIMIT - 40 uses would have left it.
     await runInDurableObject(await keyObject(key), (_instance, state) => {

@@ -1,3 +1,4 @@
+import { awayFromWindowEdge } from "@mcp-auth/dev-harness/limits";
 import { hashApiKey } from "@mcp-auth/auth-common";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
@@ -22,18 +23,13 @@ function countingNamespace(): { namespace: DurableObjectNamespace<ApiKeyObject>;
   return { namespace, calls: () => calls };
 }
 
-async function awayFromWindowEdge(): Promise<void> {
-  const left = KEY_WINDOW_SECONDS * 1000 - (Date.now() % (KEY_WINDOW_SECONDS * 1000));
-  if (left < 5000) await new Promise((resolve) => setTimeout(resolve, left + 50));
-}
-
 describe("API-key leases in the isolate", () => {
   it(`a busy key costs one call per lease: 1, 2, 4, … up to ${LEASE_MAX_USES} uses`, async () => {
     const { key, id } = await createKey(["notes:read"]);
     const hash = await hashApiKey(key);
     const { namespace, calls } = countingNamespace();
     const store = leasedKeyStore(namespace);
-    await awayFromWindowEdge();
+    await awayFromWindowEdge(KEY_WINDOW_SECONDS);
     // 1 + 2 + 4 + 8 + 16 + 32 + 64 = 127 uses: seven leases, each renewal settling the last.
     for (let i = 0; i < 127; i++) expect((await store.findByHash(hash))?.id).toBe(id);
     expect(calls()).toBe(7);

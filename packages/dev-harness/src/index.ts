@@ -29,7 +29,7 @@ export {
   type FormControl,
   type HtmlForm,
 } from "./oauth-driver.ts";
-export { freshAddress } from "./addresses.ts";
+export { freshAddress } from "./limits.ts";
 export {
   authorizationUrl,
   authorize,

@@ -3,7 +3,7 @@
 // plays the browser (a login form — ours or dev-idp's — and our consent page) with one cookie jar
 // per origin.
 import * as oauth from "oauth4webapi";
-import { freshAddress } from "./addresses.ts";
+import { freshAddress } from "./limits.ts";
 import { authorizeHeadlessly, type AuthorizeOptions, type HeadlessBrowser } from "./oauth-driver.ts";
 
 /** Our server is plain http on localhost in tests; oauth4webapi refuses that unless told. */

@@ -2,7 +2,7 @@
 // registration metadata (attack-cases.md "Registration"), near-miss redirect URIs, PKCE
 // downgrades and bad requests at /authorize; and the host pin and CORS in front of the library.
 // Run inside workerd by each app's tests.
-import { freshAddress } from "@mcp-auth/dev-harness/addresses";
+import { freshAddress } from "@mcp-auth/dev-harness/limits";
 import { describe, expect, it } from "vitest";
 
 /** The loopback redirect every workerd test client registers (a native app's, RFC 8252). */
