@@ -27,7 +27,7 @@ interface UserRow {
 const now = () => Math.floor(Date.now() / 1000);
 
 /** A user id: `u_` and a random UUID's hex. Never contains `:`, which the library's keys reserve. */
-export function newUserId(): string {
+function newUserId(): string {
   return `u_${crypto.randomUUID().replaceAll("-", "")}`;
 }
 
@@ -41,7 +41,7 @@ export function emailKey(email: string): string {
 }
 
 /** Why an email cannot be used for an account, or undefined. Deliberately loose: one `@`, no spaces. */
-export function emailProblem(email: string): string | undefined {
+function emailProblem(email: string): string | undefined {
   const trimmed = email.trim();
   if (trimmed.length === 0 || trimmed.length > MAX_EMAIL_LENGTH)
     return `An email has 1 to ${MAX_EMAIL_LENGTH} characters.`;
@@ -50,7 +50,7 @@ export function emailProblem(email: string): string | undefined {
 }
 
 /** Why a display name cannot be used, or undefined. */
-export function displayNameProblem(name: string): string | undefined {
+function displayNameProblem(name: string): string | undefined {
   const trimmed = name.trim();
   if (trimmed.length === 0 || trimmed.length > MAX_DISPLAY_NAME_LENGTH) {
     return `A display name has 1 to ${MAX_DISPLAY_NAME_LENGTH} characters.`;
