@@ -160,11 +160,12 @@ export async function recordRevokedGrants(
   const at = now();
   await db.batch([
     db.prepare("DELETE FROM revoked_grants WHERE revoked_at < ?").bind(at - REVOKED_GRANT_KEEP_SECONDS),
-    ...grantIds.map((grantId) =>
-      db
-        .prepare("INSERT OR IGNORE INTO revoked_grants (grant_id, user_id, revoked_at) VALUES (?, ?, ?)")
-        .bind(grantId, userId, at),
-    ),
+    // One statement however many grants a disabled account had (D1 counts statements per request).
+    db
+      .prepare(
+        "INSERT OR IGNORE INTO revoked_grants (grant_id, user_id, revoked_at) SELECT value, ?, ? FROM json_each(?)",
+      )
+      .bind(userId, at, JSON.stringify(grantIds)),
   ]);
 }
 

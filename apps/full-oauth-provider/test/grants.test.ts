@@ -1,9 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ACCOUNT_CHECK_TTL_MS } from "../src/account-check.ts";
-import { listGrants, revokeGrant, type GrantStore } from "../src/grants.ts";
+import { disableAccount, listGrants, revokeGrant, type GrantStore } from "../src/grants.ts";
 import { REVOKED_GRANT_KEEP_SECONDS, readAudit, recordRevokedGrants } from "../src/users.ts";
-import { connected, eventually, mcp, testUser, token } from "./helpers.ts";
+import { connectApp, connected, eventually, mcp, testUser, token } from "./helpers.ts";
 
 // The CLI's view of grants (src/grants.ts, the library's documented KV layout) against grants
 // the library itself issued through the whole flow.
@@ -52,6 +52,24 @@ describe("grants as the admin CLI sees them", () => {
       .bind(mine.user.id, theirs.user.id)
       .all<{ grant_id: string; user_id: string }>();
     expect(rows.results).toEqual([{ grant_id: grant?.id, user_id: mine.user.id }]);
+  });
+});
+
+describe("disabling an account", () => {
+  it("records every grant of the account in D1 and deletes them from KV; another user's stay", async () => {
+    const { user, browser } = await connected("First app");
+    await connectApp(browser, "Second app");
+    const other = await connected();
+    const ids = (await listGrants(kv, user.id)).map((grant) => grant.id).sort();
+    expect(ids).toHaveLength(2);
+    expect(await disableAccount(env.DB, kv, user.id)).toBe(2);
+    const rows = await env.DB.prepare("SELECT grant_id, user_id FROM revoked_grants WHERE user_id IN (?, ?)")
+      .bind(user.id, other.user.id)
+      .all<{ grant_id: string; user_id: string }>();
+    expect(rows.results.map((row) => row.grant_id).sort()).toEqual(ids);
+    expect(rows.results.every((row) => row.user_id === user.id)).toBe(true);
+    expect(await listGrants(kv, user.id)).toEqual([]);
+    expect((await mcp(other.tokens.access_token)).status).toBe(200);
   });
 });
 

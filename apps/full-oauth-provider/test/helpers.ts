@@ -136,11 +136,8 @@ export interface Tokens {
   refresh_token: string;
 }
 
-/** A signed-in user who connected one app ("Connected Thing") and holds its tokens. */
-export async function connected(name = "Connected Thing") {
-  const user = await testUser();
-  const browser = new Browser();
-  await browser.signIn(user.email);
+/** In a signed-in `browser`: registers an app called `name`, approves `notes:read`, exchanges the code. */
+export async function connectApp(browser: Browser, name = "Connected Thing") {
   const clientId = await registerClient({ client_name: name });
   const page = await (await browser.fetch(authorizePath(clientId))).text();
   const approved = await browser.post("/authorize", {
@@ -160,7 +157,15 @@ export async function connected(name = "Connected Thing") {
       resource: `${ORIGIN}/mcp`,
     })
   ).json<Tokens>();
-  return { user, browser, clientId, tokens };
+  return { clientId, tokens };
+}
+
+/** A signed-in user who connected one app ("Connected Thing") and holds its tokens. */
+export async function connected(name = "Connected Thing") {
+  const user = await testUser();
+  const browser = new Browser();
+  await browser.signIn(user.email);
+  return { user, browser, ...(await connectApp(browser, name)) };
 }
 
 /** tools/list with this access token. */
