@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { readAudit } from "../src/users.ts";
-import { Browser, call, connected, eventually, hiddenValue, mcp, testUser, token } from "./helpers.ts";
+import { Browser, call, connected, eventually, hiddenValue, mcp, refresh, testUser } from "./helpers.ts";
 
 /** The grant id and CSRF token of the first Revoke form on /account. */
 async function revokeForm(browser: Browser): Promise<{ grant: string; csrf: string; html: string }> {
@@ -46,13 +46,9 @@ describe("/account", () => {
       .first<{ user_id: string }>();
     expect(recorded).toEqual({ user_id: user.id });
     expect((await mcp(tokens.access_token)).status).toBe(401);
-    const refresh = await token({
-      grant_type: "refresh_token",
-      refresh_token: tokens.refresh_token,
-      client_id: clientId,
-    });
-    expect(refresh.status).toBe(400);
-    expect(await refresh.json()).toMatchObject({ error: "invalid_grant" });
+    const refreshed = await refresh(clientId, tokens.refresh_token);
+    expect(refreshed.status).toBe(400);
+    expect(await refreshed.json()).toMatchObject({ error: "invalid_grant" });
     expect(await (await browser.fetch("/account")).text()).toContain('id="no-apps"');
     const rows = await eventually(
       () => readAudit(env.DB, { userId: user.id }),

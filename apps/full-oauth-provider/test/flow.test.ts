@@ -8,14 +8,14 @@ import {
   Browser,
   ORIGIN,
   REDIRECT_URI,
-  VERIFIER,
   authorizePath,
   call,
   eventually,
+  exchangeCode,
   hiddenValue,
+  refresh,
   registerClient,
   testUser,
-  token,
 } from "./helpers.ts";
 
 interface Tokens {
@@ -52,14 +52,7 @@ async function consent(
 }
 
 async function exchange(clientId: string, code: string): Promise<Tokens> {
-  const response = await token({
-    grant_type: "authorization_code",
-    code,
-    redirect_uri: REDIRECT_URI,
-    client_id: clientId,
-    code_verifier: VERIFIER,
-    resource: `${ORIGIN}/mcp`,
-  });
+  const response = await exchangeCode(clientId, code);
   expect(response.status).toBe(200);
   return response.json<Tokens>();
 }
@@ -173,20 +166,12 @@ describe("the whole flow as this server's own user", () => {
     const refused = await whoami(tokens.access_token);
     expect(refused.status).toBe(401);
     expect(refused.headers.get("www-authenticate")).toContain('error="invalid_token"');
-    const refresh = await token({
-      grant_type: "refresh_token",
-      refresh_token: tokens.refresh_token,
-      client_id: clientId,
-    });
-    expect(refresh.status).toBe(400);
-    expect(await refresh.json()).toMatchObject({ error: "invalid_grant" });
+    const refreshed = await refresh(clientId, tokens.refresh_token);
+    expect(refreshed.status).toBe(400);
+    expect(await refreshed.json()).toMatchObject({ error: "invalid_grant" });
     // The grant is gone: enabling the user again does not bring this refresh token back.
     await setDisabled(env.DB, user.id, false);
-    const after = await token({
-      grant_type: "refresh_token",
-      refresh_token: tokens.refresh_token,
-      client_id: clientId,
-    });
+    const after = await refresh(clientId, tokens.refresh_token);
     expect(after.status).toBe(400);
   });
 
@@ -197,13 +182,9 @@ describe("the whole flow as this server's own user", () => {
     expect((await whoami(tokens.access_token)).status).toBe(200);
     // D1 only, as if KV had not propagated the revocation yet: refresh reads D1 and refuses at once.
     await setDisabled(env.DB, user.id, true);
-    const refresh = await token({
-      grant_type: "refresh_token",
-      refresh_token: tokens.refresh_token,
-      client_id: clientId,
-    });
-    expect(refresh.status).toBe(400);
-    expect(await refresh.json()).toMatchObject({ error: "invalid_grant" });
+    const refreshed = await refresh(clientId, tokens.refresh_token);
+    expect(refreshed.status).toBe(400);
+    expect(await refreshed.json()).toMatchObject({ error: "invalid_grant" });
     // The invalid_grant also revoked the grant; a token of another grant shows the MCP check's bound.
     const second = await signedIn();
     const otherClient = await registerClient();
@@ -220,14 +201,7 @@ describe("the whole flow as this server's own user", () => {
     const clientId = await registerClient();
     const code = (await consent(browser, clientId)).searchParams.get("code") ?? "";
     await exchange(clientId, code);
-    const replay = await token({
-      grant_type: "authorization_code",
-      code,
-      redirect_uri: REDIRECT_URI,
-      client_id: clientId,
-      code_verifier: VERIFIER,
-      resource: `${ORIGIN}/mcp`,
-    });
+    const replay = await exchangeCode(clientId, code);
     expect(replay.status).toBe(400);
     expect(await replay.json()).toMatchObject({ error: "invalid_grant" });
     expect(replay.headers.has("x-mcp-auth-provider-event")).toBe(false);
@@ -245,7 +219,7 @@ describe("the whole flow as this server's own user", () => {
     const clientId = await registerClient();
     const code = (await consent(browser, clientId)).searchParams.get("code") ?? "";
     const tokens = await exchange(clientId, code);
-    await token({ grant_type: "refresh_token", refresh_token: tokens.refresh_token, client_id: clientId });
+    await refresh(clientId, tokens.refresh_token);
     const rows = await eventually(
       () => readAudit(env.DB, { userId: user.id }),
       (found) => found.some((row) => row.event === "grant_refreshed"),

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ACCOUNT_CHECK_TTL_MS } from "../src/account-check.ts";
 import { disableAccount, listGrants, revokeGrant, type GrantStore } from "../src/grants.ts";
 import { REVOKED_GRANT_KEEP_SECONDS, readAudit, recordRevokedGrants } from "../src/users.ts";
-import { connectApp, connected, eventually, mcp, testUser, token } from "./helpers.ts";
+import { connectApp, connected, eventually, mcp, refresh, testUser } from "./helpers.ts";
 
 // The CLI's view of grants (src/grants.ts, the library's documented KV layout) against grants
 // the library itself issued through the whole flow.
@@ -32,13 +32,9 @@ describe("grants as the admin CLI sees them", () => {
     expect((await mcp(mine.tokens.access_token)).status).toBe(200);
     expect(await revokeGrant(env.DB, kv, mine.user.id, grant?.id ?? "")).toBe(true);
     expect((await mcp(mine.tokens.access_token)).status).toBe(401);
-    const refresh = await token({
-      grant_type: "refresh_token",
-      refresh_token: mine.tokens.refresh_token,
-      client_id: mine.clientId,
-    });
-    expect(refresh.status).toBe(400);
-    expect(await refresh.json()).toMatchObject({ error: "invalid_grant" });
+    const refreshed = await refresh(mine.clientId, mine.tokens.refresh_token);
+    expect(refreshed.status).toBe(400);
+    expect(await refreshed.json()).toMatchObject({ error: "invalid_grant" });
     expect((await mcp(theirs.tokens.access_token)).status).toBe(200);
     expect(await listGrants(kv, mine.user.id)).toEqual([]);
   });
@@ -93,13 +89,9 @@ describe("a grant revoked where KV has not caught up yet", () => {
     const { user, clientId, tokens } = await connected();
     const [grant] = await listGrants(kv, user.id);
     await recordRevokedGrants(env.DB, user.id, [grant?.id ?? ""]);
-    const refresh = await token({
-      grant_type: "refresh_token",
-      refresh_token: tokens.refresh_token,
-      client_id: clientId,
-    });
-    expect(refresh.status).toBe(400);
-    expect(await refresh.json()).toEqual({ error: "invalid_grant", error_description: "This grant was revoked." });
+    const refreshed = await refresh(clientId, tokens.refresh_token);
+    expect(refreshed.status).toBe(400);
+    expect(await refreshed.json()).toEqual({ error: "invalid_grant", error_description: "This grant was revoked." });
     const rows = await eventually(
       () => readAudit(env.DB, { userId: user.id }),
       (found) => found.some((row) => row.event === "grant_refreshed" && row.outcome === "refused"),

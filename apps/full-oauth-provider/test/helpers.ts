@@ -131,6 +131,23 @@ export async function eventually<T>(read: () => Promise<T>, done: (value: T) => 
   }
 }
 
+/** Exchanges `code` as the test client would: its redirect, the PKCE verifier, the /mcp resource. */
+export function exchangeCode(clientId: string, code: string): Promise<Response> {
+  return token({
+    grant_type: "authorization_code",
+    code,
+    redirect_uri: REDIRECT_URI,
+    client_id: clientId,
+    code_verifier: VERIFIER,
+    resource: `${ORIGIN}/mcp`,
+  });
+}
+
+/** Refreshes as `clientId` (a public client: no secret). */
+export function refresh(clientId: string, refreshToken: string): Promise<Response> {
+  return token({ grant_type: "refresh_token", refresh_token: refreshToken, client_id: clientId });
+}
+
 export interface Tokens {
   access_token: string;
   refresh_token: string;
@@ -147,16 +164,7 @@ export async function connectApp(browser: Browser, name = "Connected Thing") {
     scope: "notes:read",
   });
   const code = new URL(approved.headers.get("location") ?? "").searchParams.get("code") ?? "";
-  const tokens = await (
-    await token({
-      grant_type: "authorization_code",
-      code,
-      redirect_uri: REDIRECT_URI,
-      client_id: clientId,
-      code_verifier: VERIFIER,
-      resource: `${ORIGIN}/mcp`,
-    })
-  ).json<Tokens>();
+  const tokens = await (await exchangeCode(clientId, code)).json<Tokens>();
   return { clientId, tokens };
 }
 
