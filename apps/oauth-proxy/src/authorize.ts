@@ -2,6 +2,7 @@ import { authorizationErrorRedirect, type AuthRequest, type OAuthHelpers } from 
 import {
   UpstreamError,
   consentPage,
+  sha256Hex,
   consoleLog,
   grantPropsSchema,
   messagePage,
@@ -26,6 +27,8 @@ interface PendingUpstream {
 
 export interface AuthorizeContext {
   oauth: OAuthHelpers;
+  /** The library's store (`OAUTH_KV`): where a refused callback's transaction is spent. */
+  kv: KVNamespace;
   upstream: UpstreamClient;
   publicOrigin: string;
   serverName: string;
@@ -98,10 +101,32 @@ async function decide(request: Request, context: AuthorizeContext): Promise<Resp
   return redirect(url.href, upstream.headers);
 }
 
+/**
+ * The library's `finishUpstream()` for this callback, with every refusal spending the transaction.
+ *
+ * The library deletes the transaction once it has opened it, so every later refusal (an upstream
+ * `error`, a failed code exchange, a bad ID token or nonce) is already spent. But when it refuses
+ * to open it (no binding cookie, another browser's cookie) it leaves the record for the browser
+ * that started the flow, which could then finish it later with the same upstream code: a leaked
+ * callback URL (the victim signed in upstream through a link the starter sent) would give the
+ * starter's client a grant for the victim's upstream account (the class of CVE-2026-27124).
+ * So a refused `state` is deleted here, before the refusal is answered. The key is the library's
+ * (`transaction:` + SHA-256 hex of the state, workers-oauth-provider 1.2.3, which offers no
+ * discard helper); `test/oauth-proxy.test.ts` "the upstream callback" fails if it changes.
+ */
+async function resumeOrSpend(request: Request, context: AuthorizeContext, state: string | null) {
+  try {
+    return await context.oauth.finishUpstream<PendingUpstream>(request);
+  } catch (error) {
+    if (state !== null && state !== "") await context.kv.delete(`transaction:${await sha256Hex(state)}`);
+    throw error;
+  }
+}
+
 /** GET /callback: the upstream IdP sent the browser back. */
 async function finish(request: Request, context: AuthorizeContext): Promise<Response> {
   const callbackUrl = new URL(request.url);
-  const resumed = await context.oauth.finishUpstream<PendingUpstream>(request);
+  const resumed = await resumeOrSpend(request, context, callbackUrl.searchParams.get("state"));
   const original: AuthRequest = resumed.request;
   const toClient = (code: "access_denied" | "temporarily_unavailable", description: string) =>
     redirect(authorizationErrorRedirect(original, code, description), resumed.headers);

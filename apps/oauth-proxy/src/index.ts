@@ -40,9 +40,10 @@ const serverFor = configLoader((env: Env) => {
       });
       return logEndpointAnswer(request, answer, identity);
     },
-    pages: async (request, _env, oauth) => {
+    pages: async (request, env, oauth) => {
       const routed = await authorizeRoutes(request, {
         oauth,
+        kv: env.OAUTH_KV,
         upstream,
         publicOrigin: config.PUBLIC_ORIGIN,
         serverName: SERVER_NAME,

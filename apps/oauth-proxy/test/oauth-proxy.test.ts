@@ -247,4 +247,40 @@ describe("the upstream callback", () => {
     expect(response.status).toBe(400);
     expect(response.headers.get("location")).toBeNull();
   });
+
+  /** A cookie of the right name holding another transaction's hash: another browser session's. */
+  const otherSessions = (cookies: string) => cookies.replace(/=[0-9a-f]+$/, `=${"0".repeat(64)}`);
+
+  // A leaked callback URL must not be finishable later by the browser that started the flow
+  // (the class of CVE-2026-27124): every refusal spends the transaction before answering.
+  it.each([
+    ["no binding cookie", 400, "This authorization was not started in this browser", () => ""],
+    ["another browser session's cookie", 400, "belongs to a different browser session", otherSessions],
+    ["an upstream error", 302, "access_denied", (cookies: string) => cookies],
+    ["a code exchange the upstream refuses", 302, "access_denied", (cookies: string) => cookies],
+  ] as const)(
+    "a callback refused for %s (%i) spends its state: the starting browser's retry → 400 expired",
+    async (label, status, refusal, cookieFor) => {
+      const { state, cookies } = await approved();
+      const query = label === "an upstream error" ? `error=access_denied&state=${state}` : `code=leaked&state=${state}`;
+      const refused = await call(`/callback?${query}`, { redirect: "manual", headers: { cookie: cookieFor(cookies) } });
+      expect(refused.status).toBe(status);
+      if (status === 400) {
+        expect(refused.headers.get("location")).toBeNull();
+        expect(await refused.text()).toContain(refusal);
+      } else {
+        const location = new URL(refused.headers.get("location") ?? "");
+        expect(`${location.origin}${location.pathname}`).toBe(REDIRECT_URI);
+        expect(location.searchParams.get("error")).toBe(refusal);
+        expect(location.searchParams.get("code")).toBeNull();
+      }
+      const retried = await call(`/callback?code=leaked&state=${state}`, {
+        redirect: "manual",
+        headers: { cookie: cookies },
+      });
+      expect(retried.status).toBe(400);
+      expect(retried.headers.get("location")).toBeNull();
+      expect(await retried.text()).toContain("This authorization expired or was already used; start again");
+    },
+  );
 });
