@@ -1,11 +1,13 @@
 import {
   PROTOCOL_VERSION_META_KEY,
+  classifyInboundRequest,
   isJSONRPCNotification,
   isJSONRPCRequest,
   specTypeSchemas,
   type StandardSchemaV1,
 } from "@modelcontextprotocol/server";
 import { jsonRpcErrorResponse } from "./json-rpc-error.ts";
+import { TOOLS } from "./tools/index.ts";
 
 /**
  * Longest method name, tool or prompt name, task id, protocol version, `Mcp-Method` header or
@@ -20,23 +22,39 @@ export const MAX_URI_LENGTH = 2048;
 /** Longest error message this check writes, whatever the schema's issue says. */
 const MAX_MESSAGE_LENGTH = 240;
 
+/** The two wire eras: 2025-era (`initialize` handshake) and 2026-07-28 (per-request `_meta` envelope). */
+type Era = "legacy" | "modern";
+
+interface ServedRequest {
+  schema: StandardSchemaV1;
+  /** The eras whose method set has this method; in any other era the SDK answers `-32601`. */
+  eras: ReadonlySet<Era>;
+}
+
+const BOTH_ERAS: ReadonlySet<Era> = new Set(["legacy", "modern"]);
+
 /**
  * The requests this server serves (`buildServer`: tools only) with the SDK's own schema for
- * each. The SDK validates them too, but a failure there is answered `-32603` with the whole
- * `ZodError` as the message (`setRequestHandler`'s spec-method path throws a plain `Error`,
- * and no option changes that), so they are checked here first. Notifications are not:
- * the SDK drops a bad one without an answer.
+ * each and the eras that have it. The SDK validates them too, but a failure there is answered
+ * `-32603` with the whole `ZodError` as the message (`setRequestHandler`'s spec-method path
+ * throws a plain `Error`, and no option changes that), so they are checked here first.
+ * Notifications are not: the SDK drops a bad one without an answer. A `Map`, never a plain
+ * object: the key is the client's method name (`constructor` must not find `Object`).
  */
-const SERVED_REQUESTS: Readonly<Record<string, StandardSchemaV1>> = {
-  initialize: specTypeSchemas.InitializeRequest,
-  ping: specTypeSchemas.PingRequest,
-  "tools/list": specTypeSchemas.ListToolsRequest,
-  "tools/call": specTypeSchemas.CallToolRequest,
-  "server/discover": specTypeSchemas.DiscoverRequest,
-};
+const SERVED_REQUESTS: ReadonlyMap<string, ServedRequest> = new Map([
+  // MCP 2026-07-28 removed `initialize` and `ping` (SEP-2575): 404 + -32601 in that era.
+  ["initialize", { schema: specTypeSchemas.InitializeRequest, eras: new Set<Era>(["legacy"]) }],
+  ["ping", { schema: specTypeSchemas.PingRequest, eras: new Set<Era>(["legacy"]) }],
+  ["tools/list", { schema: specTypeSchemas.ListToolsRequest, eras: BOTH_ERAS }],
+  ["tools/call", { schema: specTypeSchemas.CallToolRequest, eras: BOTH_ERAS }],
+  ["server/discover", { schema: specTypeSchemas.DiscoverRequest, eras: new Set<Era>(["modern"]) }],
+]);
 
 /** What each method's `params.name` names, for the message that refuses a long one. */
-const NAME_LABEL: Readonly<Record<string, string>> = { "tools/call": "tool name", "prompts/get": "prompt name" };
+const NAME_LABEL: ReadonlyMap<string, string> = new Map([
+  ["tools/call", "tool name"],
+  ["prompts/get", "prompt name"],
+]);
 
 /** Methods whose `Mcp-Name` header mirrors `params.uri` rather than a name (SEP-2243). */
 const URI_METHODS = new Set(["resources/read", "resources/subscribe", "resources/unsubscribe"]);
@@ -44,6 +62,8 @@ const URI_METHODS = new Set(["resources/read", "resources/subscribe", "resources
 interface Refusal {
   code: number;
   message: string;
+  /** The HTTP status (default 400); 200 for an answer the SDK would give in-band. */
+  status?: number;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -80,7 +100,7 @@ function checkEchoedStrings(method: string, params: unknown): Refusal | undefine
   if (!isRecord(params)) return undefined;
   if (longerThan(params["name"], MAX_NAME_LENGTH)) {
     return invalidParams(
-      `${NAME_LABEL[method] ?? "name"} too long (params.name has more than ${MAX_NAME_LENGTH} characters)`,
+      `${NAME_LABEL.get(method) ?? "name"} too long (params.name has more than ${MAX_NAME_LENGTH} characters)`,
     );
   }
   if (longerThan(params["uri"], MAX_URI_LENGTH)) {
@@ -98,8 +118,32 @@ function checkEchoedStrings(method: string, params: unknown): Refusal | undefine
   return undefined;
 }
 
+/**
+ * The era the SDK will serve a request in, by its own classifier (the `_meta` envelope claim
+ * and the `MCP-Protocol-Version` header), or `undefined` when the SDK refuses it before any
+ * dispatch (a header/body mismatch, an invalid envelope…) and so answers it itself.
+ */
+function eraOf(request: Request, message: unknown, inBatch: boolean): Era | undefined {
+  // JSON-RPC batches exist only in the 2025-03-26 legacy transport.
+  if (inBatch) return "legacy";
+  const header = (name: string) => request.headers.get(name) ?? undefined;
+  const outcome = classifyInboundRequest({
+    httpMethod: request.method,
+    body: message,
+    ...optional("protocolVersionHeader", header("mcp-protocol-version")),
+    ...optional("mcpMethodHeader", header("mcp-method")),
+    ...optional("mcpNameHeader", header("mcp-name")),
+  });
+  return outcome.kind === "reject" ? undefined : outcome.kind;
+}
+
+/** `{ [key]: value }`, or nothing when the value is absent (exactOptionalPropertyTypes). */
+function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
+}
+
 /** One JSON-RPC message's refusal, or `undefined` when it may go to the SDK. */
-function checkMessage(message: unknown): Refusal | undefined {
+function checkMessage(request: Request, message: unknown, inBatch: boolean): Refusal | undefined {
   // Not a JSON-RPC request or notification (params `null`, a number, an array…): the SDK
   // answers -32600 without copying anything.
   if (!isJSONRPCRequest(message) && !isJSONRPCNotification(message)) return undefined;
@@ -112,13 +156,31 @@ function checkMessage(message: unknown): Refusal | undefined {
   }
   const echoed = checkEchoedStrings(method, params);
   if (echoed !== undefined) return echoed;
-  const schema = SERVED_REQUESTS[method];
-  if (schema === undefined || !isJSONRPCRequest(message)) return undefined;
-  const result = schema["~standard"].validate({ method, params });
+  const served = SERVED_REQUESTS.get(method);
+  if (served === undefined || !isJSONRPCRequest(message)) return undefined;
+  // Era rules come before params: a method the request's revision removed (2026-07-28
+  // `initialize`, `ping`) is the SDK's 404 + -32601 whatever its params, and a request the
+  // SDK's classifier refuses (envelope, header cross-checks) gets the SDK's own answer.
+  const era = eraOf(request, message, inBatch);
+  if (era === undefined || !served.eras.has(era)) return undefined;
+  const result = served.schema["~standard"].validate({ method, params });
   // specTypeSchemas are synchronous (StandardSchemaV1Sync); a promise would be an SDK change.
   if (result instanceof Promise) throw new TypeError(`mcp-core: the SDK's ${method} schema became asynchronous`);
   const issue = result.issues?.[0];
-  return issue === undefined ? undefined : invalidParams(`${method}: ${issuePath(issue)}: ${issue.message}`);
+  if (issue !== undefined) return invalidParams(`${method}: ${issuePath(issue)}: ${issue.message}`);
+  return method === "tools/call" ? checkToolName(params) : undefined;
+}
+
+/**
+ * The SDK finds a tool by indexing a plain object with `params.name`, so a name like
+ * `constructor` or `__proto__` finds an `Object.prototype` member and is answered "disabled".
+ * Such a name is answered here exactly as the SDK answers any unknown tool (in-band -32602).
+ */
+function checkToolName(params: unknown): Refusal | undefined {
+  const name = isRecord(params) ? params["name"] : undefined;
+  if (typeof name !== "string" || TOOLS.some((tool) => tool.name === name)) return undefined;
+  if (!Object.hasOwn(Object.prototype, name)) return undefined;
+  return { code: -32602, message: `Tool ${name} not found`, status: 200 };
 }
 
 /** The headers the SDK's 2026-07-28 cross-checks copy into their messages, bounded likewise. */
@@ -145,13 +207,15 @@ function checkHeaders(request: Request, methods: readonly string[]): Refusal | u
  * may answer, or a ready 400 JSON-RPC error (with the request's id when the body is one
  * request, `null` otherwise).
  *
- * Validates: the params of the requests this server serves against the SDK's own schemas
- * (`-32602`, naming the first failing field); the length of every client-supplied string an
+ * Validates: the params of the requests this server serves, in the eras that have them,
+ * against the SDK's own schemas (`-32602`, naming the first failing field); the length of every client-supplied string an
  * SDK error message copies — method (`-32601`), tool/prompt name, task id, resource URI and
  * protocol-version claim in params (`-32602`), string ids (`-32600`), and the
  * `MCP-Protocol-Version`, `Mcp-Method` and `Mcp-Name` headers (`-32000`/`-32020`).
  * Does not validate: JSON-RPC shape (the SDK answers `-32600`), methods this server does not
- * serve (the SDK answers `-32601` without echoing the name), tool arguments (each tool's
+ * serve or that the request's protocol revision removed (the SDK answers `-32601` — 404 in
+ * 2026-07-28 — without echoing the name), requests the SDK's era classifier refuses (it
+ * answers them before dispatch), tool arguments (each tool's
  * schema does, as a tool error), notifications' params (the SDK drops a bad notification).
  */
 export function checkMessages(request: Request, parsedBody: unknown): Response | undefined {
@@ -160,10 +224,10 @@ export function checkMessages(request: Request, parsedBody: unknown): Response |
     isRecord(message) && typeof message["method"] === "string" ? [message["method"]] : [],
   );
   let refusal: Refusal | undefined;
-  for (const message of messages) refusal ??= checkMessage(message);
+  for (const message of messages) refusal ??= checkMessage(request, message, Array.isArray(parsedBody));
   refusal ??= checkHeaders(request, methods);
   if (refusal === undefined) return undefined;
   const id = isRecord(parsedBody) ? parsedBody["id"] : undefined;
   const echoableId = (typeof id === "string" && id.length <= MAX_NAME_LENGTH) || typeof id === "number" ? id : null;
-  return jsonRpcErrorResponse(400, refusal.message, { code: refusal.code, id: echoableId });
+  return jsonRpcErrorResponse(refusal.status ?? 400, refusal.message, { code: refusal.code, id: echoableId });
 }

@@ -166,6 +166,86 @@ describe("params that fail the SDK's schema: -32602 naming the field, never -326
   });
 });
 
+describe("era rules come before params checks", () => {
+  it.each<[string, Record<string, unknown>]>([
+    ["initialize", {}],
+    ["initialize", { protocolVersion: 42 }],
+    ["initialize", INIT],
+    ["ping", {}],
+    ["ping", { _meta: 5 }],
+  ])("2026-07-28: removed method %s with %j → 404 -32601, not a params refusal", async (method, params) => {
+    const answer = await postModern(method, params);
+    expect(answer).toMatchObject({ status: 404, id: 9, error: { code: -32601, message: "Method not found" } });
+  });
+
+  it("2025-era: server/discover (a 2026-07-28 method) without an envelope is the SDK's -32601, not a params refusal", async () => {
+    const answer = await post({ jsonrpc: "2.0", id: 4, method: "server/discover", params: {} });
+    expect(answer).toMatchObject({ status: 200, id: 4, error: { code: -32601, message: "Method not found" } });
+  });
+
+  it("a request the SDK's classifier refuses gets the SDK's answer: a modern header without an envelope", async () => {
+    const answer = await post({ jsonrpc: "2.0", id: 4, method: "tools/call", params: { name: 42 } }, MODERN, {
+      "mcp-method": "tools/call",
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.error?.code).toBe(-32602);
+    expect(answer.error?.message).toMatch(
+      /^Invalid params: the MCP-Protocol-Version header names protocol revision 2026-07-28/,
+    );
+  });
+});
+
+/** Names of `Object.prototype` members: a plain-object lookup keyed by one finds something. */
+const PROTOTYPE_NAMES = [
+  "constructor",
+  "__proto__",
+  "toString",
+  "hasOwnProperty",
+  "valueOf",
+  "__defineGetter__",
+  "isPrototypeOf",
+  "propertyIsEnumerable",
+  "toLocaleString",
+];
+
+describe("names of Object.prototype members are names like any other, never a 500", () => {
+  it.each(PROTOTYPE_NAMES)("method %s → the SDK's -32601 in both eras", async (name) => {
+    const legacy = await post({ jsonrpc: "2.0", id: 7, method: name, params: {} });
+    expect(legacy).toMatchObject({ status: 200, id: 7, error: { code: -32601, message: "Method not found" } });
+    const modern = await postModern(name, {});
+    expect(modern).toMatchObject({ status: 404, id: 9, error: { code: -32601, message: "Method not found" } });
+  });
+
+  it.each(PROTOTYPE_NAMES)("method %s with a long params.name → 'name too long', in both eras", async (name) => {
+    const expected = {
+      status: 400,
+      error: { code: -32602, message: "Invalid params: name too long (params.name has more than 128 characters)" },
+    };
+    expect(await post({ jsonrpc: "2.0", id: 7, method: name, params: { name: LONG } })).toMatchObject(expected);
+    expect(await postModern(name, { name: LONG }, { "mcp-name": "x" })).toMatchObject(expected);
+  });
+
+  it("an unknown tool is answered 200 -32602 'not found' by the SDK (control)", async () => {
+    const legacy = await post({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "nope", arguments: {} } });
+    expect(legacy).toMatchObject({ status: 200, id: 7, error: { code: -32602, message: "Tool nope not found" } });
+    const modern = await postModern("tools/call", { name: "nope", arguments: {} });
+    expect(modern).toMatchObject({ status: 200, id: 9, error: { code: -32602, message: "Tool nope not found" } });
+  });
+
+  it.each(PROTOTYPE_NAMES)("tools/call of a tool named %s → the same 'not found', in both eras", async (name) => {
+    const legacy = await post({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name, arguments: {} } });
+    expect(legacy).toMatchObject({ status: 200, id: 7, error: { code: -32602, message: `Tool ${name} not found` } });
+    const modern = await postModern("tools/call", { name, arguments: {} });
+    expect(modern).toMatchObject({ status: 200, id: 9, error: { code: -32602, message: `Tool ${name} not found` } });
+  });
+
+  it.each(PROTOTYPE_NAMES)("a notification named %s is accepted and dropped", async (name) => {
+    const answer = await post({ jsonrpc: "2.0", method: name });
+    expect(answer.status).toBe(202);
+    expect(answer.text).toBe("");
+  });
+});
+
 describe("client-supplied strings are never copied back unbounded", () => {
   const over = (max: number) => "n".repeat(max + 1);
 
