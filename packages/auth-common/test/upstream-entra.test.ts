@@ -33,6 +33,7 @@ async function setup(tenant: string, overrides: Partial<UpstreamConfig> = {}, us
     authorization_endpoint: `${ENTRA}/${tenant}/oauth2/v2.0/authorize`,
     token_endpoint: `${ENTRA}/${tenant}/oauth2/v2.0/token`,
     jwks_uri: `${ENTRA}/${tenant}/discovery/v2.0/keys`,
+    userinfo_endpoint: "https://graph.microsoft.com/oidc/userinfo",
     token_endpoint_auth_methods_supported: ["client_secret_post", "private_key_jwt", "client_secret_basic"],
   });
   idp.claims = {
@@ -256,6 +257,57 @@ describe("entra preset: organizations / common", () => {
       client.refresh(REFRESH_TOKEN),
       "temporarily_unavailable",
       "The identity provider's endpoint answered HTTP 504.",
+    );
+  });
+});
+
+describe("entra preset: revalidate (every downstream refresh)", () => {
+  const SUBJECT = "AAAAAAAAAAAAAAAAAAAAAIkzqFVrSaSaFHy782bbtaQ";
+
+  it("refreshes (the ID token per tenant, same subject); another subject or invalid_grant → invalid_grant", async () => {
+    const { idp, client } = await setup("organizations", { entraAllowedTenants: [HOME] });
+    delete idp.claims.nonce;
+    const grant = { subject: SUBJECT, tokens: { accessToken: ACCESS_TOKEN, refreshToken: REFRESH_TOKEN } };
+    idp.token = async () => idp.tokenResponse({ access_token: "renewed", refresh_token: "rotated-rt" });
+    expect(await client.revalidate(grant)).toEqual({
+      accessToken: "renewed",
+      refreshToken: "rotated-rt",
+      expiresAt: T0 + 3600,
+    });
+    idp.token = async () => idp.tokenResponse({ access_token: "renewed" }, { sub: "another-user" });
+    await expectUpstreamError(
+      client.revalidate(grant),
+      "invalid_grant",
+      "The identity provider's refreshed ID token names another subject.",
+    );
+    idp.token = () =>
+      Response.json(
+        {
+          error: "invalid_grant",
+          error_description: "AADSTS50173: The provided grant has expired due to it being revoked",
+        },
+        { status: 400 },
+      );
+    await expectUpstreamError(
+      client.revalidate(grant),
+      "invalid_grant",
+      "The identity provider no longer honours the refresh token (HTTP 400, error=invalid_grant).",
+    );
+    expect(idp.callsTo("userinfo")).toHaveLength(0);
+  });
+
+  it("without a refresh token: Microsoft Graph's UserInfo decides (401 → invalid_grant)", async () => {
+    const { idp, client } = await setup(HOME);
+    const grant = { subject: SUBJECT, tokens: { accessToken: ACCESS_TOKEN } };
+    idp.userinfo = () => Response.json({ sub: SUBJECT, name: "Ada Lovelace" });
+    expect(await client.revalidate(grant)).toEqual(grant.tokens);
+    expect(idp.callsTo("userinfo")[0]?.url).toBe("https://graph.microsoft.com/oidc/userinfo");
+    idp.userinfo = () =>
+      new Response(null, { status: 401, headers: { "www-authenticate": 'Bearer error="invalid_token"' } });
+    await expectUpstreamError(
+      client.revalidate(grant),
+      "invalid_grant",
+      "The identity provider no longer honours the access token (HTTP 401, error=challenge).",
     );
   });
 });

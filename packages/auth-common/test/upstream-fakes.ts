@@ -33,6 +33,8 @@ export class FakeOidcProvider {
   discovery: Answer;
   /** Answers the token endpoint (default: a code-exchange success with {@link idToken}). */
   token: Answer;
+  /** Answers UserInfo (default: `{sub}` of {@link claims} for the Bearer {@link ACCESS_TOKEN}, else 401). */
+  userinfo: Answer;
   /** Claims every ID token gets unless a test overrides them. */
   claims: JWTPayload;
 
@@ -48,6 +50,7 @@ export class FakeOidcProvider {
       authorization_endpoint: `${base}/authorize`,
       token_endpoint: `${base}/token`,
       jwks_uri: `${base}/jwks`,
+      userinfo_endpoint: `${base}/userinfo`,
       response_types_supported: ["code"],
       subject_types_supported: ["public"],
       id_token_signing_alg_values_supported: ["RS256"],
@@ -55,6 +58,10 @@ export class FakeOidcProvider {
     this.claims = { iss: issuer, sub: "user-42", aud: CLIENT_ID, iat: T0, exp: T0 + 3600 };
     this.discovery = () => Response.json(this.metadata);
     this.token = async () => this.tokenResponse();
+    this.userinfo = (call) =>
+      call.headers.get("authorization") === `Bearer ${ACCESS_TOKEN}`
+        ? Response.json({ sub: this.claims.sub })
+        : new Response(null, { status: 401, headers: { "www-authenticate": 'Bearer error="invalid_token"' } });
     this.fake = new FakeFetch((call) => this.route(call));
   }
 
@@ -85,7 +92,7 @@ export class FakeOidcProvider {
   }
 
   /** Calls to one endpoint. */
-  callsTo(endpoint: "discovery" | "token" | "jwks"): RecordedCall[] {
+  callsTo(endpoint: "discovery" | "token" | "jwks" | "userinfo"): RecordedCall[] {
     return this.fake.calls.filter((call) => this.endpointOf(call.url) === endpoint);
   }
 
@@ -93,6 +100,7 @@ export class FakeOidcProvider {
     if (url === `${this.discoveryIssuer.replace(/\/$/, "")}/.well-known/openid-configuration`) return "discovery";
     if (url === this.metadata.token_endpoint) return "token";
     if (url === this.metadata.jwks_uri) return "jwks";
+    if (url === this.metadata.userinfo_endpoint) return "userinfo";
     return "unknown";
   }
 
@@ -104,6 +112,8 @@ export class FakeOidcProvider {
         return this.token(call);
       case "jwks":
         return Response.json({ keys: [this.key.jwk] });
+      case "userinfo":
+        return this.userinfo(call);
       default:
         return new Response("not found", { status: 404 });
     }

@@ -27,12 +27,15 @@ const OCTOCAT = { login: "octocat", id: 583231, node_id: "MDQ6VXNlcjU4MzIzMQ==",
 
 /** A GitHub look-alike: a scripted token endpoint and user API behind one fake fetch. */
 function setup(overrides: Partial<UpstreamConfig> = {}) {
-  const answers: { token: Answer; user: Answer } = {
+  const answers: { token: Answer; user: Answer; check: Answer } = {
     token: () => Response.json({ access_token: ACCESS_TOKEN, token_type: "bearer", scope: "read:user" }),
     user: () => Response.json(OCTOCAT),
+    // GitHub's "check a token" answer, trimmed: the authorization, with its user.
+    check: () => Response.json({ id: 1, app: { client_id: CLIENT_ID }, scopes: ["read:user"], user: OCTOCAT }),
   };
   const fake = new FakeFetch((call) => {
     if (call.url.endsWith("/login/oauth/access_token")) return answers.token(call);
+    if (call.url.endsWith(`/applications/${CLIENT_ID}/token`)) return answers.check(call);
     if (call.url.endsWith("/user")) return answers.user(call);
     return new Response("not found", { status: 404 });
   });
@@ -337,5 +340,102 @@ describe("github preset: GitHub Enterprise and configuration", () => {
     expect(() =>
       upstreamClient({ ...base, githubBaseUrl: "http://127.0.0.1:9999", allowInsecureLoopback: true }),
     ).not.toThrow();
+  });
+});
+
+describe("github preset: revalidate (every downstream refresh)", () => {
+  const SUBJECT = String(OCTOCAT.id);
+  const CHECK_URL = `https://api.github.com/applications/${CLIENT_ID}/token`;
+
+  it("an OAuth App token (no refresh token): GitHub's token check, Basic client auth, the token in the JSON body", async () => {
+    const { client, calls } = setup();
+    const tokens = { accessToken: ACCESS_TOKEN };
+    expect(await client.revalidate({ subject: SUBJECT, tokens })).toEqual(tokens);
+    const [call] = calls(`/applications/${CLIENT_ID}/token`);
+    expect(call?.url).toBe(CHECK_URL);
+    expect(call?.method).toBe("POST");
+    expect(call?.headers.get("authorization")).toBe(`Basic ${btoa(`${CLIENT_ID}:${CLIENT_SECRET}`)}`);
+    expect(JSON.parse(call?.body ?? "")).toEqual({ access_token: ACCESS_TOKEN });
+    expect(calls("/login/oauth/access_token")).toHaveLength(0);
+  });
+
+  it("GitHub Enterprise: the check goes to its own API, never api.github.com", async () => {
+    const { client, calls } = setup({ githubBaseUrl: "https://ghe.example" });
+    await client.revalidate({ subject: SUBJECT, tokens: { accessToken: ACCESS_TOKEN } });
+    expect(calls(`/applications/${CLIENT_ID}/token`)[0]?.url).toBe(
+      `https://ghe.example/api/v3/applications/${CLIENT_ID}/token`,
+    );
+  });
+
+  it("the user revoked the app (404, 422) or the token is another user's → invalid_grant", async () => {
+    const { client, answers } = setup();
+    const grant = { subject: SUBJECT, tokens: { accessToken: ACCESS_TOKEN } };
+    answers.check = () => Response.json({ message: "Not Found" }, { status: 404 });
+    await expectUpstreamError(
+      client.revalidate(grant),
+      "invalid_grant",
+      "GitHub no longer honours the access token (HTTP 404).",
+    );
+    answers.check = () => Response.json({ message: "Validation Failed" }, { status: 422 });
+    await expectUpstreamError(
+      client.revalidate(grant),
+      "invalid_grant",
+      "GitHub no longer honours the access token (HTTP 422).",
+    );
+    answers.check = () => Response.json({ user: { ...OCTOCAT, id: 1 } });
+    await expectUpstreamError(client.revalidate(grant), "invalid_grant", "GitHub's token check names another user.");
+  });
+
+  it("an outage or exhausted rate limit is temporarily_unavailable; wrong client credentials are invalid_response", async () => {
+    const { client, answers } = setup({ timeoutSeconds: 0.05 });
+    const grant = { subject: SUBJECT, tokens: { accessToken: ACCESS_TOKEN } };
+    answers.check = () => new Response("", { status: 502 });
+    await expectUpstreamError(
+      client.revalidate(grant),
+      "temporarily_unavailable",
+      "GitHub's token check is unavailable (HTTP 502).",
+    );
+    answers.check = () => new Response("", { status: 403, headers: { "x-ratelimit-remaining": "0" } });
+    await expectUpstreamError(
+      client.revalidate(grant),
+      "temporarily_unavailable",
+      "GitHub's token check is unavailable (HTTP 403).",
+    );
+    answers.check = networkFailure;
+    await expectUpstreamError(
+      client.revalidate(grant),
+      "temporarily_unavailable",
+      "The identity provider could not be reached.",
+    );
+    answers.check = () => Response.json({ message: "Requires authentication" }, { status: 401 });
+    await expectUpstreamError(
+      client.revalidate(grant),
+      "invalid_response",
+      "GitHub's token check refused this app (HTTP 401).",
+    );
+  });
+
+  it("a GitHub App token with a refresh token: refreshing is the check (bad_refresh_token → invalid_grant)", async () => {
+    const { client, answers, calls } = setup();
+    const grant = { subject: SUBJECT, tokens: { accessToken: ACCESS_TOKEN, refreshToken: REFRESH_TOKEN } };
+    answers.token = () =>
+      Response.json({
+        access_token: "ghu_new",
+        token_type: "bearer",
+        expires_in: 28800,
+        refresh_token: NEW_REFRESH_TOKEN,
+      });
+    expect(await client.revalidate(grant)).toEqual({
+      accessToken: "ghu_new",
+      refreshToken: NEW_REFRESH_TOKEN,
+      expiresAt: T0 + 28800,
+    });
+    expect(calls(`/applications/${CLIENT_ID}/token`)).toHaveLength(0);
+    answers.token = () => Response.json({ error: "bad_refresh_token" });
+    await expectUpstreamError(
+      client.revalidate(grant),
+      "invalid_grant",
+      "GitHub no longer honours the refresh token (error=bad_refresh_token).",
+    );
   });
 });

@@ -27,6 +27,7 @@ async function setup(overrides: Partial<UpstreamConfig> = {}) {
     authorization_endpoint: "https://accounts.google.com/o/oauth2/v2/auth",
     token_endpoint: "https://oauth2.googleapis.com/token",
     jwks_uri: "https://www.googleapis.com/oauth2/v3/certs",
+    userinfo_endpoint: "https://openidconnect.googleapis.com/v1/userinfo",
     token_endpoint_auth_methods_supported: ["client_secret_post", "client_secret_basic"],
   });
   idp.claims = {
@@ -193,6 +194,55 @@ describe("google preset", () => {
       client.refresh(REFRESH_TOKEN),
       "temporarily_unavailable",
       "The identity provider could not be reached.",
+    );
+  });
+
+  it("revalidate: refreshes when Google gave a refresh token; a revoked one (invalid_grant) is invalid_grant", async () => {
+    const { idp, client } = await setup();
+    const grant = {
+      subject: "110169484474386276334",
+      tokens: { accessToken: ACCESS_TOKEN, refreshToken: REFRESH_TOKEN },
+    };
+    idp.token = () => Response.json({ access_token: "fresh", token_type: "Bearer", expires_in: 3599 });
+    expect(await client.revalidate(grant)).toEqual({
+      accessToken: "fresh",
+      refreshToken: REFRESH_TOKEN,
+      expiresAt: T0 + 3599,
+    });
+    idp.token = () =>
+      Response.json(
+        { error: "invalid_grant", error_description: "Token has been expired or revoked." },
+        { status: 400 },
+      );
+    await expectUpstreamError(
+      client.revalidate(grant),
+      "invalid_grant",
+      "The identity provider no longer honours the refresh token (HTTP 400, error=invalid_grant).",
+    );
+    expect(idp.callsTo("userinfo")).toHaveLength(0);
+  });
+
+  it("revalidate without a refresh token (Google sends one only at first consent): UserInfo decides", async () => {
+    const { idp, client } = await setup();
+    const grant = { subject: "110169484474386276334", tokens: { accessToken: ACCESS_TOKEN, expiresAt: T0 + 3599 } };
+    idp.userinfo = (call) =>
+      call.headers.get("authorization") === `Bearer ${ACCESS_TOKEN}`
+        ? Response.json({ sub: "110169484474386276334", email: "ada@example.com" })
+        : new Response(null, { status: 401 });
+    expect(await client.revalidate(grant)).toEqual(grant.tokens);
+    expect(idp.callsTo("userinfo")[0]?.url).toBe("https://openidconnect.googleapis.com/v1/userinfo");
+    idp.userinfo = () =>
+      new Response(null, { status: 401, headers: { "www-authenticate": 'Bearer error="invalid_token"' } });
+    await expectUpstreamError(
+      client.revalidate(grant),
+      "invalid_grant",
+      "The identity provider no longer honours the access token (HTTP 401, error=challenge).",
+    );
+    idp.userinfo = () => new Response("", { status: 503 });
+    await expectUpstreamError(
+      client.revalidate(grant),
+      "temporarily_unavailable",
+      "The identity provider's endpoint answered HTTP 503.",
     );
   });
 

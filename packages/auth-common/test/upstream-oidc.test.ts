@@ -513,6 +513,110 @@ describe("oidc preset: refresh", () => {
   });
 });
 
+describe("oidc preset: revalidate (every downstream refresh)", () => {
+  const SUBJECT = "user-42";
+
+  it("with a refresh token: refreshes upstream and returns the new tokens; UserInfo is not asked", async () => {
+    const { idp, client } = await setup();
+    idp.token = () =>
+      Response.json({
+        access_token: "new-access",
+        token_type: "Bearer",
+        expires_in: 600,
+        refresh_token: NEW_REFRESH_TOKEN,
+      });
+    expect(
+      await client.revalidate({ subject: SUBJECT, tokens: { accessToken: ACCESS_TOKEN, refreshToken: REFRESH_TOKEN } }),
+    ).toEqual({ accessToken: "new-access", refreshToken: NEW_REFRESH_TOKEN, expiresAt: T0 + 600 });
+    expect(idp.callsTo("token")).toHaveLength(1);
+    expect(idp.callsTo("userinfo")).toHaveLength(0);
+  });
+
+  it("with a refresh token: the user revoked upstream (invalid_grant) → invalid_grant; an outage stays temporary", async () => {
+    const { idp, client } = await setup();
+    const tokens = { accessToken: ACCESS_TOKEN, refreshToken: REFRESH_TOKEN };
+    idp.token = () => Response.json({ error: "invalid_grant" }, { status: 400 });
+    await expectUpstreamError(
+      client.revalidate({ subject: SUBJECT, tokens }),
+      "invalid_grant",
+      "The identity provider no longer honours the refresh token (HTTP 400, error=invalid_grant).",
+    );
+    idp.token = () => new Response("busy", { status: 503 });
+    await expectUpstreamError(
+      client.revalidate({ subject: SUBJECT, tokens }),
+      "temporarily_unavailable",
+      "The identity provider's endpoint answered HTTP 503.",
+    );
+  });
+
+  it("a refreshed ID token naming another subject → invalid_grant", async () => {
+    const { idp, client } = await setup();
+    idp.token = async () => idp.tokenResponse({}, { sub: "someone-else" });
+    await expectUpstreamError(
+      client.revalidate({ subject: SUBJECT, tokens: { accessToken: ACCESS_TOKEN, refreshToken: REFRESH_TOKEN } }),
+      "invalid_grant",
+      "The identity provider's refreshed ID token names another subject.",
+    );
+  });
+
+  it("without a refresh token: asks UserInfo with the access token, keeps the tokens", async () => {
+    const { idp, client } = await setup();
+    const tokens = { accessToken: ACCESS_TOKEN, expiresAt: T0 + 3600 };
+    expect(await client.revalidate({ subject: SUBJECT, tokens })).toEqual(tokens);
+    const [call] = idp.callsTo("userinfo");
+    expect(call?.headers.get("authorization")).toBe(`Bearer ${ACCESS_TOKEN}`);
+    expect(idp.callsTo("token")).toHaveLength(0);
+  });
+
+  it("without a refresh token: UserInfo 401 (revoked), or another sub → invalid_grant; 503 or no answer → temporarily_unavailable", async () => {
+    const { idp, client } = await setup({ timeoutSeconds: 0.05 });
+    const tokens = { accessToken: ACCESS_TOKEN };
+    idp.userinfo = () =>
+      new Response(null, { status: 401, headers: { "www-authenticate": 'Bearer error="invalid_token"' } });
+    await expectUpstreamError(
+      client.revalidate({ subject: SUBJECT, tokens }),
+      "invalid_grant",
+      "The identity provider no longer honours the access token (HTTP 401, error=challenge).",
+    );
+    idp.userinfo = () => new Response("no", { status: 401 });
+    await expectUpstreamError(
+      client.revalidate({ subject: SUBJECT, tokens }),
+      "invalid_grant",
+      "The identity provider no longer honours the access token (HTTP 401).",
+    );
+    idp.userinfo = () => Response.json({ sub: "someone-else" });
+    await expectUpstreamError(
+      client.revalidate({ subject: SUBJECT, tokens }),
+      "invalid_grant",
+      "The identity provider's UserInfo names another subject.",
+    );
+    idp.userinfo = () => new Response("busy", { status: 503 });
+    await expectUpstreamError(
+      client.revalidate({ subject: SUBJECT, tokens }),
+      "temporarily_unavailable",
+      "The identity provider's endpoint answered HTTP 503.",
+    );
+    idp.userinfo = hangUntilAborted;
+    await expectUpstreamError(
+      client.revalidate({ subject: SUBJECT, tokens }),
+      "temporarily_unavailable",
+      "The identity provider did not answer within 0.1 s.",
+    );
+  });
+
+  it("a provider without UserInfo and no refresh token: trusted until the access token expires", async () => {
+    const { idp, client } = await setup();
+    delete idp.metadata.userinfo_endpoint;
+    const live = { accessToken: ACCESS_TOKEN, expiresAt: T0 + 1 };
+    expect(await client.revalidate({ subject: SUBJECT, tokens: live })).toEqual(live);
+    await expectUpstreamError(
+      client.revalidate({ subject: SUBJECT, tokens: { accessToken: ACCESS_TOKEN, expiresAt: T0 } }),
+      "invalid_grant",
+      "The identity provider's access token expired and has no refresh token.",
+    );
+  });
+});
+
 describe("oidc preset: configuration", () => {
   const base = { kind: "oidc", clientId: CLIENT_ID, clientSecret: CLIENT_SECRET } as const;
 

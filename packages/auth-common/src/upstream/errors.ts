@@ -59,7 +59,7 @@ export function isTransientStatus(status: number): boolean {
 const TRANSIENT_OAUTH_ERRORS = new Set(["temporarily_unavailable", "server_error"]);
 
 /** Which step failed; the same upstream answer means different things in each. */
-export type UpstreamStep = "discovery" | "callback" | "exchange" | "refresh" | "user";
+export type UpstreamStep = "discovery" | "callback" | "exchange" | "refresh" | "user" | "userinfo";
 
 function statusOf(error: oauth.OperationProcessingError): number | undefined {
   return error.cause instanceof Response ? error.cause.status : undefined;
@@ -107,6 +107,8 @@ function validationReason(error: oauth.OperationProcessingError): string {
  *   `temporarily_unavailable`; on refresh `invalid_grant` and any other 400/401 is `invalid_grant`
  *   (retrying cannot help); on code exchange everything else is `invalid_response` (a spent or
  *   forged code is the callback's fault, not a lost grant).
+ * - UserInfo (revalidating a sign-in without a refresh token): 400/401 or another subject is
+ *   `invalid_grant` (the access token no longer stands for this user); 429/5xx as above.
  * - Discovery: a non-200 status is `temporarily_unavailable`; a document that fails validation
  *   (wrong issuer, not JSON) is `invalid_response` (retrying cannot fix a misconfiguration).
  * - Anything else oauth4webapi rejects is `invalid_response`.
@@ -143,6 +145,13 @@ export function toUpstreamError(error: unknown, step: UpstreamStep): UpstreamErr
         detail,
       );
     }
+    if (step === "userinfo" && (error.status === 400 || error.status === 401)) {
+      return new UpstreamError(
+        "invalid_grant",
+        `The identity provider no longer honours the access token (HTTP ${error.status}, error=${upstreamCode}).`,
+        detail,
+      );
+    }
     const what = step === "refresh" ? "the refresh" : "the authorization code";
     return new UpstreamError(
       "invalid_response",
@@ -154,6 +163,18 @@ export function toUpstreamError(error: unknown, step: UpstreamStep): UpstreamErr
     const status = statusOf(error);
     const detail: UpstreamErrorDetail = { ...(error.code === undefined ? {} : { library: error.code }) };
     if (status !== undefined) detail.status = status;
+    // RFC 6750 §3.1: UserInfo answers a revoked or expired access token 401 (a challenge without
+    // `error` is not a WWWAuthenticateChallengeError's body, but still this).
+    if (step === "userinfo" && status === 401) {
+      return new UpstreamError(
+        "invalid_grant",
+        "The identity provider no longer honours the access token (HTTP 401).",
+        detail,
+      );
+    }
+    if (step === "userinfo" && error.code === oauth.JSON_ATTRIBUTE_COMPARISON) {
+      return new UpstreamError("invalid_grant", "The identity provider's UserInfo names another subject.", detail);
+    }
     if (status !== undefined) {
       // A discovery document that does not arrive is an outage; any other endpoint answering an
       // unexpected non-error status is only an outage when the status says so.

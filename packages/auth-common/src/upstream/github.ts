@@ -42,6 +42,8 @@ function withoutTrailingSlash(url: URL): string {
  * Does not validate: the granted scopes (GitHub may grant fewer; only the user's id is needed),
  * the user's email addresses (never used), organisation membership (not a policy here).
  * PKCE S256 is always sent (GitHub supports it); the client secret goes in the body.
+ * `revalidate` refreshes when there is a refresh token (GitHub Apps) and otherwise asks GitHub's
+ * token check (OAuth Apps), see `checkToken`.
  */
 export function githubClient(config: UpstreamConfig, settings: CommonSettings): UpstreamClient {
   const base = upstreamUrl(config.githubBaseUrl ?? GITHUB, "githubBaseUrl", config.allowInsecureLoopback);
@@ -177,26 +179,86 @@ export function githubClient(config: UpstreamConfig, settings: CommonSettings): 
       };
     },
 
-    async refresh(refreshToken): Promise<UpstreamTokens> {
-      if (typeof refreshToken !== "string" || refreshToken === "") throw new TypeError("refreshToken must be a string");
-      let result: oauth.TokenEndpointResponse;
-      try {
-        const response = await oauth.refreshTokenGrantRequest(as, client, clientAuth, refreshToken, options);
-        const error = await errorIn200(response);
-        if (error === "bad_refresh_token") {
-          throw new UpstreamError(
-            "invalid_grant",
-            "GitHub no longer honours the refresh token (error=bad_refresh_token).",
-          );
-        }
-        if (error !== undefined) {
-          throw new UpstreamError("invalid_response", `GitHub refused the refresh (error=${error}).`);
-        }
-        result = await oauth.processRefreshTokenResponse(as, client, response);
-      } catch (error) {
-        throw toUpstreamError(error, "refresh");
-      }
-      return tokensFrom(result, refreshToken);
+    refresh,
+
+    async revalidate({ subject, tokens }): Promise<UpstreamTokens> {
+      // A GitHub App with expiring user tokens has a refresh token: refreshing is the check.
+      if (tokens.refreshToken !== undefined) return refresh(tokens.refreshToken);
+      await checkToken(subject, tokens.accessToken);
+      return tokens;
     },
   });
+
+  /**
+   * GitHub's "check a token" (`POST {api}/applications/{client_id}/token`, Basic client id and
+   * secret): an OAuth App's tokens never expire and have no refresh token, so this is the only
+   * way to see that the user revoked the app (404).
+   * Validates: 200 with `user.id` equal to the grant's subject (else `invalid_grant`); 404 or 422
+   * (the token is revoked, deleted or not this app's) is `invalid_grant`; 429, 5xx and an
+   * exhausted rate limit are `temporarily_unavailable`; anything else `invalid_response`.
+   * Does not validate: the token's scopes or expiry (GitHub reports them, none is a policy here).
+   */
+  async function checkToken(subject: string, accessToken: string): Promise<void> {
+    const response = await settings.send(`${apiUrl}/applications/${encodeURIComponent(settings.clientId)}/token`, {
+      method: "POST",
+      headers: {
+        accept: "application/vnd.github+json",
+        authorization: `Basic ${btoa(`${settings.clientId}:${settings.clientSecret}`)}`,
+        "content-type": "application/json",
+        "x-github-api-version": "2022-11-28",
+      },
+      body: JSON.stringify({ access_token: accessToken }),
+    });
+    const status = response.status;
+    if (isTransientStatus(status) || (status === 403 && response.headers.get("x-ratelimit-remaining") === "0")) {
+      throw new UpstreamError("temporarily_unavailable", `GitHub's token check is unavailable (HTTP ${status}).`, {
+        status,
+      });
+    }
+    if (status === 404 || status === 422) {
+      throw new UpstreamError("invalid_grant", `GitHub no longer honours the access token (HTTP ${status}).`, {
+        status,
+      });
+    }
+    if (status !== 200) {
+      throw new UpstreamError("invalid_response", `GitHub's token check refused this app (HTTP ${status}).`, {
+        status,
+      });
+    }
+    let body: unknown;
+    try {
+      body = await response.json();
+    } catch {
+      throw new UpstreamError("invalid_response", "GitHub's token check answered something other than JSON.");
+    }
+    const parsed = z.looseObject({ user: githubUserSchema }).safeParse(body);
+    if (!parsed.success) {
+      throw new UpstreamError("invalid_response", "GitHub's token check answer has no user with a numeric id.");
+    }
+    if (String(parsed.data.user.id) !== subject) {
+      throw new UpstreamError("invalid_grant", "GitHub's token check names another user.");
+    }
+  }
+
+  async function refresh(refreshToken: string): Promise<UpstreamTokens> {
+    if (typeof refreshToken !== "string" || refreshToken === "") throw new TypeError("refreshToken must be a string");
+    let result: oauth.TokenEndpointResponse;
+    try {
+      const response = await oauth.refreshTokenGrantRequest(as, client, clientAuth, refreshToken, options);
+      const error = await errorIn200(response);
+      if (error === "bad_refresh_token") {
+        throw new UpstreamError(
+          "invalid_grant",
+          "GitHub no longer honours the refresh token (error=bad_refresh_token).",
+        );
+      }
+      if (error !== undefined) {
+        throw new UpstreamError("invalid_response", `GitHub refused the refresh (error=${error}).`);
+      }
+      result = await oauth.processRefreshTokenResponse(as, client, response);
+    } catch (error) {
+      throw toUpstreamError(error, "refresh");
+    }
+    return tokensFrom(result, refreshToken);
+  }
 }

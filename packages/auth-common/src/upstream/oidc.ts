@@ -64,8 +64,12 @@ function displayNameFrom(claims: oauth.IDToken): string | undefined {
  * token's `iss`, `aud` (and `azp` with several audiences), `exp`, `iat`, `nonce` and its
  * signature against the provider's JWKS; the preset's policy (`admit`); subject and token sizes.
  * Does not validate: `auth_time` (no `max_age` is sent), the access token (opaque to us), the
- * UserInfo endpoint (the ID token is the identity). On refresh, an ID token, when present, is
- * validated the same way except for `nonce` (OIDC Core §12.2: none is expected).
+ * UserInfo claims at sign-in (the ID token is the identity). On refresh, an ID token, when
+ * present, is validated the same way except for `nonce` (OIDC Core §12.2: none is expected).
+ * `revalidate` refreshes when there is a refresh token (a refreshed ID token must keep the
+ * subject); otherwise it calls UserInfo with the access token and requires the same `sub`
+ * (OIDC Core §5.3.2); a provider with no UserInfo endpoint is trusted until the access token's
+ * expiry.
  */
 export function oidcClient(preset: OidcPreset, settings: CommonSettings): UpstreamClient {
   const options = requestOptions(settings.send, preset.insecure);
@@ -76,8 +80,10 @@ export function oidcClient(preset: OidcPreset, settings: CommonSettings): Upstre
   async function discover(): Promise<oauth.AuthorizationServer> {
     const response = await oauth.discoveryRequest(preset.discoveryIssuer, { ...options, algorithm: "oidc" });
     const as = await oauth.processDiscoveryResponse(preset.expectedIssuer, response);
-    for (const endpoint of ["authorization_endpoint", "token_endpoint", "jwks_uri"] as const) {
+    for (const endpoint of ["authorization_endpoint", "token_endpoint", "jwks_uri", "userinfo_endpoint"] as const) {
       const value = as[endpoint];
+      // UserInfo is optional (only revalidating a sign-in without a refresh token uses it).
+      if (endpoint === "userinfo_endpoint" && value === undefined) continue;
       if (typeof value !== "string") {
         throw new UpstreamError("invalid_response", `The identity provider's metadata has no ${endpoint}.`);
       }
@@ -228,23 +234,56 @@ export function oidcClient(preset: OidcPreset, settings: CommonSettings): Upstre
       };
     },
 
-    async refresh(refreshToken): Promise<UpstreamTokens> {
-      if (typeof refreshToken !== "string" || refreshToken === "") throw new TypeError("refreshToken must be a string");
+    refresh: (refreshToken) => refresh(refreshToken),
+
+    async revalidate({ subject, tokens }): Promise<UpstreamTokens> {
+      if (tokens.refreshToken !== undefined) return refresh(tokens.refreshToken, subject);
       const as = await authorizationServer();
-      let result: oauth.TokenEndpointResponse;
-      try {
-        const response = await oauth.refreshTokenGrantRequest(as, client(), clientAuth(as), refreshToken, options);
-        const idAs = await metadataFor(as, response);
-        result = await oauth.processRefreshTokenResponse(idAs, client(), response);
-        if (result.id_token !== undefined) await verifySignature(idAs, response);
-      } catch (error) {
-        throw toUpstreamError(error, "refresh");
+      if (typeof as.userinfo_endpoint !== "string") {
+        // Nothing to ask: the sign-in stands until its access token expires.
+        if (tokens.expiresAt !== undefined && tokens.expiresAt <= settings.now()) {
+          throw new UpstreamError(
+            "invalid_grant",
+            "The identity provider's access token expired and has no refresh token.",
+          );
+        }
+        return tokens;
       }
-      const claims = oauth.getValidatedIdTokenClaims(result);
-      if (claims !== undefined) preset.admit(claims);
-      return tokensFrom(result, refreshToken);
+      try {
+        const response = await oauth.userInfoRequest(as, client(), tokens.accessToken, options);
+        await oauth.processUserInfoResponse(as, client(), subject, response);
+      } catch (error) {
+        throw toUpstreamError(error, "userinfo");
+      }
+      return tokens;
     },
   });
+
+  /**
+   * A refresh-token grant. With `subject` (revalidating a grant), a refreshed ID token must name
+   * the same user (OIDC Core §12.2); another subject is `invalid_grant`.
+   */
+  async function refresh(refreshToken: string, subject?: string): Promise<UpstreamTokens> {
+    if (typeof refreshToken !== "string" || refreshToken === "") throw new TypeError("refreshToken must be a string");
+    const as = await authorizationServer();
+    let result: oauth.TokenEndpointResponse;
+    try {
+      const response = await oauth.refreshTokenGrantRequest(as, client(), clientAuth(as), refreshToken, options);
+      const idAs = await metadataFor(as, response);
+      result = await oauth.processRefreshTokenResponse(idAs, client(), response);
+      if (result.id_token !== undefined) await verifySignature(idAs, response);
+    } catch (error) {
+      throw toUpstreamError(error, "refresh");
+    }
+    const claims = oauth.getValidatedIdTokenClaims(result);
+    if (claims !== undefined) {
+      preset.admit(claims);
+      if (subject !== undefined && claims.sub !== subject) {
+        throw new UpstreamError("invalid_grant", "The identity provider's refreshed ID token names another subject.");
+      }
+    }
+    return tokensFrom(result, refreshToken);
+  }
 }
 
 function isLoopbackOrHttps(value: string): boolean {

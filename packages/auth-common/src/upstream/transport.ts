@@ -11,7 +11,8 @@ const NULL_BODY_STATUSES = new Set([204, 205, 304]);
 export interface UpstreamRequest {
   method: string;
   headers: Record<string, string> | Headers;
-  body?: URLSearchParams | string | undefined;
+  /** oauth4webapi passes `null` for a GET without a body (UserInfo). */
+  body?: URLSearchParams | string | null | undefined;
 }
 
 /** A fetch that always times out, never follows redirects and hands back a fully read, bounded body. */
@@ -40,7 +41,7 @@ export function upstreamFetch(fetchImpl: typeof fetch, timeoutMs: number, userAg
         headers,
         // A form is sent as its string: the content type is already set, and a string body is
         // what every fetch (and every test double) reads the same way.
-        ...(request.body === undefined ? {} : { body: request.body.toString() }),
+        ...(request.body === undefined || request.body === null ? {} : { body: request.body.toString() }),
         redirect: "manual",
         signal,
       });

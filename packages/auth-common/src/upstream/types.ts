@@ -94,4 +94,12 @@ export interface UpstreamClient {
   }): Promise<UpstreamUser>;
   /** Refresh the upstream access token; the old refresh token is kept when upstream does not rotate it. */
   refresh(refreshToken: string): Promise<UpstreamTokens>;
+  /**
+   * Ask the upstream whether this sign-in still stands, and return the tokens to keep: with an
+   * upstream refresh token, a refresh (the new tokens); without one, a check of the access token
+   * (OIDC UserInfo for `subject`; GitHub's `POST /applications/{client_id}/token`), the same
+   * tokens. Throws {@link UpstreamError}: `invalid_grant` when upstream says the user or token is
+   * gone, `temporarily_unavailable` for an outage.
+   */
+  revalidate(grant: { subject: string; tokens: UpstreamTokens }): Promise<UpstreamTokens>;
 }
