@@ -4,7 +4,7 @@
 //   npm run users -- list
 //   npm run users -- disable <user-id or email>          (also revokes all their grants)
 //   npm run users -- enable <user-id or email>
-//   npm run users -- set-password <user-id or email> [--password-stdin]
+//   npm run users -- set-password <user-id or email> [--password-stdin] [--keep-grants]
 //   npm run users -- audit [--user <user-id or email>] [--since-hours 24] [--limit 100]
 //   npm run users -- grants list [--user <user-id or email>]
 //   npm run users -- grants revoke <grant-id> --user <user-id or email>
@@ -21,7 +21,7 @@ import { enableCompileCache } from "node:module";
 import { join } from "node:path";
 import { text } from "node:stream/consumers";
 import { parseArgs } from "node:util";
-import { disableAccount, listGrants, revokeGrant, type GrantStore } from "../src/grants.ts";
+import { changePassword, disableAccount, listGrants, revokeGrant, type GrantStore } from "../src/grants.ts";
 import {
   EmailTaken,
   audit,
@@ -31,7 +31,6 @@ import {
   listUsers,
   readAudit,
   setDisabled,
-  setPasswordHash,
   type User,
   type UserDatabase,
 } from "../src/users.ts";
@@ -52,7 +51,8 @@ const USAGE = `usage: npm run users -- <add|list|disable|enable|set-password|aud
   list
   disable USER            (a user id or an email; also revokes all their grants)
   enable USER
-  set-password USER [--password-stdin]
+  set-password USER [--password-stdin] [--keep-grants]
+                          (ends every session; revokes every grant unless --keep-grants)
   audit [--user USER] [--since-hours N] [--limit N]
   grants list [--user USER]
   grants revoke GRANT_ID --user USER   (its tokens stop working at once; its refresh is invalid_grant)
@@ -78,6 +78,7 @@ function parse() {
         "since-hours": { type: "string" },
         limit: { type: "string", default: "100" },
         "password-stdin": { type: "boolean", default: false },
+        "keep-grants": { type: "boolean", default: false },
         remote: { type: "boolean", default: false },
         "persist-to": { type: "string" },
         json: { type: "boolean", default: false },
@@ -185,11 +186,22 @@ async function run(
     case "set-password": {
       const user = await resolveUser(db, argument);
       const { hash, generated } = await newPasswordHash(values);
-      await setPasswordHash(db, user.id, hash);
-      show(values, { id: user.id, ...(generated === undefined ? {} : { password: generated }) }, [
-        `new password set for ${user.id} ${user.email}`,
-        ...(generated === undefined ? [] : [`password (shown once): ${generated}`]),
-      ]);
+      // A credential change ends every session and, unless --keep-grants, every grant.
+      const keepGrants = values["keep-grants"];
+      const revoked = await changePassword(db, kv, user.id, hash, { keepGrants, by: "cli" });
+      show(
+        values,
+        {
+          id: user.id,
+          sessionsEnded: true,
+          grantsRevoked: revoked,
+          ...(generated === undefined ? {} : { password: generated }),
+        },
+        [
+          `new password set for ${user.id} ${user.email}: sessions ended, ${keepGrants ? "grants kept" : `${String(revoked)} grants revoked`}`,
+          ...(generated === undefined ? [] : [`password (shown once): ${generated}`]),
+        ],
+      );
       return;
     }
     case "audit": {
@@ -232,8 +244,16 @@ async function run(
       }
       if (argument === "revoke") {
         if (third === undefined || user === undefined) throw new UsageError("grants revoke needs GRANT_ID and --user");
-        if (!(await revokeGrant(db, kv, user.id, third))) throw new CommandError(`${user.email} has no grant ${third}`);
-        await audit(db, { event: "grant_revoked", outcome: "ok", userId: user.id, grantId: third, detail: "cli" });
+        const revoked = await revokeGrant(db, kv, user.id, third);
+        if (revoked === undefined) throw new CommandError(`${user.email} has no grant ${third}`);
+        await audit(db, {
+          event: "grant_revoked",
+          outcome: "ok",
+          userId: user.id,
+          clientId: revoked.clientId,
+          grantId: third,
+          detail: "cli",
+        });
         show(values, { id: third, revoked: true }, [`revoked ${third} of ${user.email}`]);
         return;
       }

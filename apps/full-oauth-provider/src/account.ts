@@ -13,10 +13,12 @@ import {
   ownPageForm,
   pageHeaders,
   refusal,
+  sessionIdHash,
 } from "@mcp-auth/auth-common";
+import { forgetApprovals } from "./approvals.ts";
 import { listPasskeys, removePasskey } from "./passkeys.ts";
 import { currentSession } from "./sessions.ts";
-import { appUse, audit, recordRevokedGrants, type User, type UserDatabase } from "./users.ts";
+import { appUse, audit, endOtherSessions, recordRevokedGrants, type User, type UserDatabase } from "./users.ts";
 
 export interface AccountContext {
   oauth: OAuthHelpers;
@@ -38,7 +40,7 @@ const when = (seconds: number | undefined) =>
 const seeOther = (location: string) => new Response(null, { status: 303, headers: { Location: location } });
 
 /** Every grant of a user, newest first (the library pages them). */
-async function userGrants(oauth: OAuthHelpers, userId: string): Promise<GrantSummary[]> {
+export async function userGrants(oauth: OAuthHelpers, userId: string): Promise<GrantSummary[]> {
   const grants: GrantSummary[] = [];
   let cursor: string | undefined;
   do {
@@ -150,7 +152,7 @@ async function accountPost(
   request: Request,
   context: AccountContext,
   purpose: string,
-): Promise<{ user: User; form: URLSearchParams } | Response> {
+): Promise<{ user: User; id: string; form: URLSearchParams } | Response> {
   const form = await ownPageForm(request, context.publicOrigin, purpose);
   if (form instanceof Response) return form;
   if (form === undefined) return messagePage(400, "Not changed", "The form is missing or malformed.");
@@ -159,7 +161,7 @@ async function accountPost(
   if (!(await checkCsrfToken(context.sessionSecret, id, purpose, form.get("csrf")))) {
     return forgedForm(request, `${purpose}_csrf`);
   }
-  return { user, form };
+  return { user, id, form };
 }
 
 /** POST /account/revoke: ends one of the signed-in user's grants, and only one of theirs. */
@@ -177,8 +179,10 @@ export async function revokeApp(request: Request, context: AccountContext): Prom
     consoleLog("warn", refusal(request, 404, "grant_not_found", { subject: user.id }));
     return messagePage(404, "Not changed", "You have no connected app with that id.");
   }
-  // D1 first: every location refuses the grant's tokens within seconds (src/account-check.ts).
+  // D1 first: every location refuses the grant's tokens within seconds (src/account-check.ts),
+  // and the approval remembered for this app ends with it: it is asked again next time.
   await recordRevokedGrants(context.db, user.id, [grant.id]);
+  await forgetApprovals(context.db, user.id, grant.clientId);
   await context.oauth.revokeGrant(grant.id, user.id);
   context.defer(
     audit(context.db, {
@@ -198,17 +202,21 @@ export async function revokeApp(request: Request, context: AccountContext): Prom
 export async function removePasskeyForm(request: Request, context: AccountContext): Promise<Response> {
   const checked = await accountPost(request, context, "passkey");
   if (checked instanceof Response) return checked;
-  const { user, form } = checked;
+  const { user, id, form } = checked;
   const passkeyId = form.get("passkey") ?? "";
   if (!(await removePasskey(context.db, user.id, passkeyId))) {
     return messagePage(404, "Not changed", "You have no passkey with that id.");
   }
+  // A passkey is a credential: whoever signed in with it elsewhere is signed out. This browser,
+  // which removed it, stays signed in; grants stay (a password change can end those).
+  await endOtherSessions(context.db, user.id, await sessionIdHash(id));
   context.defer(
     audit(context.db, {
       event: "passkey_removed",
       outcome: "ok",
       userId: user.id,
       address: clientAddress(request),
+      detail: "other sessions ended",
     }),
   );
   return seeOther("/account");

@@ -1,13 +1,14 @@
 // /authorize for this server's own users: sign in first (the login page comes back here), then
 // the consent page, unless this user already approved this client, redirect URI and resource
-// for these scopes.
-import type { AuthRequest, OAuthHelpers } from "@cloudflare/workers-oauth-provider";
+// for these scopes (src/approvals.ts) and skipping it cannot end a connection behind their back.
+import type { AuthRequest, GrantSummary, OAuthHelpers } from "@cloudflare/workers-oauth-provider";
 import {
   checkCsrfToken,
   clientAddress,
   consentPage,
   csrfToken,
   forgedForm,
+  grantIdOf,
   grantPropsSchema,
   messagePage,
   readSessionCookie,
@@ -17,12 +18,14 @@ import {
   authorizeFailure,
   consentForm,
   knownScopes,
-  pkceRefusal,
+  authorizeRefusal,
   redirect,
 } from "@mcp-auth/auth-common/authorization-server";
 import { INITIAL_SCOPES, SCOPES, SCOPE_DESCRIPTIONS } from "@mcp-auth/mcp-core";
+import { userGrants } from "./account.ts";
+import { approvalCovers, forgetApprovals, rememberApproval } from "./approvals.ts";
 import { currentSession } from "./sessions.ts";
-import { audit, type User, type UserDatabase } from "./users.ts";
+import { audit, recordRevokedGrants, type User, type UserDatabase } from "./users.ts";
 
 export interface AuthorizeContext {
   oauth: OAuthHelpers;
@@ -33,19 +36,41 @@ export interface AuthorizeContext {
   defer: (work: Promise<unknown>) => void;
 }
 
-/** Issues the code: the grant is this user's, for exactly the scopes approved. */
+/**
+ * The user's grants that issuing a code for `authRequest` replaces: the library revokes a user's
+ * earlier grants of the same client and resource (for a CIMD client, of the same redirect URI too).
+ */
+async function grantsReplacedBy(context: AuthorizeContext, authRequest: AuthRequest, user: User) {
+  const cimd = authRequest.clientId.startsWith("https://");
+  return (await userGrants(context.oauth, user.id)).filter(
+    (grant: GrantSummary) =>
+      grant.clientId === authRequest.clientId &&
+      (authRequest.resource === undefined ||
+        grant.resource === undefined ||
+        [grant.resource].flat().includes(authRequest.resource)) &&
+      (!cimd || grant.redirectUri === authRequest.redirectUri),
+  );
+}
+
+/**
+ * Issues the code: the grant is this user's, for exactly the scopes approved. The library
+ * revokes the client's earlier grants (`replaced`, read before); they are recorded in D1 too, so
+ * /mcp refuses their tokens everywhere within seconds, and audited as `grant_revoked` `replaced`.
+ */
 async function complete(
   request: Request,
   context: AuthorizeContext,
   authRequest: AuthRequest,
   user: User,
   headers = new Headers(),
+  replaced?: GrantSummary[],
 ): Promise<Response> {
   const props = grantPropsSchema.parse({
     subject: user.id,
     displayName: user.displayName,
     issuer: context.publicOrigin,
   });
+  replaced ??= await grantsReplacedBy(context, authRequest, user);
   const { redirectTo } = await context.oauth.completeAuthorization({
     request: authRequest,
     // The user id holds no ":" (the library's separator) by construction; see users.ts.
@@ -54,26 +79,60 @@ async function complete(
     scope: authRequest.scope,
     props,
   });
+  const address = clientAddress(request);
+  // The code has the library's token shape, `userId:grantId:secret`: only the grant id is kept.
+  const grantId = grantIdOf(new URL(redirectTo).searchParams.get("code") ?? "");
   context.defer(
     audit(context.db, {
       event: "grant_created",
       outcome: "ok",
       userId: user.id,
       clientId: authRequest.clientId,
-      address: clientAddress(request),
+      grantId,
+      address,
       detail: authRequest.scope.join(" "),
     }),
   );
+  if (replaced.length > 0) {
+    await recordRevokedGrants(
+      context.db,
+      user.id,
+      replaced.map((grant) => grant.id),
+    );
+    for (const grant of replaced) {
+      context.defer(
+        audit(context.db, {
+          event: "grant_revoked",
+          outcome: "ok",
+          userId: user.id,
+          clientId: grant.clientId,
+          grantId: grant.id,
+          address,
+          detail: "replaced",
+        }),
+      );
+    }
+  }
   return redirect(redirectTo, headers);
 }
 
-const remember = (context: AuthorizeContext, user: User) => ({ secret: context.sessionSecret, subject: user.id });
+/**
+ * Whether the person started this navigation: opened from outside any page (Sec-Fetch-Site
+ * `none`: the MCP client launched the browser, a typed or bookmarked address) or from this
+ * origin's own pages (`same-origin`: the login page's redirect). Another site's navigation is
+ * `cross-site` or `same-site`; a request without the header (not a current browser) is not
+ * trusted either.
+ */
+function startedByUser(request: Request): boolean {
+  const site = request.headers.get("sec-fetch-site");
+  return site === "none" || site === "same-origin";
+}
 
 /** GET /authorize: validate, sign in, then ask (or remember). */
 async function showConsent(request: Request, context: AuthorizeContext): Promise<Response> {
   const authRequest = await context.oauth.parseAuthRequest(request);
-  const noPkce = pkceRefusal(authRequest);
-  if (noPkce) return noPkce;
+  const refused = authorizeRefusal(request, authRequest);
+  if (refused) return refused;
   const { user, id } = await currentSession(request, context.db);
   if (user === undefined || id === undefined) {
     const url = new URL(request.url);
@@ -83,8 +142,12 @@ async function showConsent(request: Request, context: AuthorizeContext): Promise
     }
     return redirect(`/login?${new URLSearchParams({ return_to: returnTo }).toString()}`);
   }
-  if (await context.oauth.isConsentRemembered(request, authRequest, remember(context, user))) {
-    return complete(request, context, authRequest, user);
+  // A remembered approval skips the page, unless issuing would replace a live grant of this
+  // client and the person did not start this navigation: another site could otherwise log their
+  // working client out (the library revokes its grant) with an approval nobody saw.
+  const replaces = await grantsReplacedBy(context, authRequest, user);
+  if ((await approvalCovers(context.db, user.id, authRequest)) && (replaces.length === 0 || startedByUser(request))) {
+    return complete(request, context, authRequest, user, new Headers(), replaces);
   }
   const details = await context.oauth.describeConsent(authRequest);
   const asked = knownScopes(SCOPES, details.scope);
@@ -103,6 +166,11 @@ async function showConsent(request: Request, context: AuthorizeContext): Promise
     })),
     serverName: context.serverName,
     formAction: [details.redirectUri],
+    ...(replaces.length === 0
+      ? {}
+      : {
+          next: "This app is already connected to your account: Allow replaces that connection, and the app's current sign-in stops working.",
+        }),
   });
 }
 
@@ -126,13 +194,16 @@ async function decide(request: Request, context: AuthorizeContext): Promise<Resp
   const address = clientAddress(request);
   if (form.get("decision") !== "approve") {
     const denied = await context.oauth.denyConsent(request, handle);
-    context.defer(audit(context.db, { event: "consent", outcome: "denied", userId: user.id, address }));
+    const clientId = denied.request.clientId;
+    // Saying no also ends any approval remembered for this client.
+    await forgetApprovals(context.db, user.id, clientId);
+    context.defer(audit(context.db, { event: "consent", outcome: "denied", userId: user.id, clientId, address }));
     return redirect(denied.redirectTo, denied.headers);
   }
   const approved = await context.oauth.approveConsent(request, handle, {
     scope: knownScopes(SCOPES, form.getAll("scope")),
-    remember: remember(context, user),
   });
+  await rememberApproval(context.db, user.id, approved.request, approved.request.scope);
   context.defer(
     audit(context.db, {
       event: "consent",

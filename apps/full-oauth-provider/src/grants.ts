@@ -3,7 +3,8 @@
 // `OAuthHelpers.listUserGrants` and `revokeGrant` do. The CLI runs in Node, where the library
 // (which imports `cloudflare:workers`) cannot load; the Worker itself always uses the library.
 // test/grants.test.ts checks both views agree on grants the library issued.
-import { recordRevokedGrants, setDisabled, type UserDatabase } from "./users.ts";
+import { forgetApprovals } from "./approvals.ts";
+import { audit, recordRevokedGrants, replacePassword, setDisabled, type UserDatabase } from "./users.ts";
 
 /** The slice of a KV namespace used here: the Worker's binding and the CLI's proxy both fit. */
 export interface GrantStore {
@@ -70,10 +71,11 @@ export async function listGrants(kv: GrantStore, userId?: string): Promise<Grant
   return grants.sort((a, b) => b.createdAt - a.createdAt);
 }
 
-/** Whether `userId` has a grant `grantId` (a malformed id has none). */
-async function grantExists(kv: GrantStore, userId: string, grantId: string): Promise<boolean> {
-  if (!/^[A-Za-z0-9_-]{1,128}$/.test(grantId) || userId.includes(":")) return false;
-  return isGrant(await kv.get(`grant:${userId}:${grantId}`, "json"));
+/** `userId`'s grant `grantId`, or undefined (a malformed id has none). */
+async function findGrant(kv: GrantStore, userId: string, grantId: string): Promise<GrantRow | undefined> {
+  if (!/^[A-Za-z0-9_-]{1,128}$/.test(grantId) || userId.includes(":")) return undefined;
+  const value = await kv.get(`grant:${userId}:${grantId}`, "json");
+  return isGrant(value) ? value : undefined;
 }
 
 /** The library's record of a grant, tokens first: a grant whose tokens outlived it would still be in use. */
@@ -83,28 +85,69 @@ async function deleteGrant(kv: GrantStore, userId: string, grantId: string): Pro
 }
 
 /**
- * Revokes one grant of `userId`: first in D1 (every location refuses its tokens within seconds),
- * then in KV with its tokens. False when that user has no such grant.
+ * Revokes one grant of `userId`: first in D1 (every location refuses its tokens within seconds,
+ * and the approval remembered for its client ends), then in KV with its tokens. Returns the
+ * grant, or undefined when that user has no such grant.
  */
-export async function revokeGrant(db: UserDatabase, kv: GrantStore, userId: string, grantId: string): Promise<boolean> {
-  if (!(await grantExists(kv, userId, grantId))) return false;
+export async function revokeGrant(
+  db: UserDatabase,
+  kv: GrantStore,
+  userId: string,
+  grantId: string,
+): Promise<GrantRow | undefined> {
+  const grant = await findGrant(kv, userId, grantId);
+  if (grant === undefined) return undefined;
   await recordRevokedGrants(db, userId, [grantId]);
+  await forgetApprovals(db, userId, grant.clientId);
   await deleteGrant(kv, userId, grantId);
-  return true;
+  return grant;
 }
 
 /**
- * Disables an account: no sign-in, sessions deleted (users.ts), and every grant revoked, in D1
- * and then in KV with its tokens. Returns how many grants there were.
+ * Revokes every grant of `userId` and forgets every approval they gave, in D1 and then in KV
+ * with the grants' tokens. Returns how many grants there were.
  */
-export async function disableAccount(db: UserDatabase, kv: GrantStore, userId: string): Promise<number> {
-  await setDisabled(db, userId, true);
+export async function revokeAllGrants(db: UserDatabase, kv: GrantStore, userId: string): Promise<number> {
   const grants = await listGrants(kv, userId);
   await recordRevokedGrants(
     db,
     userId,
     grants.map((grant) => grant.id),
   );
+  await forgetApprovals(db, userId);
   for (const grant of grants) await deleteGrant(kv, userId, grant.id);
   return grants.length;
+}
+
+/**
+ * Disables an account: no sign-in, sessions deleted (users.ts), every grant revoked and every
+ * approval forgotten ({@link revokeAllGrants}). Returns how many grants there were.
+ */
+export async function disableAccount(db: UserDatabase, kv: GrantStore, userId: string): Promise<number> {
+  await setDisabled(db, userId, true);
+  return revokeAllGrants(db, kv, userId);
+}
+
+/**
+ * Sets a new password for `userId`, as after a suspected compromise: every browser session of
+ * theirs ends, every approval is forgotten and, unless `keepGrants`, every grant is revoked
+ * ({@link revokeAllGrants}). Audited as `password_set` with `by` and what it ended. Returns how
+ * many grants were revoked.
+ */
+export async function changePassword(
+  db: UserDatabase,
+  kv: GrantStore,
+  userId: string,
+  passwordHash: string,
+  options: { keepGrants: boolean; by: string },
+): Promise<number> {
+  await replacePassword(db, userId, passwordHash);
+  const revoked = options.keepGrants ? 0 : await revokeAllGrants(db, kv, userId);
+  await audit(db, {
+    event: "password_set",
+    outcome: "ok",
+    userId,
+    detail: `${options.by}; sessions ended; ${options.keepGrants ? "grants kept" : `${String(revoked)} grants revoked`}`,
+  });
+  return revoked;
 }

@@ -34,7 +34,7 @@ import {
   endSession,
   findByEmail,
   sessionUser,
-  setPasswordHash,
+  rehashPassword,
   type User,
   type UserDatabase,
 } from "./users.ts";
@@ -179,7 +179,8 @@ export async function signIn(request: Request, context: SignInContext): Promise<
     return again(401, SIGN_IN_FAILED);
   }
   const { user } = found;
-  if (check.rehash) context.defer(rehash(context, user.id, password));
+  if (check.rehash && found.passwordHash !== null)
+    context.defer(rehash(context, user.id, found.passwordHash, password));
 
   // A new id at every sign-in (no fixation): the pre-sign-in id is dropped, never promoted.
   const id = newSessionId();
@@ -190,8 +191,8 @@ export async function signIn(request: Request, context: SignInContext): Promise<
   return seeOther(returnTo ?? "/account", headers);
 }
 
-async function rehash(context: SignInContext, userId: string, password: string): Promise<void> {
-  await setPasswordHash(context.db, userId, await hashPassword(password, context.peppers));
+async function rehash(context: SignInContext, userId: string, previousHash: string, password: string): Promise<void> {
+  await rehashPassword(context.db, userId, previousHash, await hashPassword(password, context.peppers));
 }
 
 /** POST /logout: ends the session server-side and clears the cookie. */

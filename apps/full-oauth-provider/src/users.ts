@@ -136,9 +136,39 @@ export async function setDisabled(db: UserDatabase, id: string, disabled: boolea
   return (result?.meta.changes ?? 0) > 0;
 }
 
-/** Replaces a user's password hash (set-password, or a rehash at sign-in). */
-export async function setPasswordHash(db: UserDatabase, id: string, passwordHash: string): Promise<boolean> {
-  const result = await db.prepare("UPDATE users SET password_hash = ? WHERE id = ?").bind(passwordHash, id).run();
+/**
+ * A credential change: replaces `id`'s password hash, ends every browser session of theirs and
+ * forgets every approval they gave, in one batch. Their grants are the caller's (grants.ts).
+ * Returns false for an unknown id.
+ */
+export async function replacePassword(db: UserDatabase, id: string, passwordHash: string): Promise<boolean> {
+  const [result] = await db.batch([
+    db.prepare("UPDATE users SET password_hash = ? WHERE id = ?").bind(passwordHash, id),
+    db.prepare("DELETE FROM sessions WHERE user_id = ?").bind(id),
+    db.prepare("DELETE FROM approvals WHERE user_id = ?").bind(id),
+  ]);
+  return (result?.meta.changes ?? 0) > 0;
+}
+
+/** Ends every browser session of `userId` but the one whose id hashes to `keepIdHash`. */
+export async function endOtherSessions(db: UserDatabase, userId: string, keepIdHash: string): Promise<void> {
+  await db.prepare("DELETE FROM sessions WHERE user_id = ? AND id_hash != ?").bind(userId, keepIdHash).run();
+}
+
+/**
+ * Stores a rehash of the same password at sign-in (new parameters or pepper): nothing ends. Only
+ * while the hash is still `previousHash`, so a rehash never undoes a password change made meanwhile.
+ */
+export async function rehashPassword(
+  db: UserDatabase,
+  id: string,
+  previousHash: string,
+  passwordHash: string,
+): Promise<boolean> {
+  const result = await db
+    .prepare("UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?")
+    .bind(passwordHash, id, previousHash)
+    .run();
   return result.meta.changes > 0;
 }
 

@@ -136,7 +136,8 @@ describe("the whole flow as this server's own user", () => {
     const { browser } = await signedIn();
     const clientId = await registerClient();
     await consent(browser, clientId);
-    const again = await browser.fetch(authorizePath(clientId));
+    // The client opens the browser itself: Sec-Fetch-Site none (test/approvals.test.ts has the rest).
+    const again = await browser.fetch(authorizePath(clientId), { headers: { "sec-fetch-site": "none" } });
     expect(again.status).toBe(302);
     expect(new URL(again.headers.get("location") ?? "").searchParams.has("code")).toBe(true);
     const stepUp = await browser.fetch(authorizePath(clientId, { scope: "notes:read notes:write" }));

@@ -26,11 +26,11 @@ describe("grants as the admin CLI sees them", () => {
     const theirs = await connected();
     const [grant] = await listGrants(kv, mine.user.id);
     // Another user's id with this grant id changes nothing.
-    expect(await revokeGrant(env.DB, kv, theirs.user.id, grant?.id ?? "")).toBe(false);
-    expect(await revokeGrant(env.DB, kv, mine.user.id, "not-a-grant")).toBe(false);
-    expect(await revokeGrant(env.DB, kv, mine.user.id, "../../x")).toBe(false);
+    expect(await revokeGrant(env.DB, kv, theirs.user.id, grant?.id ?? "")).toBeUndefined();
+    expect(await revokeGrant(env.DB, kv, mine.user.id, "not-a-grant")).toBeUndefined();
+    expect(await revokeGrant(env.DB, kv, mine.user.id, "../../x")).toBeUndefined();
     expect((await mcp(mine.tokens.access_token)).status).toBe(200);
-    expect(await revokeGrant(env.DB, kv, mine.user.id, grant?.id ?? "")).toBe(true);
+    expect(await revokeGrant(env.DB, kv, mine.user.id, grant?.id ?? "")).toMatchObject({ id: grant?.id });
     expect((await mcp(mine.tokens.access_token)).status).toBe(401);
     const refreshed = await refresh(mine.clientId, mine.tokens.refresh_token);
     expect(refreshed.status).toBe(400);
@@ -43,7 +43,7 @@ describe("grants as the admin CLI sees them", () => {
     const mine = await connected();
     const theirs = await connected();
     const [grant] = await listGrants(kv, mine.user.id);
-    expect(await revokeGrant(env.DB, kv, mine.user.id, grant?.id ?? "")).toBe(true);
+    expect(await revokeGrant(env.DB, kv, mine.user.id, grant?.id ?? "")).toMatchObject({ id: grant?.id });
     const rows = await env.DB.prepare("SELECT grant_id, user_id FROM revoked_grants WHERE user_id IN (?, ?)")
       .bind(mine.user.id, theirs.user.id)
       .all<{ grant_id: string; user_id: string }>();

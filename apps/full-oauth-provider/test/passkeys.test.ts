@@ -193,4 +193,29 @@ describe("passkeys", () => {
     });
     expect(answer.status).toBe(401);
   });
+
+  it("removing a passkey signs out every other session of the user; the browser that removed it stays", async () => {
+    const { user, browser, authenticator } = await userWithPasskey();
+    const ceremony = await loginCeremony();
+    const viaPasskey = await ceremony.browser.json("/login/passkey/verify", {
+      csrf: ceremony.csrf,
+      response: await authenticator.assert(ceremony.options, ORIGIN, RP_ID),
+    });
+    expect(viaPasskey.status).toBe(200);
+    expect((await ceremony.browser.fetch("/account")).status).toBe(200);
+    const removed = await browser.post("/account/passkeys/remove", {
+      csrf: await passkeyToken(browser),
+      passkey: authenticator.id,
+    });
+    expect(removed.status).toBe(303);
+    const elsewhere = await ceremony.browser.fetch("/account");
+    expect(elsewhere.status).toBe(303);
+    expect(elsewhere.headers.get("location")).toBe("/login");
+    expect((await browser.fetch("/account")).status).toBe(200);
+    const rows = await eventually(
+      () => readAudit(env.DB, { userId: user.id }),
+      (found) => found.some((row) => row.event === "passkey_removed"),
+    );
+    expect(rows.find((row) => row.event === "passkey_removed")?.detail).toBe("other sessions ended");
+  });
 });
