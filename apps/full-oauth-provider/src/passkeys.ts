@@ -178,7 +178,9 @@ export async function registrationOptions(request: Request, context: PasskeyCont
       transports: row.transports.split(" ").filter(Boolean) as AuthenticatorTransport[],
     })),
     // Discoverable, so that signing in needs no email: the passkey names its user.
-    authenticatorSelection: { residentKey: "required", userVerification: "preferred" },
+    // A passkey is the only factor here, so the authenticator must verify the person (PIN or
+    // biometrics), not only their presence: one that cannot is refused at registration.
+    authenticatorSelection: { residentKey: "required", userVerification: "required" },
   });
   await saveChallenge(context.db, await challengeKey("register", id), options.challenge, user.id);
   return Response.json(options, { headers: { "Cache-Control": "no-store" } });
@@ -200,7 +202,8 @@ export async function registrationVerify(request: Request, context: PasskeyConte
       expectedChallenge: open.challenge,
       expectedOrigin: context.publicOrigin,
       expectedRPID: rpId(context),
-      requireUserVerification: false,
+      // The passkey is the only factor: the authenticator must have verified the person (UV flag).
+      requireUserVerification: true,
     });
   } catch {
     verified = undefined;
@@ -257,7 +260,7 @@ async function signInPost(request: Request, context: PasskeyContext) {
 export async function authenticationOptions(request: Request, context: PasskeyContext): Promise<Response> {
   const checked = await signInPost(request, context);
   if (checked instanceof Response) return checked;
-  const options = await generateAuthenticationOptions({ rpID: rpId(context), userVerification: "preferred" });
+  const options = await generateAuthenticationOptions({ rpID: rpId(context), userVerification: "required" });
   await saveChallenge(context.db, await challengeKey("sign-in", checked.id), options.challenge, null);
   return Response.json(options, { headers: { "Cache-Control": "no-store" } });
 }
@@ -296,7 +299,8 @@ export async function authenticationVerify(request: Request, context: PasskeyCon
         publicKey: new Uint8Array(base64url.decode(row.public_key)),
         counter: row.counter,
       },
-      requireUserVerification: false,
+      // The passkey is the only factor: the authenticator must have verified the person (UV flag).
+      requireUserVerification: true,
     });
   } catch (error) {
     const reason = error instanceof Error && /origin/i.test(error.message) ? "wrong_origin" : "bad_assertion";
