@@ -194,6 +194,51 @@ describe("passkeys", () => {
     expect(answer.status).toBe(401);
   });
 
+  it("registration requires user verification: an authenticator that only checks presence is refused", async () => {
+    const user = await testUser();
+    const browser = new Browser();
+    await browser.signIn(user.email);
+    const csrf = await passkeyToken(browser);
+    const options = await (
+      await browser.json("/account/passkeys/options", { csrf })
+    ).json<{ challenge: string; rp: { id: string }; user: { id: string }; authenticatorSelection: unknown }>();
+    expect(options.authenticatorSelection).toMatchObject({ residentKey: "required", userVerification: "required" });
+    const presenceOnly = new SoftwareAuthenticator({ userVerified: false });
+    const refused = await browser.json("/account/passkeys/verify", {
+      csrf,
+      response: await presenceOnly.register(options, ORIGIN),
+    });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toEqual({
+      error: "verification_failed",
+      error_description: "The passkey could not be verified.",
+    });
+    const { results } = await env.DB.prepare("SELECT id FROM passkeys WHERE user_id = ?").bind(user.id).all();
+    expect(results).toEqual([]);
+  });
+
+  it("sign-in requires user verification: an assertion with the UV flag clear signs nobody in", async () => {
+    const { authenticator } = await userWithPasskey();
+    const ceremony = await loginCeremony();
+    expect(ceremony.options).toMatchObject({ userVerification: "required" });
+    authenticator.userVerified = false;
+    const answer = await ceremony.browser.json("/login/passkey/verify", {
+      csrf: ceremony.csrf,
+      response: await authenticator.assert(ceremony.options, ORIGIN, RP_ID),
+    });
+    expect(answer.status).toBe(401);
+    expect(await answer.json()).toEqual({ error: "sign_in_failed", error_description: PASSKEY_FAILED });
+    expect(answer.headers.getSetCookie()).toEqual([]);
+    // The same passkey, verifying the person, signs in (the control).
+    authenticator.userVerified = true;
+    const again = await loginCeremony();
+    const verified = await again.browser.json("/login/passkey/verify", {
+      csrf: again.csrf,
+      response: await authenticator.assert(again.options, ORIGIN, RP_ID),
+    });
+    expect(verified.status).toBe(200);
+  });
+
   it("removing a passkey signs out every other session of the user; the browser that removed it stays", async () => {
     const { user, browser, authenticator } = await userWithPasskey();
     const ceremony = await loginCeremony();

@@ -46,6 +46,20 @@ export class SoftwareAuthenticator {
   counter = 0;
   private keys: CryptoKeyPair | undefined;
   private userHandle: Uint8Array = new Uint8Array();
+  /**
+   * Whether it reports having verified the user (the UV flag, 0x04) in what it signs; `false` is
+   * an authenticator that checks presence only (a plain security key without a PIN).
+   */
+  userVerified: boolean;
+
+  constructor(options: { userVerified?: boolean } = {}) {
+    this.userVerified = options.userVerified ?? true;
+  }
+
+  /** The authenticator data flags: user present, user verified if it did, and `extra`. */
+  private flags(extra = 0): Uint8Array {
+    return new Uint8Array([0x01 | (this.userVerified ? 0x04 : 0) | extra]);
+  }
 
   get id(): string {
     return b64(this.credentialId);
@@ -93,7 +107,7 @@ export class SoftwareAuthenticator {
     this.userHandle = base64url.decode(options.user.id);
     const authData = concat(
       await sha256(encoder.encode(options.rp.id)),
-      new Uint8Array([0x01 | 0x04 | 0x40]),
+      this.flags(0x40),
       new Uint8Array([0, 0, 0, 0]),
       new Uint8Array(16),
       new Uint8Array([0, this.credentialId.length]),
@@ -126,7 +140,7 @@ export class SoftwareAuthenticator {
     this.counter++;
     const count = new Uint8Array(4);
     new DataView(count.buffer).setUint32(0, this.counter);
-    const authenticatorData = concat(await sha256(encoder.encode(rpId)), new Uint8Array([0x01 | 0x04]), count);
+    const authenticatorData = concat(await sha256(encoder.encode(rpId)), this.flags(), count);
     const clientDataJSON = this.clientData("webauthn.get", options.challenge, origin);
     const signed = concat(authenticatorData, await sha256(clientDataJSON));
     const raw = new Uint8Array(
