@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { join } from "node:path";
+import { clientMetadataDocuments } from "@mcp-auth/dev-harness/client-metadata-documents";
 import { defineConfig } from "vitest/config";
 
 // Integration tests inside workerd: the real Worker with real D1, KV, Durable Objects and rate
@@ -11,6 +12,8 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: "./wrangler.jsonc" },
         miniflare: {
+          // The Worker's outbound fetches (Client ID Metadata Documents) are answered in Node.
+          outboundService: clientMetadataDocuments,
           bindings: {
             TEST_MIGRATIONS: migrations,
             PUBLIC_ORIGIN: "http://localhost:8790",

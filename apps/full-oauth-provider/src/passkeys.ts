@@ -2,6 +2,7 @@
 // /login without typing an email (a discoverable credential names its user). Every ceremony's
 // challenge is stored server-side, bound to the browser's session id, and used once.
 import {
+  BodyTooLargeError,
   checkCsrfToken,
   clientAddress,
   consoleLog,
@@ -13,6 +14,7 @@ import {
   sessionIdHash,
   sha256Hex,
   newSessionId,
+  readBoundedText,
   type RateLimiter,
   checkRateLimit,
 } from "@mcp-auth/auth-common";
@@ -124,17 +126,16 @@ async function readJson(request: Request, context: PasskeyContext): Promise<Reco
     return problem(403, "forbidden", "Only this server's own pages may do that.");
   }
   const type = (request.headers.get("content-type") ?? "").toLowerCase();
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (!type.startsWith("application/json") || !(declared <= MAX_JSON_BYTES)) {
-    return problem(400, "invalid_request", "Send a small JSON body.");
-  }
-  const text = await request.text();
-  if (text.length > MAX_JSON_BYTES) return problem(400, "invalid_request", "Send a small JSON body.");
+  if (!type.startsWith("application/json")) return problem(400, "invalid_request", "Send a small JSON body.");
   try {
-    const body: unknown = JSON.parse(text);
+    const body: unknown = JSON.parse(await readBoundedText(request, MAX_JSON_BYTES));
     if (typeof body !== "object" || body === null || Array.isArray(body)) throw new Error("not an object");
     return body as Record<string, unknown>;
-  } catch {
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      consoleLog("warn", refusal(request, 413, "passkey_body_too_large"));
+      return problem(413, "invalid_request", `The body is limited to ${MAX_JSON_BYTES} bytes.`);
+    }
     return problem(400, "invalid_request", "The body is not a JSON object.");
   }
 }

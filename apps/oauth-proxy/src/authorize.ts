@@ -13,7 +13,7 @@ import {
 import {
   authorizeFailure,
   knownScopes,
-  pkceRefusal,
+  authorizeRefusal,
   consentForm,
   redirect,
 } from "@mcp-auth/auth-common/authorization-server";
@@ -54,8 +54,8 @@ function renderFailure(request: Request, error: unknown): Response {
 /** GET /authorize: validate, then always ask this user about this client before going upstream. */
 async function showConsent(request: Request, context: AuthorizeContext): Promise<Response> {
   const authRequest = await context.oauth.parseAuthRequest(request);
-  const noPkce = pkceRefusal(authRequest);
-  if (noPkce) return noPkce;
+  const refused = authorizeRefusal(request, authRequest);
+  if (refused) return refused;
   const details = await context.oauth.describeConsent(authRequest);
   const asked = knownScopes(SCOPES, details.scope);
   const checked = asked.length > 0 ? asked : [...INITIAL_SCOPES];

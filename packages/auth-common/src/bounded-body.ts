@@ -1,29 +1,35 @@
-/** An upstream answer was longer than the caller allows; reading stopped at the limit. */
+/** A body was longer than the caller allows; reading stopped at the limit. */
 export class BodyTooLargeError extends Error {
   override readonly name = "BodyTooLargeError";
 }
 
+/** What a bounded read needs of a `Request` or a `Response`. */
+export interface BodySource {
+  readonly headers: Headers;
+  readonly body: ReadableStream<Uint8Array> | null;
+}
+
 /**
- * Reads a response body as UTF-8 text, at most `maxBytes` bytes. The body is read as a stream and
- * reading stops (the stream is cancelled) as soon as the limit is passed, so a huge or endless
- * answer from a peer is never buffered whole; a `Content-Length` over the limit is refused before
- * the first read.
+ * Reads a request's or response's body as bytes, at most `maxBytes`. The body is read as a
+ * stream and reading stops (the stream is cancelled) as soon as the limit is passed, so a huge
+ * or endless body is never buffered whole, whether or not it declared a length: a
+ * `Content-Length` over the limit is refused before the first read, and one that understates
+ * the body does not matter (the bytes are counted).
  *
- * Validates: the size; UTF-8 (a malformed sequence throws a `TypeError`).
- * Does not validate: the content type or what the text says (callers parse it).
+ * Validates: the size.
+ * Does not validate: the content type or what the bytes say (callers parse them).
  * Throws {@link BodyTooLargeError} over the limit.
  */
-export async function readBoundedText(response: Response, maxBytes: number): Promise<string> {
-  const declared = Number(response.headers.get("content-length") ?? "0");
+export async function readBoundedBytes(source: BodySource, maxBytes: number): Promise<Uint8Array> {
+  const declared = Number(source.headers.get("content-length") ?? "0");
   if (declared > maxBytes) {
-    await response.body?.cancel().catch(() => undefined);
+    await source.body?.cancel().catch(() => undefined);
     throw new BodyTooLargeError(`body over ${maxBytes} bytes`);
   }
-  if (response.body === null) return "";
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+  if (source.body === null) return new Uint8Array(0);
+  const reader = source.body.getReader();
+  const chunks: Uint8Array[] = [];
   let received = 0;
-  let text = "";
   for (;;) {
     const chunk: { done: boolean; value?: unknown } = await reader.read();
     if (chunk.done) break;
@@ -34,7 +40,26 @@ export async function readBoundedText(response: Response, maxBytes: number): Pro
       await reader.cancel().catch(() => undefined);
       throw new BodyTooLargeError(`body over ${maxBytes} bytes`);
     }
-    text += decoder.decode(value, { stream: true });
+    chunks.push(value);
   }
-  return text + decoder.decode();
+  const bytes = new Uint8Array(received);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+/**
+ * Reads a request's or response's body as UTF-8 text, at most `maxBytes` bytes
+ * ({@link readBoundedBytes}).
+ *
+ * Validates: the size; UTF-8 (a malformed sequence throws a `TypeError`).
+ * Does not validate: the content type or what the text says (callers parse it).
+ * Throws {@link BodyTooLargeError} over the limit.
+ */
+export async function readBoundedText(source: BodySource, maxBytes: number): Promise<string> {
+  const bytes = await readBoundedBytes(source, maxBytes);
+  return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
 }

@@ -1,6 +1,7 @@
 // The POSTs our own pages send (sign-in, consent, sign-out, account changes): a small
 // urlencoded form, from this origin. What each form then checks (its CSRF token, its fields)
 // stays with its page.
+import { BodyTooLargeError, readBoundedText } from "./bounded-body.ts";
 import { consoleLog, refusal } from "./log.ts";
 import { messagePage } from "./pages/consent-page.ts";
 import { fromAnotherSite } from "./session.ts";
@@ -8,15 +9,27 @@ import { fromAnotherSite } from "./session.ts";
 /** Largest form a page of ours accepts: a handle, a token and a few scopes or fields. */
 export const MAX_FORM_BYTES = 4096;
 
-/** A small urlencoded form body, or `undefined` for anything else (wrong type, too large). */
-export async function readForm(request: Request): Promise<URLSearchParams | undefined> {
+/** The 413 page for a form over {@link MAX_FORM_BYTES} (logged). */
+function formTooLarge(request: Request): Response {
+  consoleLog("warn", refusal(request, 413, "form_too_large"));
+  return messagePage(413, "Too large", `A form here is limited to ${MAX_FORM_BYTES} bytes.`);
+}
+
+/**
+ * A small urlencoded form body, read bounded ({@link readBoundedText}): the form, `undefined`
+ * for another content type or a body that is not UTF-8, or the 413 page past {@link MAX_FORM_BYTES}
+ * (whether or not, or however truthfully, `Content-Length` says so).
+ */
+export async function readForm(request: Request): Promise<URLSearchParams | undefined | Response> {
   const type = request.headers.get("content-type") ?? "";
   if (!type.toLowerCase().startsWith("application/x-www-form-urlencoded")) return undefined;
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (!(declared <= MAX_FORM_BYTES)) return undefined;
-  const text = await request.text();
-  if (text.length > MAX_FORM_BYTES) return undefined;
-  return new URLSearchParams(text);
+  try {
+    return new URLSearchParams(await readBoundedText(request, MAX_FORM_BYTES));
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) return formTooLarge(request);
+    if (error instanceof TypeError) return undefined;
+    throw error;
+  }
 }
 
 /** The refusal (403, logged as `reason`) for a form that did not come from our own page in this browser. */
@@ -31,8 +44,7 @@ export function forgedForm(request: Request, reason: string): Response {
 
 /**
  * A form POST from one of our own pages: the refusal when another site sent it (logged as
- * `<purpose>_cross_origin`, before the body is read), else the form, or `undefined` when the body
- * is not a small urlencoded form.
+ * `<purpose>_cross_origin`, before the body is read), else {@link readForm}'s answer.
  */
 export async function ownPageForm(
   request: Request,

@@ -106,6 +106,7 @@ export {
   sessionIdHash,
 } from "./session.ts";
 export { MAX_FORM_BYTES, forgedForm, ownPageForm, readForm } from "./forms.ts";
+export { BodyTooLargeError, readBoundedBytes, readBoundedText, type BodySource } from "./bounded-body.ts";
 export { resourceServer, type ResourceServer, type ResourceServerOptions } from "./resource-server.ts";
 export { sha256Hex, timingSafeEqual, type CredentialVerifier, type PresentedCredentials } from "./verifier.ts";
 export { notFoundResponse, sseRetiredResponse } from "./routes.ts";

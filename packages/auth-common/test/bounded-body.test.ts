@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BodyTooLargeError, readBoundedText } from "../src/bounded-body.ts";
+import { BodyTooLargeError, readBoundedBytes, readBoundedText } from "../src/bounded-body.ts";
 import { rejected } from "./helpers.ts";
 
 const CHUNK = 16 * 1024;
@@ -54,5 +54,24 @@ describe("readBoundedText", () => {
 
   it("throws on malformed UTF-8", async () => {
     expect(await rejected(readBoundedText(new Response(new Uint8Array([0xff, 0xfe])), 10))).toBeInstanceOf(TypeError);
+  });
+});
+
+describe("readBoundedBytes on a request", () => {
+  it("counts the bytes of a body whose Content-Length understates it", async () => {
+    const { meter, response } = meteredBody(1024 * 1024, { "content-length": "10" });
+    const request = new Request("https://mcp.example.com/login", {
+      method: "POST",
+      headers: { "content-length": "10" },
+      body: response.body,
+      duplex: "half",
+    } as RequestInit);
+    expect(await rejected(readBoundedBytes(request, 4096))).toBeInstanceOf(BodyTooLargeError);
+    expect(meter.pulled).toBeLessThanOrEqual(4096 + CHUNK);
+  });
+
+  it("reads a chunked body within the limit whole", async () => {
+    const request = new Request("https://mcp.example.com/login", { method: "POST", body: "a=1&b=2" });
+    expect(new TextDecoder().decode(await readBoundedBytes(request, 4096))).toBe("a=1&b=2");
   });
 });

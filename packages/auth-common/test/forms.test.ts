@@ -16,17 +16,33 @@ describe("readForm", () => {
     const form = await readForm(
       post("a=1&b=two", { "content-type": "Application/X-WWW-Form-Urlencoded; charset=UTF-8" }),
     );
-    expect(form?.get("a")).toBe("1");
-    expect(form?.get("b")).toBe("two");
+    expect(form).toBeInstanceOf(URLSearchParams);
+    expect((form as URLSearchParams).get("a")).toBe("1");
+    expect((form as URLSearchParams).get("b")).toBe("two");
   });
 
   it.each([
     ["JSON", post('{"a":1}', { "content-type": "application/json" })],
     ["multipart", post("a=1", { "content-type": "multipart/form-data; boundary=x" })],
-    ["a declared length over the limit", post("a=1", { "content-length": String(MAX_FORM_BYTES + 1) })],
-    ["a body over the limit", post(`a=${"x".repeat(MAX_FORM_BYTES)}`)],
   ])("%s → undefined", async (_name, request) => {
     expect(await readForm(request)).toBeUndefined();
+  });
+
+  it.each([
+    ["a declared length over the limit", () => post("a=1", { "content-length": String(MAX_FORM_BYTES + 1) })],
+    ["a body over the limit", () => post(`a=${"x".repeat(MAX_FORM_BYTES)}`)],
+    [
+      "a body over the limit behind a Content-Length that understates it",
+      () => post(`a=${"x".repeat(MAX_FORM_BYTES)}`, { "content-length": "10" }),
+    ],
+  ])("%s → the 413 page", async (_name, request) => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    const answer = await readForm(request());
+    expect(answer).toBeInstanceOf(Response);
+    const response = answer as Response;
+    expect(response.status).toBe(413);
+    expect(await response.text()).toContain(`A form here is limited to ${MAX_FORM_BYTES} bytes.`);
+    warn.mockRestore();
   });
 });
 

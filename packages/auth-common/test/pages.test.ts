@@ -413,6 +413,27 @@ describe("the consent and message pages", () => {
     redirectIsLoopback: true,
   };
 
+  it.each([
+    ["U+202E right-to-left override", "\u202E"],
+    ["U+2066 left-to-right isolate", "\u2066"],
+    ["U+200B zero-width space", "\u200B"],
+    ["U+061C Arabic letter mark", "\u061C"],
+    ["U+0007 bell", "\u0007"],
+  ])(
+    "show a client name's %s as U+FFFD (a metadata document's name is never checked at registration)",
+    async (_name, char) => {
+      const page = await consentPage({
+        client: { ...CLIENT, clientName: `Notes ${char}exe.fdp`, clientDomain: "client.example" },
+        handle: "h1",
+        scopes: [],
+        serverName: "MCP test server",
+        formAction: [],
+      }).text();
+      expect(page).not.toContain(char);
+      expect(page).toContain("Notes \uFFFDexe.fdp");
+    },
+  );
+
   it("carry no script and allow none (they have nothing to copy)", async () => {
     const responses = [
       consentPage({

@@ -37,6 +37,32 @@ export function pkceRefusal(authRequest: AuthRequest): Response | undefined {
 }
 
 /**
+ * RFC 6749 §3.1: "Request and response parameters MUST NOT be included more than once". The
+ * client and redirect URI are validated by now (a repeated `client_id` or `redirect_uri` was
+ * refused before the library, as a page), so the refusal goes back to the client, naming the
+ * parameter (§4.1.2.1). `undefined` when no parameter repeats.
+ */
+export function repeatedParameterRedirect(request: Request, authRequest: AuthRequest): Response | undefined {
+  const query = new URL(request.url).searchParams;
+  // RFC 8707 §2: `resource` alone may be repeated, one per resource.
+  const repeated = [...new Set(query.keys())].find((name) => name !== "resource" && query.getAll(name).length > 1);
+  if (repeated === undefined) return undefined;
+  consoleLog("warn", refusal(request, 302, "authorize_repeated_parameter", { clientId: authRequest.clientId }));
+  return redirect(
+    authorizationErrorRedirect(authRequest, "invalid_request", `The ${repeated} parameter must not be repeated`),
+  );
+}
+
+/**
+ * Everything refused once the library has validated the client and redirect URI, in order: a
+ * repeated parameter ({@link repeatedParameterRedirect}), then PKCE ({@link pkceRefusal}). An
+ * error redirect to the client, or `undefined` when the request may continue.
+ */
+export function authorizeRefusal(request: Request, authRequest: AuthRequest): Response | undefined {
+  return repeatedParameterRedirect(request, authRequest) ?? pkceRefusal(authRequest);
+}
+
+/**
  * The consent page's POST: from our own page (a cross-site one is refused before anything is
  * consumed), a small form with the library's consent handle. The form and handle, or the page
  * that refuses.

@@ -8,5 +8,21 @@ export {
   type AuthorizationServerOptions,
   type ProviderErrorEvent,
 } from "./server.ts";
-export { authorizeFailure, consentForm, knownScopes, pkceRefusal, redirect } from "./authorize.ts";
-export { MAX_REGISTRATION_BYTES, registrationPolicy, registrationTooLarge } from "./registration.ts";
+export {
+  authorizeFailure,
+  authorizeRefusal,
+  consentForm,
+  knownScopes,
+  pkceRefusal,
+  redirect,
+  repeatedParameterRedirect,
+} from "./authorize.ts";
+export { MAX_REGISTRATION_BYTES, metadataProblem, registrationPolicy, type MetadataProblem } from "./registration.ts";
+export {
+  MAX_CLIENT_ID_LENGTH,
+  MAX_PAGE_BODY_BYTES,
+  MAX_TOKEN_REQUEST_BYTES,
+  clientMetadataRefusal,
+  fitsClientId,
+  fitsTokenKey,
+} from "./front-door.ts";

@@ -10,69 +10,92 @@ export const MAX_REGISTRATION_BYTES = 16 * 1024;
 /** Longest client name shown on the consent page. */
 const MAX_NAME_LENGTH = 100;
 
-/** Markup or control characters: a name or URI that would only ever be an attack on the page. */
-const UNSAFE_TEXT = /[<>\p{Cc}]/u;
+/**
+ * Markup, control and invisible format characters (\p{Cf}: the bidi overrides and isolates
+ * U+202A..U+202E and U+2066..U+2069, U+061C, the zero-width U+200B..U+200F…): in a name or URI
+ * a person reads they only ever disguise it (a right-to-left override turns `Notes‮exe.fdp` into
+ * `Notes pdf.exe`). Emoji joined by U+200D are refused too: the price of one simple rule.
+ */
+export const UNSAFE_TEXT = /[<>\p{Cc}\p{Cf}]/u;
+
+/**
+ * RFC 3986 §2: the characters a URI may contain, `%` only as a percent-encoding. The WHATWG
+ * parser `new URL()` accepts far more (spaces, `"`, `{`, non-ASCII) and quietly encodes it, so
+ * a registered "URI" would not be the one a client sends back at /authorize.
+ */
+const URI_CHARACTERS = /^(?:[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})+$/;
 
 /** Metadata fields a consent page or a person may see. */
 const DISPLAYED_FIELDS = ["client_name", "client_uri", "logo_uri", "policy_uri", "tos_uri"] as const;
 
+/** Why a client's metadata is refused, as RFC 7591 §3.2.2 names it. */
+export interface MetadataProblem {
+  code: "invalid_redirect_uri" | "invalid_client_metadata";
+  description: string;
+}
+
 /**
- * Refuses a registration body before anything reads it: it must say how long it is, and be
- * small (413); a request without `Content-Length` (chunked) gets 411.
+ * A redirect URI a browser may be sent to with a code: an RFC 3986 URI, https, or http on a
+ * loopback host, without userinfo or a fragment.
  */
-export function registrationTooLarge(request: Request): Response | undefined {
-  const header = request.headers.get("content-length");
-  const problem = (status: number, description: string) =>
-    Response.json(
-      { error: "invalid_client_metadata", error_description: description },
-      { status, headers: { "Cache-Control": "no-store" } },
-    );
-  if (header === null) return problem(411, "Send client metadata with a Content-Length header.");
-  if (!/^\d+$/.test(header) || Number(header) > MAX_REGISTRATION_BYTES) {
-    return problem(413, `Client metadata is limited to ${MAX_REGISTRATION_BYTES} bytes.`);
-  }
-  return undefined;
-}
-
-function refuse(description: string): ClientRegistrationCallbackResult {
-  return { code: "invalid_client_metadata", description, status: 400 };
-}
-
-/** A redirect URI a browser may be sent to with a code: https, or http on a loopback host. */
 function isSafeRedirect(value: unknown): boolean {
-  if (typeof value !== "string" || UNSAFE_TEXT.test(value)) return false;
+  if (typeof value !== "string" || !URI_CHARACTERS.test(value)) return false;
   let url: URL;
   try {
     url = new URL(value);
   } catch {
     return false;
   }
-  if (url.username !== "" || url.password !== "" || url.hash !== "") return false;
+  if (url.username !== "" || url.password !== "" || url.hash !== "" || value.includes("#")) return false;
   return url.protocol === "https:" || (url.protocol === "http:" && isLoopbackHostname(url.hostname));
 }
 
 /**
+ * The policy for a client's metadata, from dynamic registration or a Client ID Metadata Document:
+ * what it refuses, or `undefined`.
+ *
+ * Validates: 1 to 10 redirect URIs, each an RFC 3986 URI (§2 characters), https or loopback http
+ * (RFC 8252 §7.3), without userinfo or a fragment (RFC 6749 §3.1.2); the displayed fields
+ * (name, URIs) are strings without markup, control or invisible format characters; the name is
+ * at most 100 characters.
+ * Does not validate: what the library checks itself (grant and response types, auth methods,
+ * `javascript:` and friends), or that the URIs resolve.
+ */
+export function metadataProblem(metadata: Record<string, unknown>): MetadataProblem | undefined {
+  const redirects = metadata["redirect_uris"];
+  if (!Array.isArray(redirects) || redirects.length === 0 || redirects.length > 10) {
+    return { code: "invalid_redirect_uri", description: "redirect_uris must list 1 to 10 URIs." };
+  }
+  if (!redirects.every(isSafeRedirect)) {
+    return {
+      code: "invalid_redirect_uri",
+      description:
+        "Every redirect URI must be an RFC 3986 URI: https, or http on localhost, 127.0.0.1 or [::1], without a fragment.",
+    };
+  }
+  for (const field of DISPLAYED_FIELDS) {
+    const value = metadata[field];
+    if (value === undefined) continue;
+    if (typeof value !== "string" || UNSAFE_TEXT.test(value)) {
+      return { code: "invalid_client_metadata", description: `${field} must be plain text.` };
+    }
+    if (field === "client_name" && value.length > MAX_NAME_LENGTH) {
+      return {
+        code: "invalid_client_metadata",
+        description: `client_name is limited to ${MAX_NAME_LENGTH} characters.`,
+      };
+    }
+  }
+  return undefined;
+}
+
+/**
  * Dynamic registration policy on top of the library's own checks (it already refuses
- * `javascript:` and friends): every redirect URI is https or loopback http, and nothing a
- * person will read carries markup or control characters.
+ * `javascript:` and friends): {@link metadataProblem}, answered 400 (RFC 7591 §3.2.2).
  */
 export function registrationPolicy({
   clientMetadata,
 }: ClientRegistrationCallbackOptions): ClientRegistrationCallbackResult | undefined {
-  const redirects = clientMetadata.redirect_uris;
-  if (!Array.isArray(redirects) || redirects.length === 0 || redirects.length > 10) {
-    return refuse("redirect_uris must list 1 to 10 URIs.");
-  }
-  if (!redirects.every(isSafeRedirect)) {
-    return refuse("Every redirect URI must be https, or http on localhost, 127.0.0.1 or [::1], without a fragment.");
-  }
-  for (const field of DISPLAYED_FIELDS) {
-    const value = clientMetadata[field];
-    if (value === undefined) continue;
-    if (typeof value !== "string" || UNSAFE_TEXT.test(value)) return refuse(`${field} must be plain text.`);
-    if (field === "client_name" && value.length > MAX_NAME_LENGTH) {
-      return refuse(`client_name is limited to ${MAX_NAME_LENGTH} characters.`);
-    }
-  }
-  return undefined;
+  const problem = metadataProblem(clientMetadata);
+  return problem === undefined ? undefined : { ...problem, status: 400 };
 }

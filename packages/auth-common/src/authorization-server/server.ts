@@ -15,7 +15,8 @@ import { consoleLog, refusal } from "../log.ts";
 import { originPolicy, type OriginPolicy } from "../origin.ts";
 import { checkRateLimit, clientAddress, type RateLimiter } from "../rate-limit.ts";
 import { resourceServer, type ResourceServer } from "../resource-server.ts";
-import { registrationPolicy, registrationTooLarge } from "./registration.ts";
+import { authorizeQueryRefusal, boundedRequest, fitsTokenKey, tokenRequestRefusal } from "./front-door.ts";
+import { registrationPolicy } from "./registration.ts";
 
 /** The bindings every authorization-server app declares in its wrangler.jsonc. */
 export interface AuthorizationServerEnv {
@@ -73,6 +74,9 @@ export interface AuthorizationServer<E extends AuthorizationServerEnv> {
   readonly origins: OriginPolicy;
   fetch(request: Request, env: E, ctx: ExecutionContext): Promise<Response>;
 }
+
+/** The platform's fetch (this module's own `fetch` is the server's). */
+const platformFetch: typeof fetch = (input, init) => globalThis.fetch(input, init);
 
 /** Which endpoint an `onError` category comes from (the library names subsystems, not paths). */
 function endpointOf(category: string): string {
@@ -185,16 +189,6 @@ export function authorizationServer<E extends AuthorizationServerEnv>(
   });
 
   async function registerClient(request: Request, env: E, ctx: ExecutionContext): Promise<Response> {
-    const limited = await checkRateLimit(env.REGISTRATION_LIMITER, clientAddress(request), 60);
-    if (limited) {
-      consoleLog("warn", refusal(request, 429, "registration_rate_limited"));
-      return limited;
-    }
-    const tooLarge = registrationTooLarge(request);
-    if (tooLarge) {
-      consoleLog("warn", refusal(request, tooLarge.status, "registration_too_large"));
-      return tooLarge;
-    }
     const answer = await provider.fetch(request, env, ctx);
     if (answer.status === 201 && options.onClientRegistered !== undefined) {
       const { client_id: clientId } = await answer.clone().json<{ client_id: string }>();
@@ -226,6 +220,8 @@ export function authorizationServer<E extends AuthorizationServerEnv>(
     if (isMcp) {
       const preflight = mcpCors.preflight(request);
       if (preflight) return preflight;
+      const overlong = overlongBearer(request);
+      if (overlong) return mcpCors.apply(request, overlong);
       const answer = await provider.fetch(request, env, ctx);
       // The provider answers a missing or unknown token itself; the operator still sees it.
       if (answer.status === 401) {
@@ -241,13 +237,50 @@ export function authorizationServer<E extends AuthorizationServerEnv>(
     if (OAUTH_API_PATHS.has(pathname)) {
       const preflight = oauthCors.preflight(request);
       if (preflight) return preflight;
-      const answer =
-        pathname === "/register" && request.method === "POST"
-          ? await registerClient(request, env, ctx)
-          : await provider.fetch(request, env, ctx);
-      return oauthCors.apply(request, answer);
+      return oauthCors.apply(request, await oauthApi(request, env, ctx, pathname));
     }
-    return provider.fetch(request, env, ctx);
+    // Every page's body is read bounded here, before the page (or the library) reads it.
+    const bounded = await boundedRequest(request, false);
+    if (bounded instanceof Response) return bounded;
+    if (pathname === "/authorize") {
+      const refusedQuery = await authorizeQueryRefusal(bounded, platformFetch);
+      if (refusedQuery) return refusedQuery;
+    }
+    return provider.fetch(bounded, env, ctx);
+  }
+
+  /** /token (and revocation), /register and the AS metadata: bounded, identifiers checked, then the library. */
+  async function oauthApi(request: Request, env: E, ctx: ExecutionContext, pathname: string): Promise<Response> {
+    if (request.method === "POST" && pathname === "/register") {
+      // Limited before the body is read: a registration flood costs one counter each.
+      const limited = await checkRateLimit(env.REGISTRATION_LIMITER, clientAddress(request), 60);
+      if (limited) {
+        consoleLog("warn", refusal(request, 429, "registration_rate_limited"));
+        return limited;
+      }
+    }
+    const bounded = await boundedRequest(request, true);
+    if (bounded instanceof Response) return bounded;
+    if (pathname === "/token") {
+      const refusedToken = await tokenRequestRefusal(bounded, platformFetch);
+      if (refusedToken) return refusedToken;
+    }
+    if (pathname === "/register" && request.method === "POST") return registerClient(bounded, env, ctx);
+    return provider.fetch(bounded, env, ctx);
+  }
+
+  /**
+   * A bearer token the library would look up under a key longer than KV allows (it would throw,
+   * a 500): no such token was issued, so 401 `invalid_token` with the usual challenge.
+   */
+  function overlongBearer(request: Request): Response | undefined {
+    const bearer = /^Bearer[\t ]+([^\s,]+)$/i.exec(request.headers.get("authorization") ?? "");
+    if (bearer?.[1] === undefined || fitsTokenKey(bearer[1])) return undefined;
+    consoleLog("warn", refusal(request, 401, "invalid_token"));
+    return challengeResponse(
+      new AuthError("invalid_token", "The access token is longer than any this server issues."),
+      resource.challenge(request),
+    );
   }
 
   return { resource, origins, fetch };

@@ -2,6 +2,12 @@
 // registration metadata (attack-cases.md "Registration"), near-miss redirect URIs, PKCE
 // downgrades and bad requests at /authorize; and the host pin and CORS in front of the library.
 // Run inside workerd by each app's tests.
+import {
+  CIMD_CLIENT_ID,
+  CIMD_REDIRECTED_CLIENT_IDS,
+  CIMD_REDIRECT_URI,
+  CIMD_REFUSED_CLIENT_IDS,
+} from "@mcp-auth/dev-harness/client-metadata-documents";
 import { freshAddress } from "@mcp-auth/dev-harness/limits";
 import { describe, expect, it } from "vitest";
 
@@ -61,8 +67,16 @@ export function testClient(call: WorkerCall, origin: string): TestClient {
 
 const json = (response: Response) => response.json<Record<string, unknown>>();
 
-/** The cases, run by each OAuth app's workerd tests against its Worker on `origin`. */
-export function describeAuthorizationRequests(call: WorkerCall, origin: string): void {
+/**
+ * The cases, run by each OAuth app's workerd tests against its Worker on `origin`; `pagePosts`
+ * are the app's own POST routes besides /authorize, /token and /register (each must answer an
+ * oversized body with 413).
+ */
+export function describeAuthorizationRequests(
+  call: WorkerCall,
+  origin: string,
+  pagePosts: readonly string[] = [],
+): void {
   const { registerClient, authorizePath } = testClient(call, origin);
   const redirectUri = TEST_REDIRECT_URI;
 
@@ -75,19 +89,54 @@ export function describeAuthorizationRequests(call: WorkerCall, origin: string):
       });
 
     it.each([
-      ["javascript:alert(1)", "javascript"],
-      ["JaVaScRiPt:alert(1)", "mixed-case javascript"],
-      ["data:text/html,hi", "data"],
-      ["http://app.example/cb", "remote http"],
-      ["https://app.example/cb#frag", "fragment"],
-      ["https://user@app.example/cb", "userinfo"],
-      ["https://app.example/c\u0001b", "control character"],
-    ])("redirect %s (%s) → 400 invalid_client_metadata, nothing stored", async (uri) => {
+      // The library refuses the first five itself (invalid_client_metadata); our policy the rest.
+      ["javascript:alert(1)", "javascript", "invalid_client_metadata"],
+      ["JaVaScRiPt:alert(1)", "mixed-case javascript", "invalid_client_metadata"],
+      ["data:text/html,hi", "data", "invalid_client_metadata"],
+      ["https://app.example/cb#frag", "fragment", "invalid_client_metadata"],
+      ["https://user@app.example/cb", "userinfo", "invalid_client_metadata"],
+      ["https://app.example/c\u0001b", "control character", "invalid_client_metadata"],
+      ["http://app.example/cb", "remote http", "invalid_redirect_uri"],
+    ])("redirect %s (%s) → 400 %s, nothing stored", async (uri, _name, code) => {
       const response = await register({ redirect_uris: [redirectUri, uri] });
       expect(response.status).toBe(400);
       const body = await json(response);
-      expect(body["error"]).toBe("invalid_client_metadata");
+      expect(body["error"]).toBe(code);
       expect(body["client_id"]).toBeUndefined();
+    });
+
+    it.each([
+      ["https://client.example/c b", "a space"],
+      ['https://client.example/c"b', "a quote"],
+      ["https://client.example/c%zzb", "a broken percent-encoding"],
+      ["https://client.example/caf\u00e9", "a non-ASCII character"],
+    ])("redirect %s (%s: not an RFC 3986 URI) → 400 invalid_redirect_uri", async (uri) => {
+      const response = await register({ redirect_uris: [redirectUri, uri] });
+      expect(response.status).toBe(400);
+      expect(await json(response)).toEqual({
+        error: "invalid_redirect_uri",
+        error_description:
+          "Every redirect URI must be an RFC 3986 URI: https, or http on localhost, 127.0.0.1 or [::1], without a fragment.",
+      });
+    });
+
+    it.each([
+      ["U+202E right-to-left override", "Notes \u202Eexe.fdp"],
+      ["U+202A left-to-right embedding", "a\u202Ab"],
+      ["U+2066 left-to-right isolate", "a\u2066b"],
+      ["U+2069 pop directional isolate", "a\u2069b"],
+      ["U+061C Arabic letter mark", "a\u061Cb"],
+      ["U+200B zero-width space", "a\u200Bb"],
+      ["U+200F right-to-left mark", "a\u200Fb"],
+      ["U+0007 bell", "a\u0007b"],
+      ["U+0085 next line", "a\u0085b"],
+    ])("a client_name with %s → 400 invalid_client_metadata", async (_name, clientName) => {
+      const response = await register({ redirect_uris: [redirectUri], client_name: clientName });
+      expect(response.status).toBe(400);
+      expect(await json(response)).toEqual({
+        error: "invalid_client_metadata",
+        error_description: "client_name must be plain text.",
+      });
     });
 
     it("HTML in the client name → 400", async () => {
@@ -105,7 +154,10 @@ export function describeAuthorizationRequests(call: WorkerCall, origin: string):
         client_uri: `https://a.example/${"a".repeat(20_000)}`,
       });
       expect(response.status).toBe(413);
-      expect((await json(response))["error"]).toBe("invalid_client_metadata");
+      expect(await json(response)).toEqual({
+        error: "invalid_request",
+        error_description: "The request body is limited to 16384 bytes.",
+      });
     });
 
     it("registrations are limited per address → 429 with Retry-After", async () => {
@@ -204,6 +256,266 @@ export function describeAuthorizationRequests(call: WorkerCall, origin: string):
       expect(location.searchParams.get("error_description")).toMatch(/PKCE/);
       expect(location.searchParams.get("state")).toBe("state-123");
       expect(location.searchParams.get("iss")).toBe(origin);
+    });
+  });
+
+  describe("Client ID Metadata Documents: served at the client id itself, and checked", () => {
+    const refusedPage = async (response: Response, message: RegExp) => {
+      expect(response.status).toBe(400);
+      expect(response.headers.get("location")).toBeNull();
+      const body = await response.text();
+      expect(body).toMatch(message);
+      expect(body).not.toContain('name="handle"');
+    };
+
+    it("a document served directly is accepted (control)", async () => {
+      const response = await call(authorizePath(CIMD_CLIENT_ID, { redirect_uri: CIMD_REDIRECT_URI }));
+      if (response.status === 302) {
+        expect(response.headers.get("location")).toMatch(/^\/login\?return_to=/);
+        return;
+      }
+      expect(response.status).toBe(200);
+      expect(await response.text()).toContain('name="handle"');
+    });
+
+    it.each(Object.entries(CIMD_REDIRECTED_CLIENT_IDS))(
+      "a document served through a %s redirect → 400 page at /authorize, never the consent page",
+      async (_kind, clientId) => {
+        const response = await call(authorizePath(clientId, { redirect_uri: CIMD_REDIRECT_URI }), {
+          redirect: "manual",
+        });
+        await refusedPage(response, /served through a redirect; it must be served at its client_id URL itself/);
+      },
+    );
+
+    it.each(Object.entries(CIMD_REDIRECTED_CLIENT_IDS))(
+      "a document served through a %s redirect → 401 invalid_client at /token",
+      async (_kind, clientId) => {
+        const response = await call("/token", {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams({
+            grant_type: "authorization_code",
+            code: "a:b:c",
+            client_id: clientId,
+            redirect_uri: CIMD_REDIRECT_URI,
+            code_verifier: TEST_VERIFIER,
+          }).toString(),
+        });
+        expect(response.status).toBe(401);
+        expect(await json(response)).toEqual({
+          error: "invalid_client",
+          error_description:
+            "Its client metadata document is served through a redirect; it must be served at its client_id URL itself.",
+        });
+      },
+    );
+
+    it.each([
+      [CIMD_REFUSED_CLIENT_IDS["a redirect URI with a space"], /Every redirect URI must be an RFC 3986 URI/],
+      [CIMD_REFUSED_CLIENT_IDS["a right-to-left override in client_name"], /client_name must be plain text/],
+    ])("a document the registration policy refuses (%s) → 400 page", async (clientId, message) => {
+      const response = await call(authorizePath(clientId, { redirect_uri: CIMD_REDIRECT_URI }), { redirect: "manual" });
+      await refusedPage(response, message);
+    });
+  });
+
+  describe("request bodies are read bounded on every POST route", () => {
+    const routes = ["/authorize", "/token", "/register", ...pagePosts];
+    const contentType = (path: string) =>
+      path === "/register" || path.includes("passkey") ? "application/json" : "application/x-www-form-urlencoded";
+    /** 16 MiB in 64 KiB chunks, counting what was pulled: a bounded reader stops far short. */
+    const hugeBody = () => {
+      const chunk = new Uint8Array(64 * 1024).fill(0x61);
+      const counter = { pulled: 0 };
+      const stream = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (counter.pulled >= 16 * 1024 * 1024) return controller.close();
+          counter.pulled += chunk.byteLength;
+          controller.enqueue(chunk);
+        },
+      });
+      return { stream, counter };
+    };
+    const post = (path: string, body: BodyInit, headers: Record<string, string> = {}) =>
+      call(path, {
+        method: "POST",
+        headers: { "content-type": contentType(path), origin, "sec-fetch-site": "same-origin", ...headers },
+        body,
+        ...({ duplex: "half" } as RequestInit),
+      });
+
+    it.each(routes)("%s: a chunked body without Content-Length → 413, read no further than the limit", async (path) => {
+      const { stream, counter } = hugeBody();
+      const response = await post(path, stream);
+      expect(response.status).toBe(413);
+      expect(await response.text()).toMatch(/limited to \d+ bytes/);
+      expect(counter.pulled).toBeLessThan(1024 * 1024);
+    });
+
+    it.each(routes)("%s: a Content-Length that understates the body → 413", async (path) => {
+      const response = await post(path, "a".repeat(256 * 1024), { "content-length": "10" });
+      expect(response.status).toBe(413);
+      expect(await response.text()).toMatch(/limited to \d+ bytes/);
+    });
+
+    it.each(routes)("%s: a declared Content-Length over the limit → 413 before reading", async (path) => {
+      const { stream, counter } = hugeBody();
+      const response = await post(path, stream, { "content-length": String(200 * 1024 * 1024) });
+      expect(response.status).toBe(413);
+      expect(counter.pulled).toBeLessThan(1024 * 1024);
+    });
+
+    it("/token and /register answer 413 as OAuth JSON errors", async () => {
+      for (const path of ["/token", "/register"]) {
+        const response = await post(path, "a".repeat(64 * 1024));
+        expect(response.status, path).toBe(413);
+        expect(await json(response), path).toMatchObject({
+          error: "invalid_request",
+          error_description: expect.stringMatching(/^The request body is limited to \d+ bytes\.$/),
+        });
+      }
+    });
+
+    it("a small chunked registration (no Content-Length) is accepted", async () => {
+      const body = new TextEncoder().encode(
+        JSON.stringify({ client_name: "chunked", redirect_uris: [redirectUri], token_endpoint_auth_method: "none" }),
+      );
+      const stream = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(body);
+          controller.close();
+        },
+      });
+      const response = await post("/register", stream);
+      expect(response.status).toBe(201);
+    });
+  });
+
+  describe("identifiers longer than a storage key → the RFC error, never a 500", () => {
+    const long = "a".repeat(600);
+    const tokenForm = (fields: Record<string, string>) =>
+      call("/token", {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams(fields).toString(),
+      });
+
+    it("/authorize with a 600-character client_id → 400 page, no redirect", async () => {
+      const response = await call(authorizePath(long), { redirect: "manual" });
+      expect(response.status).toBe(400);
+      expect(response.headers.get("location")).toBeNull();
+      expect(await response.text()).toContain("The client_id is longer than 256 characters");
+    });
+
+    it("/token with a 600-character client_id in the form → 401 invalid_client", async () => {
+      const response = await tokenForm({ grant_type: "authorization_code", code: "a:b:c", client_id: long });
+      expect(response.status).toBe(401);
+      expect(await json(response)).toEqual({
+        error: "invalid_client",
+        error_description: "client_id is longer than 256 characters; no client has such an id.",
+      });
+    });
+
+    it("/token with a 600-character client_id in Basic credentials → 401 invalid_client", async () => {
+      const response = await call("/token", {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          authorization: `Basic ${btoa(`${long}:secret`)}`,
+        },
+        body: "grant_type=authorization_code&code=a%3Ab%3Ac",
+      });
+      expect(response.status).toBe(401);
+      expect(response.headers.get("www-authenticate")).toMatch(/^Basic/);
+      expect((await json(response))["error"]).toBe("invalid_client");
+    });
+
+    it.each(["code", "refresh_token"])(
+      "/token with a %s whose first part is 600 characters → 400 invalid_grant",
+      async (name) => {
+        const clientId = await registerClient();
+        const response = await tokenForm({
+          grant_type: name === "code" ? "authorization_code" : "refresh_token",
+          [name]: `${long}:grant:secret`,
+          client_id: clientId,
+        });
+        expect(response.status).toBe(400);
+        expect(await json(response)).toEqual({
+          error: "invalid_grant",
+          error_description: `${name} is longer than any this server issues.`,
+        });
+      },
+    );
+
+    it("revoking a token whose first part is 600 characters → 200, as any unknown token", async () => {
+      const clientId = await registerClient();
+      const response = await tokenForm({ token: `${long}:grant:secret`, client_id: clientId });
+      expect(response.status).toBe(200);
+    });
+
+    it("/mcp with a bearer token whose first part is 600 characters → 401 invalid_token", async () => {
+      const response = await call("/mcp", {
+        method: "POST",
+        headers: { authorization: `Bearer ${long}:grant:secret`, "content-type": "application/json" },
+        body: "{}",
+      });
+      expect(response.status).toBe(401);
+      expect(response.headers.get("www-authenticate")).toContain('error="invalid_token"');
+      expect(await json(response)).toMatchObject({
+        error: "invalid_token",
+        error_description: "The access token is longer than any this server issues.",
+      });
+    });
+  });
+
+  describe("repeated parameters (RFC 6749 §3.1)", () => {
+    it.each(["client_id", "redirect_uri"])(
+      "/authorize with %s twice → 400 page naming it, no redirect",
+      async (name) => {
+        const clientId = await registerClient();
+        const path = `${authorizePath(clientId)}&${name}=${encodeURIComponent(name === "client_id" ? "other" : redirectUri)}`;
+        const response = await call(path, { redirect: "manual" });
+        expect(response.status).toBe(400);
+        expect(response.headers.get("location")).toBeNull();
+        expect(await response.text()).toContain(`The request names ${name} more than once`);
+      },
+    );
+
+    it.each(["scope", "state", "code_challenge", "response_type"])(
+      "/authorize with %s twice → error redirect naming it",
+      async (name) => {
+        const clientId = await registerClient();
+        const response = await call(`${authorizePath(clientId)}&${name}=again`, { redirect: "manual" });
+        expect(response.status).toBe(302);
+        const location = new URL(response.headers.get("location") ?? "");
+        expect(`${location.origin}${location.pathname}`).toBe(redirectUri);
+        expect(location.searchParams.get("error")).toBe("invalid_request");
+        expect(location.searchParams.get("error_description")).toBe(`The ${name} parameter must not be repeated`);
+      },
+    );
+
+    it("/authorize with resource twice is not refused for repeating it (RFC 8707 allows it)", async () => {
+      const clientId = await registerClient();
+      const response = await call(`${authorizePath(clientId)}&resource=${encodeURIComponent(`${origin}/mcp`)}`, {
+        redirect: "manual",
+      });
+      const location = response.headers.get("location") ?? "";
+      expect(location).not.toContain("must+not+be+repeated");
+    });
+
+    it("/token with grant_type twice → 400 invalid_request naming it (the library's check)", async () => {
+      const clientId = await registerClient();
+      const response = await call("/token", {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: `grant_type=authorization_code&grant_type=refresh_token&code=a%3Ab%3Ac&client_id=${clientId}`,
+      });
+      expect(response.status).toBe(400);
+      expect(await json(response)).toEqual({
+        error: "invalid_request",
+        error_description: 'Request parameter "grant_type" must not be repeated',
+      });
     });
   });
 

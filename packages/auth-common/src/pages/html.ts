@@ -9,9 +9,22 @@ export class SafeHtml {
   }
 }
 
-/** Escapes text for an HTML text node or a double-quoted attribute value. */
+/**
+ * Control characters (but tab and newline) and invisible format characters (\p{Cf}: the bidi
+ * overrides, embeddings and isolates U+202A..U+202E and U+2066..U+2069, U+061C, the zero-width
+ * U+200B..U+200F, U+FEFF…). In text a person reads they only disguise it: a right-to-left
+ * override shows `Notes\u202Eexe.fdp` as "Notes pdf.exe".
+ */
+const INVISIBLE = /[\p{Cf}\x00-\x08\x0B-\x1F\x7F-\x9F]/gu;
+
+/**
+ * Escapes text for an HTML text node or a double-quoted attribute value, and shows each
+ * {@link INVISIBLE} character as U+FFFD, so that a name from a client (a metadata document is
+ * never checked at registration) cannot reorder or hide what the page says.
+ */
 export function escapeHtml(text: string): string {
   return text
+    .replaceAll(INVISIBLE, "\uFFFD")
     .replaceAll("&", "&amp;")
     .replaceAll("<", "&lt;")
     .replaceAll(">", "&gt;")
