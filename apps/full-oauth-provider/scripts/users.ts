@@ -150,6 +150,7 @@ async function run(
         if (error instanceof EmailTaken) throw new CommandError(error.message);
         throw error;
       }
+      await audit(db, { event: "user_added", outcome: "ok", userId: user.id, detail: "cli" });
       show(values, { user, ...(generated === undefined ? {} : { password: generated }) }, [
         `added ${user.id} ${user.email} (${user.displayName})`,
         ...(generated === undefined ? [] : [`password (shown once): ${generated}`]),
@@ -264,11 +265,12 @@ async function run(
       const existing = await findByEmail(db, DEV_USER.email);
       if (existing === undefined) {
         const pepper = await pepperFromSecret(pepperSecret(false));
-        await addUser(db, {
+        const user = await addUser(db, {
           email: DEV_USER.email,
           displayName: DEV_USER.name,
           passwordHash: await hashPassword(DEV_USER.password, { current: pepper }),
         });
+        await audit(db, { event: "user_added", outcome: "ok", userId: user.id, detail: "seed-dev" });
       }
       console.log(`full-oauth-provider: dev sign-in ${DEV_USER.email} / ${DEV_USER.password} (local only)`);
       return;

@@ -12,14 +12,20 @@ export const ACCOUNT_CHECK_TTL_MS = 2000;
 const checked = new Map<string, { ok: boolean; until: number }>();
 
 /**
- * Whether `userId` exists and is enabled and their grant `grantId` is not revoked, as D1 said at
- * most {@link ACCOUNT_CHECK_TTL_MS} ago.
+ * Whether `userId` exists and is enabled, their grant `grantId` is not revoked and neither is the
+ * access token whose SHA-256 is `tokenHash` (RFC 7009), as D1 said at most
+ * {@link ACCOUNT_CHECK_TTL_MS} ago.
  */
-export async function tokenGrantInForce(db: UserDatabase, userId: string, grantId: string): Promise<boolean> {
-  const key = `${userId} ${grantId}`;
+export async function tokenGrantInForce(
+  db: UserDatabase,
+  userId: string,
+  grantId: string,
+  tokenHash: string,
+): Promise<boolean> {
+  const key = `${userId} ${grantId} ${tokenHash}`;
   const cached = checked.get(key);
   if (cached !== undefined && cached.until > Date.now()) return cached.ok;
-  const ok = (await grantStanding(db, userId, grantId)) === "in_force";
+  const ok = (await grantStanding(db, userId, grantId, tokenHash)) === "in_force";
   if (checked.size > 10_000) checked.clear();
   checked.set(key, { ok, until: Date.now() + ACCOUNT_CHECK_TTL_MS });
   return ok;

@@ -7,6 +7,7 @@ import {
   logEndpointAnswer,
   notFoundResponse,
   pepperFromSecret,
+  sha256Hex,
   sseRetiredResponse,
   toAuthInfo,
   withConfig,
@@ -30,6 +31,7 @@ import {
 } from "./passkeys.ts";
 import { showLogin, signIn, signOut, type SignInContext } from "./sessions.ts";
 import { tokenGrantInForce } from "./account-check.ts";
+import { withRevocationRecord } from "./revocation.ts";
 import { audit, grantStanding, touchAppUse } from "./users.ts";
 
 export { NotesObject } from "@mcp-auth/mcp-core/notes-object";
@@ -109,7 +111,10 @@ const serverFor = configLoader((env: Env) => {
     serveMcp: async (request, env, identity, resource, grantId) => {
       // Revoking a grant or disabling its user deletes it from KV (the library refuses its tokens
       // from then on); this check bounds what KV's propagation delay could still let through.
-      if (grantId === undefined || !(await tokenGrantInForce(env.DB, identity.subject, grantId))) {
+      // The token's own SHA-256 too: a client may have revoked this access token alone (RFC 7009).
+      const bearer = /^Bearer (\S+)$/i.exec(request.headers.get("authorization") ?? "")?.[1] ?? "";
+      const tokenHash = await sha256Hex(bearer);
+      if (grantId === undefined || !(await tokenGrantInForce(env.DB, identity.subject, grantId, tokenHash))) {
         throw new AuthError("invalid_token", "This token's grant was revoked or its account cannot sign in.");
       }
       noteAppUse(env.DB, identity.subject, identity.clientId);
@@ -225,5 +230,9 @@ const serverFor = configLoader((env: Env) => {
 });
 
 export default {
-  fetch: (request, env, ctx) => withConfig(env, serverFor, (server) => server.fetch(request, env, ctx)),
+  fetch: (request, env, ctx) =>
+    withConfig(env, serverFor, (server) =>
+      // An RFC 7009 revocation at /token is recorded in D1 and audited, as a Revoke is.
+      withRevocationRecord(request, env.OAUTH_KV, env.DB, defer, (forwarded) => server.fetch(forwarded, env, ctx)),
+    ),
 } satisfies ExportedHandler<Env>;

@@ -199,21 +199,46 @@ export async function recordRevokedGrants(
   ]);
 }
 
-/** Whether tokens of a grant may be used, and if not, why. */
-export type GrantStanding = "in_force" | "no_such_user" | "user_disabled" | "grant_revoked";
+/**
+ * Records an access token of `userId` its client revoked (RFC 7009), by its SHA-256, after the
+ * library deleted it from KV. Rows past {@link REVOKED_GRANT_KEEP_SECONDS} (far longer than an
+ * access token lives) are pruned in the same batch.
+ */
+export async function recordRevokedToken(db: UserDatabase, userId: string, tokenHash: string): Promise<void> {
+  const at = now();
+  await db.batch([
+    db.prepare("DELETE FROM revoked_tokens WHERE revoked_at < ?").bind(at - REVOKED_GRANT_KEEP_SECONDS),
+    db
+      .prepare("INSERT OR IGNORE INTO revoked_tokens (token_hash, user_id, revoked_at) VALUES (?, ?, ?)")
+      .bind(tokenHash, userId, at),
+  ]);
+}
 
-/** Whether tokens of `userId`'s grant `grantId` may be used: the user exists, is enabled, and the grant is not revoked. */
-export async function grantStanding(db: UserDatabase, userId: string, grantId: string): Promise<GrantStanding> {
+/** Whether tokens of a grant may be used, and if not, why. */
+export type GrantStanding = "in_force" | "no_such_user" | "user_disabled" | "grant_revoked" | "token_revoked";
+
+/**
+ * Whether tokens of `userId`'s grant `grantId` may be used: the user exists, is enabled, and the
+ * grant is not revoked; with `tokenHash` (an access token's SHA-256), that token is not revoked either.
+ */
+export async function grantStanding(
+  db: UserDatabase,
+  userId: string,
+  grantId: string,
+  tokenHash = "",
+): Promise<GrantStanding> {
   const row = await db
     .prepare(
-      "SELECT disabled_at, EXISTS (SELECT 1 FROM revoked_grants WHERE grant_id = ? AND user_id = ?) AS revoked " +
+      "SELECT disabled_at, EXISTS (SELECT 1 FROM revoked_grants WHERE grant_id = ? AND user_id = ?) AS revoked, " +
+        "EXISTS (SELECT 1 FROM revoked_tokens WHERE token_hash = ? AND user_id = ?) AS token_revoked " +
         "FROM users WHERE id = ?",
     )
-    .bind(grantId, userId, userId)
-    .first<{ disabled_at: number | null; revoked: number }>();
+    .bind(grantId, userId, tokenHash, userId, userId)
+    .first<{ disabled_at: number | null; revoked: number; token_revoked: number }>();
   if (row === null) return "no_such_user";
   if (row.disabled_at !== null) return "user_disabled";
-  return row.revoked === 0 ? "in_force" : "grant_revoked";
+  if (row.revoked !== 0) return "grant_revoked";
+  return row.token_revoked === 0 ? "in_force" : "token_revoked";
 }
 
 // ── sessions ──────────────────────────────────────────────────────────────────────────────────
