@@ -64,7 +64,8 @@ export function parseWwwAuthenticate(header: string): Challenge[] {
   while (at < header.length) {
     const scheme = token();
     if (scheme === "") fail("expected an auth-scheme");
-    const challenge: Challenge = { scheme, params: {} };
+    // No prototype: a parameter named __proto__ or constructor is a parameter like any other.
+    const challenge: Challenge = { scheme, params: Object.create(null) as Record<string, string> };
     challenges.push(challenge);
     let separated = false;
     if (at < header.length && header.charAt(at) !== ",") {

@@ -12,6 +12,12 @@ describe("decodeEntities", () => {
     // Decoding happens once: an escaped reference stays a reference.
     expect(decodeEntities("&amp;lt;")).toBe("&lt;");
   });
+
+  it("a name of an Object.prototype member is no reference", () => {
+    for (const name of ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf", "isPrototypeOf"]) {
+      expect(decodeEntities(`a &${name}; b`)).toBe(`a &${name}; b`);
+    }
+  });
 });
 
 describe("parseForms", () => {

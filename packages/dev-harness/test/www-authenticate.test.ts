@@ -6,6 +6,16 @@ describe("parseWwwAuthenticate", () => {
     expect(parseWwwAuthenticate("Bearer")).toEqual([{ scheme: "Bearer", params: {} }]);
   });
 
+  it("parameters named like Object.prototype members are plain parameters", () => {
+    const [challenge] = parseWwwAuthenticate('Bearer __proto__="x", constructor="y", toString=z');
+    expect(Object.entries(challenge?.params ?? {})).toEqual([
+      ["__proto__", "x"],
+      ["constructor", "y"],
+      ["tostring", "z"],
+    ]);
+    expect(Object.hasOwn(challenge?.params ?? {}, "valueof")).toBe(false);
+  });
+
   it("quoted and token values, names lower-cased, escapes undone", () => {
     const header =
       'Bearer realm="mcp", error="invalid_token", error_description="the \\"exp\\" claim, in the past", Scope=openid';
