@@ -6,8 +6,10 @@ export interface RateLimiter {
 }
 
 /**
- * The address a request came from. On Cloudflare `CF-Connecting-IP` is set by the edge and
- * cannot be forged by the client; under `wrangler dev` it is the loopback peer.
+ * The address a request came from, as rate limits and the audit log key it. On Cloudflare
+ * `CF-Connecting-IP` is set by the edge and cannot be forged by the client. Under `wrangler dev`
+ * nothing sets or strips it: a client-sent `CF-Connecting-IP` is taken as is, so locally any
+ * client can choose its address (and escape a per-address limit).
  */
 export function clientAddress(request: Request): string {
   return request.headers.get("cf-connecting-ip") ?? "unknown";
