@@ -78,13 +78,46 @@ export async function removePasskey(db: UserDatabase, userId: string, id: string
   return result.meta.changes > 0;
 }
 
-async function saveChallenge(db: UserDatabase, key: string, challenge: string, userId: string | null): Promise<void> {
-  await db
-    .prepare(
-      "INSERT INTO webauthn_challenges (key, challenge, user_id, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET challenge = excluded.challenge, user_id = excluded.user_id, expires_at = excluded.expires_at",
-    )
-    .bind(key, challenge, userId, now() + CHALLENGE_TTL_SECONDS)
-    .run();
+/**
+ * Most ceremonies one address may have open at once (each lives {@link CHALLENGE_TTL_SECONDS}):
+ * as many as the sign-in limit lets it start in a minute, so a flood across locations and minutes
+ * cannot grow the table.
+ */
+export const MAX_OPEN_CHALLENGES_PER_ADDRESS = 20;
+
+/**
+ * Stores the challenge of the ceremony under `key` (replacing an earlier one there), unless
+ * `address` already holds {@link MAX_OPEN_CHALLENGES_PER_ADDRESS} open ones elsewhere. Expired
+ * rows are pruned in the same batch. Returns false when refused.
+ */
+async function saveChallenge(
+  db: UserDatabase,
+  key: string,
+  challenge: string,
+  userId: string | null,
+  address: string,
+): Promise<boolean> {
+  const at = now();
+  const [, saved] = await db.batch([
+    db.prepare("DELETE FROM webauthn_challenges WHERE expires_at <= ?").bind(at),
+    db
+      .prepare(
+        "INSERT INTO webauthn_challenges (key, challenge, user_id, expires_at, address) SELECT ?1, ?2, ?3, ?4, ?5 " +
+          "WHERE (SELECT COUNT(*) FROM webauthn_challenges WHERE address = ?5 AND key != ?1) < ?6 " +
+          "ON CONFLICT (key) DO UPDATE SET challenge = excluded.challenge, user_id = excluded.user_id, expires_at = excluded.expires_at, address = excluded.address",
+      )
+      .bind(key, challenge, userId, at + CHALLENGE_TTL_SECONDS, address, MAX_OPEN_CHALLENGES_PER_ADDRESS),
+  ]);
+  return (saved?.meta.changes ?? 0) > 0;
+}
+
+/** The answer when an address has too many ceremonies open. */
+function tooManyCeremonies(request: Request): Response {
+  consoleLog("warn", refusal(request, 429, "passkey_ceremonies_limited"));
+  const wait = String(CHALLENGE_TTL_SECONDS);
+  return problem(429, "rate_limited", `Too many passkey requests from this address. Wait ${wait} seconds.`, {
+    "Retry-After": wait,
+  });
 }
 
 /** The open challenge under `key`, deleted as it is read (single use); undefined when none or expired. */
@@ -183,7 +216,10 @@ export async function registrationOptions(request: Request, context: PasskeyCont
     // biometrics), not only their presence: one that cannot is refused at registration.
     authenticatorSelection: { residentKey: "required", userVerification: "required" },
   });
-  await saveChallenge(context.db, await challengeKey("register", id), options.challenge, user.id);
+  const key = await challengeKey("register", id);
+  if (!(await saveChallenge(context.db, key, options.challenge, user.id, clientAddress(request)))) {
+    return tooManyCeremonies(request);
+  }
   return Response.json(options, { headers: { "Cache-Control": "no-store" } });
 }
 
@@ -262,7 +298,10 @@ export async function authenticationOptions(request: Request, context: PasskeyCo
   const checked = await signInPost(request, context);
   if (checked instanceof Response) return checked;
   const options = await generateAuthenticationOptions({ rpID: rpId(context), userVerification: "required" });
-  await saveChallenge(context.db, await challengeKey("sign-in", checked.id), options.challenge, null);
+  const key = await challengeKey("sign-in", checked.id);
+  if (!(await saveChallenge(context.db, key, options.challenge, null, clientAddress(request)))) {
+    return tooManyCeremonies(request);
+  }
   return Response.json(options, { headers: { "Cache-Control": "no-store" } });
 }
 

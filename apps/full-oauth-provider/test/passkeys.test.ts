@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { PASSKEY_FAILED } from "../src/passkeys.ts";
+import { MAX_OPEN_CHALLENGES_PER_ADDRESS, PASSKEY_FAILED } from "../src/passkeys.ts";
 import { readAudit, setDisabled } from "../src/users.ts";
 import { SoftwareAuthenticator } from "@mcp-auth/dev-harness/webauthn";
 import { Browser, ORIGIN, authorizePath, eventually, hiddenValue, registerClient, testUser } from "./helpers.ts";
@@ -262,5 +262,48 @@ describe("passkeys", () => {
       (found) => found.some((row) => row.event === "passkey_removed"),
     );
     expect(rows.find((row) => row.event === "passkey_removed")?.detail).toBe("other sessions ended");
+  });
+});
+
+describe("passkey challenges", () => {
+  const insert = (key: string, address: string, expiresAt: number) =>
+    env.DB.prepare(
+      "INSERT INTO webauthn_challenges (key, challenge, user_id, expires_at, address) VALUES (?, 'c', NULL, ?, ?)",
+    )
+      .bind(key, expiresAt, address)
+      .run();
+  const openFor = async (address: string) =>
+    (
+      await env.DB.prepare("SELECT COUNT(*) AS n FROM webauthn_challenges WHERE address = ?")
+        .bind(address)
+        .first<{ n: number }>()
+    )?.n ?? 0;
+
+  it("expired challenges are pruned when the next one is stored", async () => {
+    const stale = `stale-${crypto.randomUUID()}`;
+    await insert(stale, "198.51.100.1", Math.floor(Date.now() / 1000) - 1);
+    await loginCeremony();
+    const row = await env.DB.prepare("SELECT key FROM webauthn_challenges WHERE key = ?").bind(stale).first();
+    expect(row).toBeNull();
+  });
+
+  it("one address holds a bounded number of open ceremonies: the next is 429 and stores nothing", async () => {
+    const browser = new Browser();
+    const csrf = hiddenValue(await (await browser.fetch("/login")).text(), "csrf") ?? "";
+    const later = Math.floor(Date.now() / 1000) + 300;
+    for (let index = 0; index < MAX_OPEN_CHALLENGES_PER_ADDRESS; index++) {
+      await insert(`open-${String(index)}-${crypto.randomUUID()}`, browser.address, later);
+    }
+    const refused = await browser.json("/login/passkey/options", { csrf });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("retry-after")).toBe("300");
+    expect(await refused.json()).toEqual({
+      error: "rate_limited",
+      error_description: "Too many passkey requests from this address. Wait 300 seconds.",
+    });
+    expect(await openFor(browser.address)).toBe(MAX_OPEN_CHALLENGES_PER_ADDRESS);
+    // Another address is not affected (the control).
+    const other = await loginCeremony();
+    expect(other.options.challenge).toMatch(/^[A-Za-z0-9_-]+$/);
   });
 });
