@@ -15,8 +15,11 @@ declare module "vitest" {
   }
 }
 
-/** Upstream access tokens live this long, so every refresh of ours renews them upstream. */
-export const UPSTREAM_TOKEN_TTL_SECONDS = 120;
+/**
+ * Upstream access tokens live an hour, as at most providers: a revocation at the IdP must still
+ * be seen at our next refresh, not when the upstream token nears expiry.
+ */
+export const UPSTREAM_TOKEN_TTL_SECONDS = 3600;
 
 /**
  * Starts, once for the whole run: dev-idp (the real upstream OIDC provider, with the proxy's
@@ -29,6 +32,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     port: 0,
     proxyRedirectUris: [`${origin}/callback`],
     accessTokenTtlSeconds: UPSTREAM_TOKEN_TTL_SECONDS,
+    // Every upstream refresh rotates, and a reused refresh token revokes the upstream grant:
+    // two upstream refreshes of one grant side by side would end it.
+    rotateRefreshTokens: true,
     control: true,
   });
   try {

@@ -15,8 +15,10 @@ import { loadConfig } from "./config.ts";
 import { pageContent, upstreamName } from "./page.ts";
 import { refreshUpstream } from "./refresh.ts";
 import { buildUpstream } from "./upstream.ts";
+import { gatedRevalidate } from "./upstream-gate.ts";
 
 export { NotesObject } from "@mcp-auth/mcp-core/notes-object";
+export { UpstreamGate } from "./upstream-gate.ts";
 
 const SERVER_NAME = "MCP oauth-proxy reference server";
 
@@ -59,7 +61,7 @@ const serverFor = configLoader((env: Env) => {
           return notFoundResponse();
       }
     },
-    tokenExchangeCallback: (options) => refreshUpstream(options, upstream),
+    tokenExchangeCallback: (options) => refreshUpstream(options, gatedRevalidate(options.env.UPSTREAM_GATE)),
   });
   const endpoint = createMcpEndpoint({ name: "mcp-oauth-proxy", version: "1.0.0", ...server.origins });
   return server;

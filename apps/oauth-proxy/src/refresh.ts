@@ -4,48 +4,49 @@ import {
   type TokenExchangeCallbackOptions,
   type TokenExchangeCallbackResult,
 } from "@cloudflare/workers-oauth-provider";
-import { UpstreamError, grantPropsSchema, type UpstreamClient } from "@mcp-auth/auth-common";
-
-/** Refresh the upstream token when it has less than this left (seconds). */
-export const UPSTREAM_REFRESH_MARGIN_SECONDS = 300;
+import { grantPropsSchema } from "@mcp-auth/auth-common";
+import type { Revalidate } from "./upstream-gate.ts";
 
 /**
- * Our refresh is the moment to renew the upstream token, and only when it is near expiry:
- * an upstream `invalid_grant` (the user revoked this app there) ends our grant too, so the
- * client re-authorizes; an upstream outage is `temporarily_unavailable` and keeps the grant.
+ * Every refresh of ours asks the upstream whether the user's sign-in still stands
+ * (`UpstreamClient.revalidate`, one call at a time per grant): an upstream refusal
+ * (`invalid_grant`: the user revoked this app there, or its answer no longer fits the grant)
+ * ends our grant too, with its tokens, so the client re-authorizes; an upstream outage is
+ * `temporarily_unavailable` (503, `Retry-After`) and keeps the grant for the retry.
  */
 export async function refreshUpstream(
   options: TokenExchangeCallbackOptions<Env>,
-  upstream: UpstreamClient,
-  now: () => number = () => Math.floor(Date.now() / 1000),
+  revalidate: Revalidate,
 ): Promise<TokenExchangeCallbackResult | undefined> {
   if (options.grantType !== GrantType.REFRESH_TOKEN) return undefined;
   const props = grantPropsSchema.parse(options.props);
   const tokens = props.upstream;
-  if (tokens?.expiresAt === undefined || tokens.expiresAt - now() > UPSTREAM_REFRESH_MARGIN_SECONDS) return undefined;
-  if (tokens.refreshToken === undefined) {
+  if (tokens === undefined) {
     throw new OAuthError("invalid_grant", {
-      description: "The sign-in at the identity provider has expired; authorize again.",
+      description: "This grant holds no sign-in at the identity provider; authorize again.",
+      internal: { category: "token-exchange-callback", reason: "upstream_missing" },
     });
   }
-  try {
-    const renewed = await upstream.refresh(tokens.refreshToken);
-    return {
-      newProps: { ...props, upstream: { ...renewed, refreshToken: renewed.refreshToken ?? tokens.refreshToken } },
-    };
-  } catch (error) {
-    if (!(error instanceof UpstreamError)) throw error;
-    if (error.code === "temporarily_unavailable") {
-      throw new OAuthError("temporarily_unavailable", {
-        description: "The identity provider is not answering; try again shortly.",
-        statusCode: 503,
-        headers: { "Retry-After": "30" },
-        internal: { category: "token-exchange-callback", reason: "upstream_unavailable" },
-      });
-    }
-    throw new OAuthError("invalid_grant", {
-      description: "The identity provider no longer accepts this sign-in; authorize again.",
-      internal: { category: "token-exchange-callback", reason: `upstream_${error.code}` },
+  const outcome = await revalidate({
+    userId: options.userId,
+    grantId: options.grantId,
+    subject: props.subject,
+    tokens,
+  });
+  if ("tokens" in outcome) {
+    const unchanged = JSON.stringify(outcome.tokens) === JSON.stringify(tokens);
+    return unchanged ? undefined : { newProps: { ...props, upstream: outcome.tokens } };
+  }
+  if (outcome.error === "temporarily_unavailable") {
+    throw new OAuthError("temporarily_unavailable", {
+      description: "The identity provider is not answering; try again shortly.",
+      statusCode: 503,
+      headers: { "Retry-After": "30" },
+      internal: { category: "token-exchange-callback", reason: "upstream_unavailable" },
     });
   }
+  throw new OAuthError("invalid_grant", {
+    description: "The identity provider no longer accepts this sign-in; authorize again.",
+    internal: { category: "token-exchange-callback", reason: `upstream_${outcome.error}` },
+  });
 }

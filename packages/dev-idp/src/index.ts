@@ -31,6 +31,13 @@ export interface DevIdpOptions {
    */
   accessTokenTtlSeconds?: number;
   /**
+   * Rotate the refresh token at every refresh, as RFC 9700 §4.14.2 asks of public clients and
+   * many providers do for all: a reused (rotated-away) refresh token then fails with
+   * invalid_grant and revokes the whole grant. Default false: oidc-provider's default, which for
+   * a confidential client rotates only after 70% of the refresh token's lifetime.
+   */
+  rotateRefreshTokens?: boolean;
+  /**
    * Private signing JWKs (each with `kid`), the first one signs. Default: one fresh RS256 key.
    * `pnpm dev` passes the keys it saved last time, so tokens and ID tokens survive a restart.
    */
@@ -381,6 +388,7 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
       },
       // Any browser origin may call the token endpoints: this server only ever runs locally.
       clientBasedCORS: () => true,
+      ...(options.rotateRefreshTokens === true ? { rotateRefreshToken: true } : {}),
       // Accounts for authorization_code logins (devInteractions accepts any login name);
       // oidc-provider releases only the claims the granted scopes allow.
       findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ ...devAccountClaims(sub) }) }),
