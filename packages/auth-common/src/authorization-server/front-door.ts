@@ -77,9 +77,29 @@ export function fitsClientId(value: string): boolean {
   return value.length <= MAX_CLIENT_ID_LENGTH && utf8Length(`client:${value}`) <= KV_KEY_BYTES;
 }
 
-/** The client id a /token request names: Basic credentials' user (RFC 6749 §2.3.1, form-decoded), else the form's. */
+/** The `iss` of a client assertion (RFC 7523 §3), which the library takes as the client id when none is sent. */
+function assertionIssuer(assertion: string): string | undefined {
+  const payload = assertion.split(".")[1];
+  if (payload === undefined) return undefined;
+  try {
+    const claims: unknown = JSON.parse(atob(payload.replaceAll("-", "+").replaceAll("_", "/")));
+    const iss = typeof claims === "object" && claims !== null ? (claims as { iss?: unknown }).iss : undefined;
+    return typeof iss === "string" ? iss : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Every client id a /token request names: the form's, Basic credentials' user (RFC 6749 §2.3.1,
+ * form-decoded), a client assertion's `iss`.
+ */
 function tokenClientIds(form: URLSearchParams, authorization: string | null): string[] {
   const ids = form.getAll("client_id");
+  for (const assertion of form.getAll("client_assertion")) {
+    const iss = assertionIssuer(assertion);
+    if (iss !== undefined) ids.push(iss);
+  }
   const basic = /^Basic[\t ]+([A-Za-z0-9+/=]+)$/i.exec(authorization ?? "");
   if (basic?.[1] !== undefined) {
     try {
@@ -96,7 +116,7 @@ function tokenClientIds(form: URLSearchParams, authorization: string | null): st
  * /token (and revocation, which the library serves there): identifiers checked before the
  * library looks them up, on the already bounded request.
  *
- * Validates: a client id (form or Basic) of at most 256 characters → 401 `invalid_client`; a
+ * Validates: a client id (form, Basic or a client assertion's `iss`) of at most 256 characters → 401 `invalid_client`; a
  * `code` or `refresh_token` whose storage key would pass KV's limit → 400 `invalid_grant`; such a
  * `token` to revoke → 200, as for any unknown token (RFC 7009 §2.2). The client's metadata
  * document, when the id is a URL ({@link clientMetadataRefusal}) → 401 `invalid_client`.
@@ -106,7 +126,8 @@ export async function tokenRequestRefusal(request: Request, fetcher: typeof fetc
   if (request.method !== "POST") return undefined;
   const type = (request.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
   if (type !== "application/x-www-form-urlencoded") return undefined;
-  const form = new URLSearchParams(await request.clone().text());
+  // Bytes, not .text(): workerd warns on .text() of a form body. The body is already bounded.
+  const form = new URLSearchParams(new TextDecoder().decode(await request.clone().arrayBuffer()));
   // RFC 6749 §5.2: a client that tried Basic authentication gets the Basic challenge.
   const authenticate: Record<string, string> = request.headers.has("authorization")
     ? { "WWW-Authenticate": 'Basic realm="token"' }

@@ -431,6 +431,21 @@ export function describeAuthorizationRequests(
       expect((await json(response))["error"]).toBe("invalid_client");
     });
 
+    it("/token with a client assertion whose iss is 600 characters → 401 invalid_client", async () => {
+      const part = (value: object) => btoa(JSON.stringify(value)).replaceAll("=", "");
+      const response = await tokenForm({
+        grant_type: "authorization_code",
+        code: "a:b:c",
+        client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        client_assertion: `${part({ alg: "ES256" })}.${part({ iss: long, sub: long })}.sig`,
+      });
+      expect(response.status).toBe(401);
+      expect(await json(response)).toEqual({
+        error: "invalid_client",
+        error_description: "client_id is longer than 256 characters; no client has such an id.",
+      });
+    });
+
     it.each(["code", "refresh_token"])(
       "/token with a %s whose first part is 600 characters → 400 invalid_grant",
       async (name) => {
