@@ -98,6 +98,45 @@ describe("users CLI against the running server", () => {
     }
   });
 
+  it("set-password ends the old browser session, the grant (401, invalid_grant); add and set-password are audited", async () => {
+    const email = `cli-reset-${Date.now()}@example.com`;
+    const added = await cli(["add", "--email", email, "--name", "Reset User", "--json"]);
+    const { user, password } = JSON.parse(added.output) as { user: { id: string }; password: string };
+    const provider = new HeadlessProvider(email, password);
+    const { tokens, connection } = await signIn(provider);
+    const account = () => provider.browser.fetch(new URL("/account", inject("origin")));
+    expect((await account()).status).toBe(200);
+
+    const reset = await cli(["set-password", email, "--password-stdin"], "a fresh password for after the reset\n");
+    expect(reset.code).toBe(0);
+    expect(reset.output).toBe(`new password set for ${user.id} ${email}: sessions ended, 1 grants revoked\n`);
+    const after = await account();
+    expect(after.status).toBe(303);
+    expect(after.headers.get("location")).toBe("/login");
+    await expect(connectClient("sdk-v2 (2026-07-28)", connection)).rejects.toThrow(/401|unauthorized/i);
+    expect(await refreshStatus(provider, tokens?.refresh_token ?? "")).toMatchObject({
+      status: 400,
+      body: { error: "invalid_grant" },
+    });
+
+    // --keep-grants: the sessions end, the connected app keeps working.
+    const second = new HeadlessProvider(email, "a fresh password for after the reset");
+    const kept = await signIn(second);
+    const keep = await cli(["set-password", email, "--keep-grants"]);
+    expect(keep.output).toMatch(new RegExp(`^new password set for ${user.id} ${email}: sessions ended, grants kept\n`));
+    await (await connectClient("sdk-v2 (2026-07-28)", kept.connection)).close();
+
+    const audit = await cli(["audit", "--user", email, "--json"]);
+    const rows = JSON.parse(audit.output) as { event: string; outcome: string; detail: string | null }[];
+    expect(rows.map((row) => `${row.event}:${row.outcome}:${row.detail ?? ""}`)).toEqual(
+      expect.arrayContaining([
+        "user_added:ok:cli",
+        "password_set:ok:cli; sessions ended; 1 grants revoked",
+        "password_set:ok:cli; sessions ended; grants kept",
+      ]),
+    );
+  });
+
   it("a bad command is a usage error (exit 2); an unknown user is one sentence (exit 1)", async () => {
     const bad = await cli(["frobnicate"]);
     expect(bad.code).toBe(2);
