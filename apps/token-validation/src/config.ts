@@ -23,6 +23,9 @@ export type AuthMethod = (typeof AUTH_METHODS)[number];
 /** A URL; whether plain http is allowed is decided below, with ALLOW_INSECURE_HTTP_LOOPBACK. */
 const urlVar = z.url();
 
+/** The JWT `typ` required when `JWT_TYP` is unset: RFC 9068 §2.1's access-token type. */
+export const DEFAULT_JWT_TYP = "at+jwt";
+
 const optionalString = z
   .string()
   .optional()
@@ -42,14 +45,16 @@ const schema = envRules(
     JWT_JWKS_URL: optionalString.pipe(urlVar.optional()),
     JWT_ALGORITHMS: listVar().pipe(z.array(z.enum(ASYMMETRIC_ALGORITHMS))),
     /**
-     * The `typ` header a JWT must carry, e.g. `at+jwt` (RFC 9068). Empty: not checked, because
-     * most IdPs still type access tokens `JWT` or not at all; the pinned `aud` keeps ID tokens out.
+     * The `typ` header a JWT must carry: `at+jwt` unless set (RFC 9068 §4: a resource server
+     * MUST check it, so an ID token or another JWT of the same issuer cannot pass as an access
+     * token). `*` turns the check off, for an IdP that types access tokens `JWT` or not at all.
      */
     JWT_TYP: optionalString.pipe(
       z
         .string()
-        .regex(/^[A-Za-z0-9!#$&^_.+-]+(?:\/[A-Za-z0-9!#$&^_.+-]+)?$/, "a media type such as at+jwt")
-        .optional(),
+        .regex(/^(?:\*|[A-Za-z0-9!#$&^_.+-]+(?:\/[A-Za-z0-9!#$&^_.+-]+)?)$/, "a media type such as at+jwt, or *")
+        .optional()
+        .transform((value) => (value === undefined ? DEFAULT_JWT_TYP : value === "*" ? undefined : value)),
     ),
     /** Longest JWT lifetime accepted (`exp - iat`, or `exp - now`), seconds: one day unless set; at most a year. */
     JWT_MAX_LIFETIME_SECONDS: intVar(DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, 366 * 86_400),
