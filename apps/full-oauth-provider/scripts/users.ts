@@ -21,6 +21,7 @@ import { enableCompileCache } from "node:module";
 import { join } from "node:path";
 import { text } from "node:stream/consumers";
 import { parseArgs } from "node:util";
+import { DEV_USER } from "../src/dev-seed.ts";
 import { changePassword, disableAccount, listGrants, revokeGrant, type GrantStore } from "../src/grants.ts";
 import {
   EmailTaken,
@@ -38,13 +39,6 @@ import {
 enableCompileCache();
 
 const APP_DIR = join(import.meta.dirname, "..");
-
-/** The seeded local account `pnpm dev` prints. Local state only: `seed-dev` refuses --remote. */
-export const DEV_USER = {
-  email: "dev@example.com",
-  name: "Dev User",
-  password: "dev-only-password-for-local-use",
-} as const;
 
 const USAGE = `usage: npm run users -- <add|list|disable|enable|set-password|audit|grants|seed-dev> [options]
   add --email EMAIL --name NAME [--password-stdin]

@@ -20,6 +20,7 @@ import { waitUntil } from "cloudflare:workers";
 import { removePasskeyForm, revokeApp, showAccount, type AccountContext } from "./account.ts";
 import { authorizeRoutes } from "./authorize.ts";
 import { loadConfig, type Config } from "./config.ts";
+import { devSignIn } from "./dev-seed.ts";
 import { pageContent } from "./page.ts";
 import {
   authenticationOptions,
@@ -158,7 +159,10 @@ const serverFor = configLoader((env: Env) => {
       }
       switch (pathname) {
         case "/":
-          return landingPage(request, pageContent(config));
+          return landingPage(
+            request,
+            pageContent(config, await devSignIn(env.DB, config.PUBLIC_ORIGIN, await peppers)),
+          );
         case "/account":
           return showAccount(request, accountContext(env, oauth));
         case "/passkeys.js":

@@ -2,8 +2,8 @@ import type { LandingPageContent } from "@mcp-auth/auth-common";
 import { TOOLS } from "@mcp-auth/mcp-core";
 import type { Config } from "./config.ts";
 
-/** What the `GET /` page says about this pattern. */
-export function pageContent(config: Config): LandingPageContent {
+/** What the `GET /` page says about this pattern; `devAccount` when the dev seed is in use. */
+export function pageContent(config: Config, devAccount?: { email: string; password: string }): LandingPageContent {
   return {
     pattern: "full-oauth-provider",
     tools: TOOLS,
@@ -24,6 +24,19 @@ export function pageContent(config: Config): LandingPageContent {
       "Every form (sign-in, consent, sign-out, revoke, passkeys) must come from this origin and carry a token bound to the browser's session: no login CSRF, no forged consent. Sign-in always starts a new session id.",
       "Passkeys: the server checks the origin, the relying party, a single-use challenge and the signature counter; an assertion relayed through another site or replayed signs nobody in.",
       "The library keeps clients, grants and tokens in KV, which is eventually consistent across locations. See the README for what that means for revocation.",
+    ],
+    credentials: [
+      ...(devAccount === undefined
+        ? []
+        : [
+            {
+              how: `Dev sign-in (the account pnpm dev seeded; local only): ${devAccount.email} / ${devAccount.password}`,
+            },
+          ]),
+      {
+        how: "An admin adds an account (a password is generated and printed once); you then add a passkey on /account.",
+        command: 'npm run users -- add --email you@example.com --name "Your Name"',
+      },
     ],
     settings: [
       ["PUBLIC_ORIGIN", config.PUBLIC_ORIGIN],
