@@ -16,7 +16,21 @@ const CONTENT: LandingPageContent = {
   risks: ["Token theft"],
   clientHeaders: { Authorization: "Bearer <YOUR_API_KEY_OR_TOKEN>" },
   settings: [["AUDIENCE", "https://a-rather-long-host-name.example.com/mcp/with/a/long/path/and/more/segments"]],
-  tools: [{ name: "whoami", description: "Shows who you are", scope: undefined }],
+  // The real tool set's shape (auth-common cannot import mcp-core): long descriptions squeeze
+  // the name and scope columns, which is where names used to break mid-word ("notes_li st").
+  tools: [
+    { name: "whoami", description: "Shows who you are", scope: undefined },
+    {
+      name: "notes_list",
+      description: "Lists the notes stored for the calling subject, newest first, with their ids and creation times.",
+      scope: "notes:read",
+    },
+    {
+      name: "notes_delete",
+      description: "Deletes one of the calling subject's notes by id; deleting a note that is not there is an error.",
+      scope: "notes:write",
+    },
+  ],
   credentials: [
     {
       how: "Mint a token:",
@@ -141,4 +155,58 @@ describe("the landing page in Chromium, 390 px wide", { timeout: 30_000 }, () =>
       await context.close();
     }
   });
+});
+
+describe("tool and scope names never break mid-word", { timeout: 30_000 }, () => {
+  /** Names in the tools table that do not render as one line box: more than one client rect. */
+  function brokenNames(page: Page): Promise<string[]> {
+    return page
+      .locator("table")
+      .first()
+      .locator("td code")
+      .evaluateAll((names) =>
+        names
+          .filter((name) => {
+            const lineHeight = Number.parseFloat(getComputedStyle(name).lineHeight);
+            return name.getClientRects().length !== 1 || name.getBoundingClientRect().height > lineHeight * 1.5;
+          })
+          .map((name) => name.textContent),
+      );
+  }
+
+  it.each([
+    [320, 640],
+    [1280, 800],
+  ])(
+    "at %i × %i px, each tool and scope name is one line, and the page does not scroll sideways",
+    async (width, height) => {
+      const context = await browser.newContext({ viewport: { width, height } });
+      try {
+        const page = await context.newPage();
+        await page.goto(`${origin}/`);
+        await expect(page.locator("table").first().locator("td code").allTextContents()).resolves.toEqual([
+          "whoami",
+          "notes_list",
+          "notes:read",
+          "notes_delete",
+          "notes:write",
+        ]);
+        await expect(brokenNames(page)).resolves.toEqual([]);
+        const widths = await page.evaluate(() => ({
+          scroll: document.documentElement.scrollWidth,
+          client: document.documentElement.clientWidth,
+        }));
+        expect(widths.scroll).toBeLessThanOrEqual(widths.client);
+        // Control: letting names wrap anywhere again breaks them at the narrow width.
+        if (width === 320) {
+          await page.addStyleTag({
+            content: "td code { white-space: normal !important; overflow-wrap: anywhere !important; }",
+          });
+          expect((await brokenNames(page)).length).toBeGreaterThan(0);
+        }
+      } finally {
+        await context.close();
+      }
+    },
+  );
 });

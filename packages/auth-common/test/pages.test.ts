@@ -344,7 +344,9 @@ describe("landingPage", () => {
     expect(page.startsWith("<!doctype html>")).toBe(true);
     expect(page).toContain("<title>Token validation — MCP auth patterns</title>");
     expect(page).toContain("<li>Send the token</li><li>The server verifies it</li>");
-    expect(page).toMatch(/<td><code>ALLOWED_HOSTNAMES<\/code><\/td>\s*<td><code>mcp\.example\.com<\/code><\/td>/);
+    expect(page).toMatch(
+      /<td><code class="name">ALLOWED_HOSTNAMES<\/code><\/td>\s*<td><code>mcp\.example\.com<\/code><\/td>/,
+    );
     expect(page).toContain("Bearer &lt;your-api-key&gt;");
     // One script, the hashed one, after the content it adds buttons to.
     expect(page.split("<script")).toHaveLength(2);
@@ -354,9 +356,11 @@ describe("landingPage", () => {
 
   it("lists the tools it is given, with their scopes", async () => {
     const page = await landingPage(new Request("https://mcp.example.com/"), CONTENT).text();
-    expect(page).toMatch(/<td><code>whoami<\/code><\/td>\s*<td>any caller<\/td>\s*<td>Shows who you are<\/td>/);
     expect(page).toMatch(
-      /<td><code>notes_add<\/code><\/td>\s*<td><code>notes:write<\/code><\/td>\s*<td>Stores a note<\/td>/,
+      /<td><code class="name">whoami<\/code><\/td>\s*<td>any caller<\/td>\s*<td>Shows who you are<\/td>/,
+    );
+    expect(page).toMatch(
+      /<td><code class="name">notes_add<\/code><\/td>\s*<td><code class="name">notes:write<\/code><\/td>\s*<td>Stores a note<\/td>/,
     );
     const none = await landingPage(new Request("https://mcp.example.com/"), { ...CONTENT, tools: [] }).text();
     expect(none).not.toContain("<code>whoami</code>");

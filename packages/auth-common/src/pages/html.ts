@@ -229,6 +229,13 @@ export function layout(title: string, body: SafeHtml, options: LayoutOptions = {
           td code {
             overflow-wrap: anywhere;
           }
+          /* Tool, scope and variable names are read whole: the column widens instead ("notes_li st"). */
+          td code.name {
+            font-size: 0.85em;
+            white-space: nowrap;
+            overflow-wrap: normal;
+            word-break: keep-all;
+          }
           button.copy {
             display: block;
             margin: -0.6rem 0 1rem auto;
@@ -257,6 +264,17 @@ export function layout(title: string, body: SafeHtml, options: LayoutOptions = {
           }
           li {
             margin: 0.25rem 0;
+          }
+          /* A 320 px phone: a three-column table with whole names fits only with less padding. */
+          @media (max-width: 24rem) {
+            body {
+              padding-left: 0.75rem;
+              padding-right: 0.75rem;
+            }
+            td,
+            th {
+              padding: 0.35rem 0.3rem;
+            }
           }
         </style>
       </head>

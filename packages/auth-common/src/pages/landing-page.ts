@@ -61,8 +61,8 @@ export function landingPage(request: Request, content: LandingPageContent): Resp
       ${content.tools.map(
         (tool) =>
           html`<tr>
-            <td><code>${tool.name}</code></td>
-            <td>${tool.scope === undefined ? "any caller" : html`<code>${tool.scope}</code>`}</td>
+            <td><code class="name">${tool.name}</code></td>
+            <td>${tool.scope === undefined ? "any caller" : html`<code class="name">${tool.scope}</code>`}</td>
             <td>${tool.description}</td>
           </tr>`,
       )}
@@ -90,7 +90,7 @@ export function landingPage(request: Request, content: LandingPageContent): Resp
               ${content.settings.map(
                 ([name, value]) =>
                   html`<tr>
-                    <td><code>${name}</code></td>
+                    <td><code class="name">${name}</code></td>
                     <td><code>${value}</code></td>
                   </tr>`,
               )}
