@@ -20,7 +20,7 @@ export interface BodySource {
  * Does not validate: the content type or what the bytes say (callers parse them).
  * Throws {@link BodyTooLargeError} over the limit.
  */
-export async function readBoundedBytes(source: BodySource, maxBytes: number): Promise<Uint8Array> {
+export async function readBoundedBytes(source: BodySource, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(source.headers.get("content-length") ?? "0");
   if (declared > maxBytes) {
     await source.body?.cancel().catch(() => undefined);

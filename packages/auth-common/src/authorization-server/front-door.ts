@@ -44,7 +44,7 @@ export function oauthProblem(status: number, error: string, description: string,
 export async function boundedRequest(request: Request, api: boolean): Promise<Request | Response> {
   if (request.body === null || request.method === "GET" || request.method === "HEAD") return request;
   const limit = bodyLimit(new URL(request.url).pathname);
-  let bytes: Uint8Array;
+  let bytes: Uint8Array<ArrayBuffer>;
   try {
     bytes = await readBoundedBytes(request, limit);
   } catch (error) {
