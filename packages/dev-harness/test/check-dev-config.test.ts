@@ -1,7 +1,7 @@
 // scripts/check-dev-config.ts, the first step of every app's `dev`: a configuration the Worker would
 // refuse stops that app before `wrangler dev`, with every problem named in one run.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -23,10 +23,10 @@ interface Run {
 }
 
 /** Runs the check as the app's `dev` script does (from the app's folder), on `envFile`. */
-function check(app: string, envFile: string): Promise<Run> {
+function check(app: string, envFile: string, appsDir = join(REPO, "apps")): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [SCRIPT, "--env-file", envFile], {
-      cwd: join(REPO, "apps", app),
+      cwd: join(appsDir, app),
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -98,7 +98,8 @@ describe("check-dev-config (the start of `pnpm dev`)", () => {
     expect(problems(run)).toEqual([
       'ALLOW_INSECURE_HTTP_LOOPBACK: Invalid option: expected one of "true"|"false"|""',
       "PUBLIC_ORIGIN: an origin only: no path, query or fragment",
-      "UPSTREAM_CLIENT_SECRET: required: set it with `wrangler secret put UPSTREAM_CLIENT_SECRET`",
+      // For dev the fix is a line in .dev.vars; the deploy one comes second.
+      `UPSTREAM_CLIENT_SECRET: required: add UPSTREAM_CLIENT_SECRET="…" to ${file} (deployed: \`wrangler secret put UPSTREAM_CLIENT_SECRET\`)`,
       "UPSTREAM_ISSUER: required when UPSTREAM=oidc",
     ]);
     expect(run.stdout + run.stderr).not.toContain(SECRET);
@@ -123,4 +124,59 @@ describe("check-dev-config (the start of `pnpm dev`)", () => {
       expect(run).toEqual({ code: 0, stdout: "", stderr: "" });
     },
   );
+
+  it("oauth-proxy: a loopback PUBLIC_ORIGIN on another port than its dev port → exit 1, the fix named", async () => {
+    const example = readFileSync(join(REPO, "apps", "oauth-proxy", ".dev.vars.example"), "utf8");
+    const file = devVars("oauth-proxy-port.vars", [
+      example.replace('PUBLIC_ORIGIN="http://localhost:8789"', 'PUBLIC_ORIGIN="http://localhost:8788"'),
+    ]);
+    expect(readFileSync(file, "utf8")).toContain('PUBLIC_ORIGIN="http://localhost:8788"');
+    const run = await check("oauth-proxy", file);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("✗ oauth-proxy not started: its configuration has 1 problem");
+    expect(problems(run)).toEqual([
+      'PUBLIC_ORIGIN: port 8788 is not this app\'s dev port 8789 (every request would be 403 "this server answers on … only"): set PUBLIC_ORIGIN="http://localhost:8789"',
+    ]);
+  });
+
+  it("an app whose dev block leaves the inspector port to wrangler, or shares a port with another app → exit 1, both named", async () => {
+    // Two apps side by side, as under apps/: `one` is no-auth with a dev block of its own.
+    const apps = join(scratch, "apps");
+    const config = readFileSync(join(REPO, "apps", "no-auth", "wrangler.jsonc"), "utf8");
+    const dev = /"dev": \{[^}]*\}/;
+    expect(config).toMatch(dev);
+    for (const [name, block] of [
+      ["one", '"dev": { "port": 8788 }'],
+      ["two", '"dev": { "port": 8788, "inspector_port": 9288 }'],
+    ] as const) {
+      mkdirSync(join(apps, name), { recursive: true });
+      writeFileSync(join(apps, name, "wrangler.jsonc"), config.replace(dev, block));
+    }
+    for (const linked of ["node_modules", "src", "package.json"]) {
+      symlinkSync(join(REPO, "apps", "no-auth", linked), join(apps, "one", linked));
+    }
+    copyFileSync(join(REPO, "apps", "no-auth", ".dev.vars.example"), join(apps, "one", ".dev.vars.example"));
+    const run = await check("one", devVars("one.vars", [""]), apps);
+    expect(run.code).toBe(1);
+    expect(problems(run)).toEqual([
+      "wrangler.jsonc dev.port: 8788 is also two's dev.port: give it a port of its own",
+      "wrangler.jsonc dev.inspector_port: not set: give it a port of its own (the root README's ports table)",
+    ]);
+  });
+
+  it("every app's dev ports are fixed, distinct, and listed in the root README's ports table", () => {
+    const readme = readFileSync(join(REPO, "README.md"), "utf8");
+    const seen = new Set<number>([8791]);
+    for (const app of ["no-auth", "token-validation", "oauth-proxy", "full-oauth-provider"]) {
+      const config = readFileSync(join(REPO, "apps", app, "wrangler.jsonc"), "utf8");
+      const match = /"dev": \{ "port": (\d+), "inspector_port": (\d+) \}/.exec(config);
+      expect(match, `${app}/wrangler.jsonc dev block`).not.toBeNull();
+      const [port, inspector] = [Number(match?.[1]), Number(match?.[2])];
+      for (const taken of [port, inspector]) {
+        expect(seen.has(taken), `${app}: port ${taken} is used twice`).toBe(false);
+        seen.add(taken);
+      }
+      expect(readme).toMatch(new RegExp(`\\[\`apps/${app}\`\\][^\\n]*\\| ${port} +\\| ${inspector} +\\|`));
+    }
+  });
 });
