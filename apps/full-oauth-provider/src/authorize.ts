@@ -117,15 +117,14 @@ async function complete(
 }
 
 /**
- * Whether the person started this navigation: opened from outside any page (Sec-Fetch-Site
- * `none`: the MCP client launched the browser, a typed or bookmarked address) or from this
- * origin's own pages (`same-origin`: the login page's redirect). Another site's navigation is
- * `cross-site` or `same-site`; a request without the header (not a current browser) is not
- * trusted either.
+ * Whether the person started this navigation themselves: opened from outside any page
+ * (Sec-Fetch-Site `none`: the MCP client launched the browser, a typed or bookmarked address).
+ * Another site's navigation is `cross-site` or `same-site`; `same-origin` is not enough either,
+ * since another site's navigation may have passed through the login page on its way here; a
+ * request without the header (not a current browser) is not trusted.
  */
 function startedByUser(request: Request): boolean {
-  const site = request.headers.get("sec-fetch-site");
-  return site === "none" || site === "same-origin";
+  return request.headers.get("sec-fetch-site") === "none";
 }
 
 /** GET /authorize: validate, sign in, then ask (or remember). */

@@ -54,7 +54,7 @@ describe("remembered approvals", () => {
     expect(await isConsentPage(await open(browser, clientId, "none"))).toBe(true);
   });
 
-  it.each([["cross-site"], ["same-site"], [undefined]])(
+  it.each([["cross-site"], ["same-site"], ["same-origin"], [undefined]])(
     "a navigation the user did not start (Sec-Fetch-Site %s) gets the page, and the live grant keeps working",
     async (site) => {
       const { browser, clientId, tokens } = await connected();
