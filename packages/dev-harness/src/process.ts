@@ -1,6 +1,7 @@
 // Child processes in their own process group, so a whole tree (wrangler → node → workerd) stops
 // at once; their output kept for the error message when something fails.
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { stripVTControlCharacters } from "node:util";
 
@@ -132,30 +133,46 @@ export function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-/** Ports never handed out: the repo's dev ports and Node's default inspector. */
-const RESERVED_PORTS = new Set([8787, 8788, 8789, 8790, 8791, 8799, 9229]);
+/** Ports never handed out: the repo's dev and inspector ports and Node's default inspector. */
+const RESERVED_PORTS = new Set([8787, 8788, 8789, 8790, 8791, 8799, 9229, 9287, 9288, 9289, 9290]);
 const handedOut = new Set<number>();
 
+/** freePort's ports start here: above the well-known and registered ports servers tend to use. */
+const LOWEST_PORT = 20_000;
+
 /**
- * A free TCP port on loopback, never one this process handed out before nor one of the repo's dev
- * ports (so a running `pnpm dev` is left alone).
+ * The lowest port the kernel picks by itself, for a `listen(0)` and for the local end of every
+ * outgoing connection: Linux's `ip_local_port_range` (32768 by default), 49152 on macOS.
+ */
+export function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    if (Number.isInteger(low) && low > 0) return low;
+  } catch {
+    // Not Linux.
+  }
+  return 32_768;
+}
+
+/**
+ * A free TCP port on loopback for a server that must know its port before it starts (a Worker
+ * whose public origin names it), never one this process handed out before nor one of the repo's
+ * dev ports (so a running `pnpm dev` is left alone). The port lies below the kernel's ephemeral
+ * range: between this check and the server's bind, no `listen(0)` and no outgoing connection of
+ * any process (workerd, Chromium, a fetch) can be given it. A server that does not need its port
+ * first should bind port 0 instead.
  */
 export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = createServer();
-      server.once("error", reject);
-      server.listen(0, "127.0.0.1", () => {
-        const address = server.address();
-        const found = typeof address === "object" && address !== null ? address.port : 0;
-        server.close(() => {
-          resolve(found);
-        });
-      });
-    });
-    if (port !== 0 && !RESERVED_PORTS.has(port) && !handedOut.has(port)) {
+  const high = Math.min(ephemeralLow(), 32_768);
+  // A machine whose ephemeral range starts low leaves what it leaves above the privileged ports.
+  const low = high - LOWEST_PORT >= 1000 ? LOWEST_PORT : 1024;
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const port = low + Math.floor(Math.random() * (high - low));
+    if (RESERVED_PORTS.has(port) || handedOut.has(port)) continue;
+    if (await portIsFree(port)) {
       handedOut.add(port);
       return port;
     }
   }
+  throw new Error(`no free port on 127.0.0.1 between ${low} and ${high}`);
 }

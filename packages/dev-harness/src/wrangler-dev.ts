@@ -24,7 +24,7 @@ export interface WranglerDevOptions {
   cwd: string;
   /** `--config`, relative to `cwd`; wrangler's default (`wrangler.jsonc`) when omitted. */
   config?: string;
-  /** Port to listen on (127.0.0.1). A free port when omitted. */
+  /** Port to listen on (127.0.0.1). A {@link freePort} when omitted. */
   port?: number;
   /** `--var NAME:VALUE` overrides of the config's vars. */
   vars?: Record<string, string>;
@@ -40,7 +40,7 @@ export interface WranglerDevOptions {
    * `["d1", "migrations", "apply", "KEYS_DB", "--local"]` (`--config` and `--persist-to` are added).
    */
   prepare?: string[][];
-  /** How long to wait for the first HTTP answer. Default 60 s. */
+  /** How long to wait for the first HTTP answer. Default 120 s: a busy 2-core CI machine. */
   startTimeoutMs?: number;
 }
 
@@ -174,7 +174,9 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
     "dev",
     ...config,
     ...["--ip", "127.0.0.1", "--port", String(port)],
-    ...["--inspector-port", String(await freePort())],
+    // workerd binds the inspector on a port of its own choosing: a port picked here first could be
+    // taken by another process before wrangler binds it ("Address already in use").
+    ...["--inspector-port", "0"],
     ...["--persist-to", stateDir],
     "--show-interactive-dev-session=false",
     // No per-request log line: it only adds noise (and cost, for the benchmark).
@@ -188,7 +190,7 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
     removeState();
   };
   try {
-    await waitForHttp(origin, wrangler, options.startTimeoutMs ?? 60_000);
+    await waitForHttp(origin, wrangler, options.startTimeoutMs ?? 120_000);
   } catch (error) {
     await stop();
     throw new WranglerStartError(`${what} on port ${port}`, (error as Error).message, wrangler.tail());
