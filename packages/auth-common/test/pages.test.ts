@@ -228,14 +228,32 @@ describe("clientConfigs", () => {
     }
   });
 
-  it("for an app that signs people in, MCP Inspector is the web UI (its CLI cannot open a browser)", () => {
+  it("for an app that signs people in, MCP Inspector is the web UI, with what its CLI needs and cannot do", () => {
     const inspector = byClient(clientConfigs("oauth-proxy", URL_, {}, { signIn: true }), "MCP Inspector");
     expect(inspector.snippet).toBe(`npx -y ${INSPECTOR_PACKAGE} --transport http --server-url ${URL_}`);
     expect(inspector.where).toMatch(/sign in in the browser/);
     expect(inspector.where).toContain("Node ≥ 22.19");
+    expect(inspector.note).toContain("MCP_AUTO_OPEN_ENABLED=true");
+    expect(inspector.note).toContain("“Tool 'notes_add' not found”");
     const cli = byClient(clientConfigs("no-auth", URL_), "MCP Inspector");
     expect(cli.snippet).toBe(`npx -y ${INSPECTOR_PACKAGE} --cli ${URL_} --transport http --method tools/list`);
     expect(cli.where).toContain("Node ≥ 22.19");
+    expect(cli.note).toBeUndefined();
+  });
+
+  it("the page prints a client's note under its snippet, escaped", async () => {
+    const page = await landingPage(new Request("https://mcp.example.com/"), {
+      pattern: "oauth-proxy",
+      title: "OAuth proxy",
+      summary: "People sign in upstream.",
+      howItWorks: [],
+      risks: [],
+      tools: [],
+      signIn: true,
+    }).text();
+    expect(page).toMatch(
+      /<pre><code>npx -y @modelcontextprotocol\/inspector@[^<]+<\/code><\/pre>\s*<p class="note">CLI mode[^<]*MCP_AUTO_OPEN_ENABLED=true[^<]*“Tool &#39;notes_add&#39; not found”/,
+    );
   });
 
   it("pins every package it runs through npx to an exact version", () => {

@@ -4,6 +4,8 @@ export interface ClientConfig {
   /** Where the snippet goes, and what it needs that the snippet cannot say (a Node version). */
   where: string;
   snippet: string;
+  /** What a user of this client should know that its snippet cannot show, as a sentence. */
+  note?: string;
 }
 
 /**
@@ -65,10 +67,17 @@ export function clientConfigs(
     },
     options.signIn === true
       ? {
-          // The CLI cannot open a browser to sign in; the web UI runs the OAuth flow.
+          // The web UI runs the whole OAuth flow, step-up included; the CLI needs a browser to be
+          // opened for it and cannot step up, which the note says.
           client: "MCP Inspector",
           where: `terminal, ${INSPECTOR_NODE}: opens the web UI; Connect, then sign in in the browser`,
           snippet: `npx -y ${INSPECTOR_PACKAGE} --transport http --server-url ${mcpUrl}${headerFlags}`,
+          note:
+            "CLI mode (--cli … --method tools/list) signs in only with MCP_AUTO_OPEN_ENABLED=true in its " +
+            "environment, which lets it open your browser for the sign-in (it does not by default when " +
+            "run headless). It does not step up: with a read-only grant, calling notes_add answers " +
+            "“Tool 'notes_add' not found” because the tool is hidden from that grant; the web UI asks " +
+            "for notes:write on a new consent page instead.",
         }
       : {
           client: "MCP Inspector",

@@ -71,7 +71,8 @@ export function landingPage(request: Request, content: LandingPageContent): Resp
     ${configs.map(
       (config) =>
         html`<h3>${config.client} <small class="lead">— ${config.where}</small></h3>
-          <pre><code>${config.snippet}</code></pre>`,
+          <pre><code>${config.snippet}</code></pre>
+          ${config.note === undefined ? "" : html`<p class="note">${config.note}</p>`}`,
     )}
     ${
       content.credentials && content.credentials.length > 0
