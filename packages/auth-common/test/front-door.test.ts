@@ -21,7 +21,7 @@ const document = (extra: Record<string, unknown> = {}) => ({
 function fakeFetch(answer: () => Response | Promise<Response>) {
   const calls: { url: string; redirect: RequestRedirect | undefined }[] = [];
   const fetcher: typeof fetch = async (input, init) => {
-    calls.push({ url: String(input), redirect: init?.redirect });
+    calls.push({ url: input instanceof Request ? input.url : input.toString(), redirect: init?.redirect });
     return answer();
   };
   return { fetcher, calls };

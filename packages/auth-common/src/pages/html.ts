@@ -15,6 +15,7 @@ export class SafeHtml {
  * U+200B..U+200F, U+FEFF…). In text a person reads they only disguise it: a right-to-left
  * override shows `Notes\u202Eexe.fdp` as "Notes pdf.exe".
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const INVISIBLE = /[\p{Cf}\x00-\x08\x0B-\x1F\x7F-\x9F]/gu;
 
 /**
