@@ -136,19 +136,22 @@ describe("JWKS in workerd (wrangler dev): one fetch at a time, failures are 503"
     ["fail", "upstream-500-body"],
     ["html", "upstream-html-body"],
   ])(
-    "a key server answering %s: 503 + Retry-After for 50 concurrent and 20 later requests, one fetch",
+    "a key server answering %s: 503 + Retry-After for 50 concurrent and 20 later requests, one probe per 5 s",
     async (behaviour, body) => {
       const valid = await token(keyA);
+      const started = Date.now();
       const concurrent = await Promise.all(Array.from({ length: 50 }, () => call(origin(behaviour), valid)));
       const later = [];
       for (let index = 0; index < 20; index++) later.push(await call(origin(behaviour), valid));
       for (const result of [...concurrent, ...later]) {
         expect(result).toMatchObject({ status: 503, error: "temporarily_unavailable" });
         expect(Number(result.retryAfter)).toBeGreaterThan(0);
-        expect(Number(result.retryAfter)).toBeLessThanOrEqual(30);
+        expect(Number(result.retryAfter)).toBeLessThanOrEqual(5);
         expect(result.text).not.toContain(body);
       }
-      expect(keyServer.fetches[behaviour]).toBe(1);
+      // One probe per 5 s while it fails (however long this loaded machine took for the 70).
+      expect(keyServer.fetches[behaviour]).toBeGreaterThanOrEqual(1);
+      expect(keyServer.fetches[behaviour]).toBeLessThanOrEqual(1 + Math.floor((Date.now() - started) / 5000));
     },
   );
 });

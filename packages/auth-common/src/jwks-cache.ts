@@ -17,11 +17,17 @@ export interface JwksCacheOptions {
   /** Clock in milliseconds (default `Date.now`); cooldown and freshness are measured with it. */
   now?: () => number;
   /**
-   * Least time between two fetches, seconds (default 30). It follows every attempt, failed or
-   * not: an unknown `kid` refetches at most once per cooldown, and an outage is asked again only
-   * once per cooldown (callers meanwhile get 503 with the time left as `Retry-After`).
+   * Least time between a successful fetch and the next one, seconds (default 30): an unknown
+   * `kid` refetches at most once per cooldown, so tokens with made-up kids cannot drive fetches.
    */
   cooldownSeconds?: number;
+  /**
+   * Least time between a failed fetch and the next one, seconds (default 5, at most the
+   * cooldown): while the key server is down one probe goes through per interval (callers
+   * meanwhile get 503 with the time left as `Retry-After`), so valid tokens work again within
+   * this long after it recovers rather than a whole cooldown.
+   */
+  retryAfterFailureSeconds?: number;
   /** How long a fetched key set is used before it is fetched again, seconds (default 600). */
   maxAgeSeconds?: number;
   /** Abort a fetch after this many seconds (default 5). */
@@ -63,9 +69,9 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * request in it. Replaces jose's `createRemoteJWKSet`, which on Workers starts one fetch per
  * concurrent caller and refetches on every request while the key server fails.
  *
- * Guarantees: at most one fetch in flight (concurrent callers share it); at most one fetch start
- * per cooldown, whether the last one succeeded or failed; a known `kid` never fetches while the
- * set is fresh. Callers that share another caller's fetch never await a promise created in
+ * Guarantees: at most one fetch in flight (concurrent callers share it); after a success, at
+ * most one fetch start per cooldown (30 s); after a failure, one probe per retry interval (5 s),
+ * so a recovered key server is seen within it; a known `kid` never fetches while the set is fresh. Callers that share another caller's fetch never await a promise created in
  * another request (Workers would cancel such a request as hung): they poll shared state on
  * their own timers, and give the fetch up after its timeout.
  * Validates: status 200, a body of at most {@link MAX_JWKS_BYTES} that is UTF-8 JSON shaped like
@@ -80,14 +86,20 @@ export function jwksKeyResolver(options: JwksCacheOptions): JWTVerifyGetKey {
   const fetchKeys = options.fetch ?? fetch;
   const now = options.now ?? Date.now;
   const cooldownMs = positive(options.cooldownSeconds, 30, "cooldownSeconds");
+  const retryMs = Math.min(cooldownMs, positive(options.retryAfterFailureSeconds, 5, "retryAfterFailureSeconds"));
   const maxAgeMs = positive(options.maxAgeSeconds, 600, "maxAgeSeconds");
   const timeoutMs = positive(options.timeoutSeconds, 5, "timeoutSeconds");
   let keys: LocalKeySet | undefined;
   let fetchedAt = -Infinity;
   let last: Attempt | undefined;
 
+  /** When the attempt after `attempt` may start: a failure is probed again sooner than a success. */
+  function nextAllowed(attempt: Attempt): number {
+    return attempt.startedAt + (attempt.outcome === "failed" ? retryMs : cooldownMs);
+  }
+
   function unavailable(attempt: Attempt): AuthError {
-    const left = Math.ceil((attempt.startedAt + cooldownMs - now()) / 1000);
+    const left = Math.ceil((nextAllowed(attempt) - now()) / 1000);
     return new AuthError("temporarily_unavailable", "The token's signing keys cannot be fetched right now.", {
       cause: { code: "ERR_JWKS_UNAVAILABLE", reason: attempt.reason ?? "unknown" },
       retryAfterSeconds: Math.max(1, left),
@@ -146,7 +158,7 @@ export function jwksKeyResolver(options: JwksCacheOptions): JWTVerifyGetKey {
     let attempt = last;
     if (attempt?.outcome === "pending") {
       await waitFor(attempt);
-    } else if (attempt === undefined || now() - attempt.startedAt >= cooldownMs) {
+    } else if (attempt === undefined || now() >= nextAllowed(attempt)) {
       attempt = { startedAt: now(), outcome: "pending" };
       last = attempt;
       await load(attempt);

@@ -313,7 +313,8 @@ describe("accessVerifier", () => {
       "temporarily_unavailable",
       "The token's signing keys cannot be fetched right now.",
     );
-    expect(error.retryAfterSeconds).toBe(30);
+    // The next probe of the certs endpoint, not a whole refetch cooldown (jwks-cache.ts).
+    expect(error.retryAfterSeconds).toBe(5);
   });
 
   it("fails closed with 503 when the certs endpoint answers 500, and does not echo its body", async () => {

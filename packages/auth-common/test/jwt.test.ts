@@ -505,31 +505,31 @@ describe("verifyJwt with a JWKS", () => {
   ];
 
   it.each(failures)(
-    "%s → temporarily_unavailable with Retry-After, one fetch per cooldown, then recovery",
+    "%s → temporarily_unavailable with Retry-After, one probe per 5 s, then recovery",
     async (_label, answer) => {
       const verifier = jwtVerifier(jwksOptions());
       const token = await signRs256(claims(), keyA);
       fake.answer = answer;
-      for (let attempt = 0; attempt < 30; attempt++) {
+      for (let attempt = 0; attempt < 10; attempt++) {
         const error = await expectAuthError(
           verifier.verify({ request: REQUEST, bearer: token }),
           "temporarily_unavailable",
           KEYS_DOWN,
         );
-        expect(error.retryAfterSeconds).toBe(30 - attempt);
+        expect(error.retryAfterSeconds).toBe(5 - (attempt % 5));
         expect(JSON.stringify([error.message, error.cause])).not.toContain(UPSTREAM);
         clockMs += 1000;
       }
-      // 30 requests over 30 s while it fails: one fetch.
-      expect(fake.calls).toHaveLength(1);
-      // After the cooldown, one more attempt; it now succeeds and is used from then on.
+      // 10 requests over 10 s while it fails: one probe per 5 s.
+      expect(fake.calls).toHaveLength(2);
+      // At the next probe it succeeds, and the set is used from then on.
       fake.answer = () => Response.json(jwks);
       await Promise.all(
         Array.from({ length: 5 }, async () => {
           expect(await verifier.verify({ request: REQUEST, bearer: token })).toMatchObject({ subject: "user-1" });
         }),
       );
-      expect(fake.calls).toHaveLength(2);
+      expect(fake.calls).toHaveLength(3);
     },
   );
 
