@@ -53,6 +53,21 @@ export function describeDiscovery(target: AuthorizationServerTarget): void {
       await response.body?.cancel();
     });
 
+    // Decided (issue 16): no resource_metadata on an alias. RFC 9728 §3.3 has a client refuse
+    // metadata whose `resource` is not the URL it called, and the only metadata there is names
+    // PUBLIC_ORIGIN; serving a document for the alias would make it a second resource whose
+    // tokens this server accepts. The 401 still names the scope; the client must use PUBLIC_ORIGIN.
+    it("a 401 on a loopback alias carries no resource_metadata (RFC 9728 §3.3); the same 401 on PUBLIC_ORIGIN does", async () => {
+      const alias = await postMcp(target.aliasOrigin());
+      expect(alias.status).toBe(401);
+      const challenge = bearerChallenge(alias.headers.get("www-authenticate"));
+      expect(challenge?.params).toEqual({ realm: "OAuth", scope: "notes:read" });
+      const canonical = bearerChallenge((await postMcp(target.origin())).headers.get("www-authenticate"));
+      expect(canonical?.params["resource_metadata"]).toBe(
+        `${target.origin()}/.well-known/oauth-protected-resource/mcp`,
+      );
+    });
+
     it("pages and metadata are not served for another Host (the issuer would follow it)", async () => {
       const response = await fetch(new URL("/.well-known/oauth-authorization-server", target.aliasOrigin()));
       expect(response.status).toBe(403);
