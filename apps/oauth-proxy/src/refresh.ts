@@ -27,12 +27,14 @@ export async function refreshUpstream(
       internal: { category: "token-exchange-callback", reason: "upstream_missing" },
     });
   }
-  const outcome = await revalidate({
-    userId: options.userId,
-    grantId: options.grantId,
-    subject: props.subject,
-    tokens,
-  });
+  let outcome;
+  try {
+    outcome = await revalidate({ userId: options.userId, grantId: options.grantId, subject: props.subject, tokens });
+  } catch {
+    // The gate itself failed (a Durable Object reset or overload): nothing was learnt about the
+    // user, so the grant stays and the client retries, as for an upstream outage.
+    outcome = { error: "temporarily_unavailable", reason: "the upstream gate did not answer" } as const;
+  }
   if ("tokens" in outcome) {
     const unchanged = JSON.stringify(outcome.tokens) === JSON.stringify(tokens);
     return unchanged ? undefined : { newProps: { ...props, upstream: outcome.tokens } };

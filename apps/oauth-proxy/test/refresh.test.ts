@@ -83,6 +83,15 @@ describe("every refresh of ours asks the upstream", () => {
     expect(JSON.stringify(error)).not.toContain("up-refresh-1");
   });
 
+  it("a gate that fails (its Durable Object reset) → temporarily_unavailable, never a revoke", async () => {
+    const broken: Revalidate = () => Promise.reject(new Error("Durable Object reset because its code was updated."));
+    await expect(refreshUpstream(options(), broken)).rejects.toMatchObject({
+      code: "temporarily_unavailable",
+      statusCode: 503,
+      description: "The identity provider is not answering; try again shortly.",
+    });
+  });
+
   it("a grant without an upstream sign-in → invalid_grant, nothing asked", async () => {
     const never = gate({ tokens: renewed });
     await expect(refreshUpstream(options(GrantType.REFRESH_TOKEN, null), never)).rejects.toMatchObject({
