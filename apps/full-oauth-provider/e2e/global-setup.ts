@@ -42,6 +42,7 @@ const ACCOUNTS = [
   "passkey-attacks",
   "transport-suite",
   "strict-peer",
+  "conformance",
   ...TOKEN_ENDPOINT_LOGINS,
   ...DISCOVERY_LOGINS,
 ];
