@@ -111,3 +111,16 @@ describe("findScopeShortfall", () => {
     expect(findScopeShortfall(polluted, [])).toBeUndefined();
   });
 });
+
+describe("tool names like Object.prototype members", () => {
+  it.each(["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf", "__defineGetter__", "isPrototypeOf"])(
+    "calling %s with no scopes is no shortfall (an unknown tool is the SDK's answer)",
+    (name) => {
+      expect(findScopeShortfall(call(name), [])).toBeUndefined();
+      expect(findScopeShortfall([call(name), call("notes_add", 2)], [])).toEqual({
+        tools: new Set(["notes_add"]),
+        scopes: ["notes:write"],
+      });
+    },
+  );
+});

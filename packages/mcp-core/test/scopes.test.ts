@@ -64,3 +64,20 @@ describe("allows", () => {
     expect(SCOPES).toEqual(["notes:read", "notes:write"]);
   });
 });
+
+describe("scope names like Object.prototype members are unknown scopes, nothing more", () => {
+  const NAMES = [
+    "constructor",
+    "__proto__",
+    "toString",
+    "hasOwnProperty",
+    "valueOf",
+    "__defineGetter__",
+    "isPrototypeOf",
+  ];
+
+  it.each(NAMES)("%s: kept as granted, implies nothing, allows nothing", (name) => {
+    expect(effectiveScopes([name])).toEqual([name]);
+    for (const scope of SCOPES) expect(allows([name], scope)).toBe(false);
+  });
+});
