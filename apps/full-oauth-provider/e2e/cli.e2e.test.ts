@@ -126,6 +126,15 @@ describe("users CLI against the running server", () => {
     expect(keep.output).toMatch(new RegExp(`^new password set for ${user.id} ${email}: sessions ended, grants kept\n`));
     await (await connectClient("sdk-v2 (2026-07-28)", kept.connection)).close();
 
+    // As a person reads it: a header line, and the grant each grant_created row made.
+    const [header, ...lines] = (await cli(["audit", "--user", email])).output.trimEnd().split("\n");
+    expect(header?.split(/\s+/)).toEqual(["at", "event", "outcome", "user", "client", "grant", "address", "detail"]);
+    const created = lines.filter((line) => line.split(/\s+/)[1] === "grant_created");
+    expect(created.length).toBeGreaterThanOrEqual(2);
+    for (const line of created) expect(line.split(/\s+/)[5]).toMatch(/^[A-Za-z0-9_-]{8,}$/);
+    const grantLines = (await cli(["grants", "list", "--user", email])).output.trimEnd().split("\n");
+    expect(grantLines[0]?.split(/\s+/)).toEqual(["grant", "user", "client", "since", "scopes"]);
+
     const audit = await cli(["audit", "--user", email, "--json"]);
     const rows = JSON.parse(audit.output) as { event: string; outcome: string; detail: string | null }[];
     expect(rows.map((row) => `${row.event}:${row.outcome}:${row.detail ?? ""}`)).toEqual(

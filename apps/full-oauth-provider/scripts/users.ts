@@ -128,6 +128,21 @@ function show(values: Values, json: unknown, lines: string[]): void {
 
 const when = (seconds: number) => new Date(seconds * 1000).toISOString();
 
+/** Rows under a header line, columns padded to line up; an empty field shows as `-`. */
+function table(headers: string[], rows: (string | null | undefined)[][]): string[] {
+  const cells = [
+    headers,
+    ...rows.map((row) => row.map((field) => (field === null || field === undefined || field === "" ? "-" : field))),
+  ];
+  const widths = headers.map((_, column) => Math.max(...cells.map((row) => row[column]?.length ?? 0)));
+  return cells.map((row) =>
+    row
+      .map((field, column) => (column === row.length - 1 ? field : field.padEnd(widths[column] ?? 0)))
+      .join("  ")
+      .trimEnd(),
+  );
+}
+
 async function run(
   { db, kv }: { db: UserDatabase; kv: GrantStore },
   [command, argument, third]: (string | undefined)[],
@@ -158,9 +173,15 @@ async function run(
         users,
         users.length === 0
           ? ["no users"]
-          : users.map(
-              (user) =>
-                `${user.id}  ${user.email}  ${user.displayName}  created ${when(user.createdAt)}${user.disabled ? "  DISABLED" : ""}`,
+          : table(
+              ["id", "email", "name", "created", "status"],
+              users.map((user) => [
+                user.id,
+                user.email,
+                user.displayName,
+                when(user.createdAt),
+                user.disabled ? "DISABLED" : "enabled",
+              ]),
             ),
       );
       return;
@@ -213,10 +234,18 @@ async function run(
         rows,
         rows.length === 0
           ? ["no audit rows"]
-          : rows.map((row) =>
-              [when(row.at), row.event, row.outcome, row.userId, row.clientId, row.grantId, row.address, row.detail]
-                .map((field) => field ?? "-")
-                .join("  "),
+          : table(
+              ["at", "event", "outcome", "user", "client", "grant", "address", "detail"],
+              rows.map((row) => [
+                when(row.at),
+                row.event,
+                row.outcome,
+                row.userId,
+                row.clientId,
+                row.grantId,
+                row.address,
+                row.detail,
+              ]),
             ),
       );
       return;
@@ -230,9 +259,15 @@ async function run(
           grants,
           grants.length === 0
             ? ["no grants"]
-            : grants.map(
-                (grant) =>
-                  `${grant.id}  ${grant.userId}  ${grant.clientId}  ${grant.scope.join(" ")}  since ${when(grant.createdAt)}`,
+            : table(
+                ["grant", "user", "client", "since", "scopes"],
+                grants.map((grant) => [
+                  grant.id,
+                  grant.userId,
+                  grant.clientId,
+                  when(grant.createdAt),
+                  grant.scope.join(" "),
+                ]),
               ),
         );
         return;
