@@ -4,8 +4,7 @@
 import { BodyTooLargeError, readBoundedBytes, readBoundedText } from "../bounded-body.ts";
 import { consoleLog, refusal } from "../log.ts";
 import { messagePage } from "../pages/consent-page.ts";
-import { metadataProblem } from "./registration.ts";
-import { MAX_REGISTRATION_BYTES } from "./registration.ts";
+import { MAX_REGISTRATION_BYTES, metadataProblem } from "./registration.ts";
 
 /** Largest /token request read: a code or refresh token, a verifier, a client assertion. */
 export const MAX_TOKEN_REQUEST_BYTES = 16 * 1024;
