@@ -1,6 +1,7 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { clientMetadataDocuments } from "./test/cimd-documents.ts";
+import { fakeOidcUpstream } from "./test/fake-oidc-upstream.ts";
 
 // Integration tests inside workerd: the real Worker with real KV, Durable Objects and rate
 // limiters. The upstream here is the github preset pointed at a host that does not exist: these
@@ -10,9 +11,10 @@ export default defineConfig({
     cloudflareTest({
       wrangler: { configPath: "./wrangler.jsonc" },
       miniflare: {
-        // The Worker's outbound fetches (Client ID Metadata Documents) are answered here, in
-        // Node: a document "served" by a client's own HTTPS origin, without a network.
-        outboundService: clientMetadataDocuments,
+        // The Worker's outbound fetches (Client ID Metadata Documents, and the fake OIDC
+        // upstream some refusal tests switch to) are answered here, in Node, without a network.
+        outboundService: async (request: Request) =>
+          (await fakeOidcUpstream(request)) ?? clientMetadataDocuments(request),
         bindings: {
           PUBLIC_ORIGIN: "http://localhost:8789",
           UPSTREAM: "github",

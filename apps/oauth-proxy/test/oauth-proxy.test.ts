@@ -1,6 +1,7 @@
 import { describeAuthorizationRequests } from "@mcp-auth/auth-common/authorization-server/testing";
 import { describe, expect, it } from "vitest";
 import { CIMD_CLIENT_ID, CIMD_MISSING_CLIENT_ID, CIMD_REDIRECT_URI, CIMD_UNSAFE_CLIENT_ID } from "./cimd-documents.ts";
+import { FAKE_OIDC_ISSUER } from "./fake-oidc-upstream.ts";
 import {
   CHALLENGE,
   ORIGIN,
@@ -191,11 +192,11 @@ describe("Client ID Metadata Documents", () => {
 });
 
 describe("the upstream callback", () => {
-  /** Consent approved: the upstream redirect's state and the browser's cookies. */
-  async function approved(): Promise<{ state: string; cookies: string }> {
+  /** Consent approved (by default with the github upstream): the upstream redirect's state and the browser's cookies. */
+  async function approved(through: typeof call = call): Promise<{ state: string; cookies: string }> {
     const clientId = await registerClient();
-    const { handle, cookie } = await consentOf(await call(authorizePath(clientId)));
-    const response = await call("/authorize", {
+    const { handle, cookie } = await consentOf(await through(authorizePath(clientId)));
+    const response = await through("/authorize", {
       method: "POST",
       redirect: "manual",
       headers: { "content-type": "application/x-www-form-urlencoded", origin: ORIGIN, cookie },
@@ -283,4 +284,26 @@ describe("the upstream callback", () => {
       expect(await retried.text()).toContain("This authorization expired or was already used; start again");
     },
   );
+
+  it("a callback refused for its ID token's nonce (an OIDC upstream) spends its state too", async () => {
+    const oidc = (path: string, init?: RequestInit) =>
+      callWith(
+        { UPSTREAM: "oidc", UPSTREAM_ISSUER: FAKE_OIDC_ISSUER, GITHUB_BASE_URL: "", GITHUB_API_URL: "" },
+        path,
+        init,
+      );
+    const { state, cookies } = await approved(oidc);
+    const callback = `/callback?code=c0de&state=${state}&iss=${encodeURIComponent(FAKE_OIDC_ISSUER)}`;
+    const refused = await oidc(callback, { redirect: "manual", headers: { cookie: cookies } });
+    expect(refused.status).toBe(302);
+    const location = new URL(refused.headers.get("location") ?? "");
+    expect(`${location.origin}${location.pathname}`).toBe(REDIRECT_URI);
+    expect(Object.fromEntries(location.searchParams)).toMatchObject({
+      error: "access_denied",
+      error_description: `The sign-in at ${new URL(FAKE_OIDC_ISSUER).host} could not be verified.`,
+    });
+    const retried = await oidc(callback, { redirect: "manual", headers: { cookie: cookies } });
+    expect(retried.status).toBe(400);
+    expect(await retried.text()).toContain("This authorization expired or was already used; start again");
+  });
 });
