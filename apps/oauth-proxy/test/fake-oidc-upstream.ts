@@ -7,8 +7,13 @@ export const FAKE_OIDC_ISSUER = "https://idp.oauth-proxy.test";
 /** The client id the workerd bindings give the Worker at its upstream. */
 const CLIENT_ID = "workerd-test-client";
 
-const base64url = (bytes: Uint8Array | string) =>
-  Buffer.from(typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes).toString("base64url");
+function base64url(value: Uint8Array | string): string {
+  const bytes = typeof value === "string" ? new TextEncoder().encode(value) : value;
+  return btoa(String.fromCharCode(...bytes))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replace(/=+$/, "");
+}
 
 let keyPair: Promise<CryptoKeyPair> | undefined;
 const key = () =>
@@ -16,7 +21,7 @@ const key = () =>
     { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
     true,
     ["sign", "verify"],
-  ));
+  ) as Promise<CryptoKeyPair>);
 
 async function idToken(claims: Record<string, unknown>): Promise<string> {
   const input = `${base64url(JSON.stringify({ alg: "RS256", kid: "fake-1", typ: "JWT" }))}.${base64url(JSON.stringify(claims))}`;
