@@ -1,9 +1,19 @@
 // Every fenced ```sh command of every README runs, as written, on a machine with only Node 20 and
 // npm: one test per command, in README order, in one fresh copy of the tree (the first commands
-// install it and start `pnpm dev` once, which creates what later ones need: .dev.vars, the local
-// key database). Fails when the shell cannot find a command. Run by `npm run test:docs`.
+// install it and start `pnpm dev`, which creates what later ones need: .dev.vars, the local key
+// database). Fails when the shell cannot find a command, or when an app of `pnpm dev` does not come
+// up in any of its README_DEV_STARTS starts (3 by default). Run by `npm run test:docs`.
 import assert from "node:assert/strict";
-import { allCommands, check, describeOutcome, notFoundIn, prepare, type CheckState } from "./check-readme-commands.ts";
+import {
+  allCommands,
+  check,
+  describeOutcome,
+  notFoundIn,
+  planFor,
+  prepare,
+  type CheckState,
+} from "./check-readme-commands.ts";
+import { DEV_READY, devProgress, devSummary } from "./dev-progress.ts";
 
 // vitest's globals (vitest is not a dependency of the root, so its types are not either).
 declare const it: (name: string, fn: () => Promise<void> | void) => void;
@@ -32,6 +42,62 @@ it("npm's script shell saying `not found` counts, and so does Node 20 given a .t
   assert.equal(notFoundIn(1, "error: no dev IdP answers"), undefined);
 });
 
+it("a `pnpm dev` start with one app down is named, with the line that says why", () => {
+  const plan = planFor("npx -y pnpm@10.34.9 install && npx -y pnpm@10.34.9 dev");
+  assert.equal(plan.mode, "until-ready");
+  if (plan.mode !== "until-ready") return;
+  assert.ok(plan.starts >= 1);
+  assert.deepEqual(plan.ports, [8787, 8788, 8789, 8790, 8791, 9287, 9288, 9289, 9290]);
+  // The shape of a start that raced for one inspector port (colours as wrangler prints them).
+  const output = [
+    "@mcp-auth/dev-idp:dev:   issuer         http://127.0.0.1:8791",
+    "@mcp-auth/no-auth:dev: [wrangler:info] Ready on http://localhost:8787",
+    '@mcp-auth/oauth-proxy:dev: \u001b[31m✘ \u001b[41;31m[\u001b[41;97mERROR\u001b[41;31m]\u001b[0m Address already in use (socket "direct:1:default").',
+    "@mcp-auth/token-validation:dev: [wrangler:info] Ready on http://localhost:8788",
+  ].join("\n");
+  const progress = devProgress(plan.ready, output);
+  assert.deepEqual(progress.up, ["no-auth", "token-validation", "dev-idp"]);
+  assert.deepEqual(
+    [...progress.failed],
+    [["oauth-proxy", '✘ [ERROR] Address already in use (socket "direct:1:default").']],
+  );
+  // full-oauth-provider has neither said it is up nor failed: the start goes on.
+  assert.equal(progress.settled, false);
+  const done = `${output}\n@mcp-auth/full-oauth-provider:dev: [wrangler:info] Ready on http://localhost:8790`;
+  assert.equal(devProgress(plan.ready, done).settled, true);
+  const refused =
+    "@mcp-auth/full-oauth-provider:dev: ✗ full-oauth-provider not started: its configuration has 1 problem";
+  assert.equal(devProgress(plan.ready, `${output}\n${refused}`).failed.get("full-oauth-provider"), refused.slice(35));
+  // A step stopped by Ctrl-C is not a failure; one that exits non-zero is.
+  const stopped = "@mcp-auth/full-oauth-provider:dev:  ELIFECYCLE  Command failed.";
+  assert.equal(devProgress(plan.ready, `${output}\n${stopped}`).settled, false);
+});
+
+it("`pnpm dev` ends with a summary once every app is up or failed, only when one failed", () => {
+  const up = [
+    "@mcp-auth/dev-idp:dev:   issuer         http://127.0.0.1:8791",
+    "@mcp-auth/no-auth:dev: [wrangler:info] Ready on http://localhost:8787",
+    "@mcp-auth/token-validation:dev: [wrangler:info] Ready on http://localhost:8788",
+    "@mcp-auth/full-oauth-provider:dev: [wrangler:info] Ready on http://localhost:8790",
+  ];
+  const refused = "@mcp-auth/oauth-proxy:dev: ✗ oauth-proxy not started: its configuration has 2 problems";
+  // Not yet: dev-idp has not said it is up.
+  assert.equal(devSummary(devProgress(DEV_READY, [refused, ...up.slice(1)].join("\n"))), undefined);
+  assert.equal(
+    devSummary(devProgress(DEV_READY, [refused, ...up].join("\n"))),
+    [
+      "",
+      "✗ 1 of 5 did not start (the full message is above, under its name):",
+      "    oauth-proxy: ✗ oauth-proxy not started: its configuration has 2 problems",
+      "  Running: no-auth http://localhost:8787, token-validation http://localhost:8788, " +
+        "full-oauth-provider http://localhost:8790, dev-idp http://127.0.0.1:8791",
+      "",
+    ].join("\n"),
+  );
+  const allUp = `${up.join("\n")}\n@mcp-auth/oauth-proxy:dev: [wrangler:info] Ready on http://localhost:8789`;
+  assert.equal(devSummary(devProgress(DEV_READY, allUp)), undefined);
+});
+
 // A command printed twice (the same text in the same directory) runs once: it is found or not either way.
 const seen = new Map<string, string>();
 for (const entry of allCommands()) {
@@ -43,5 +109,6 @@ for (const entry of allCommands()) {
     const outcome = await check(entry, state);
     console.log(describeOutcome(outcome));
     assert.equal(outcome.notFound, undefined, `${describeOutcome(outcome)}\n${outcome.tail}`);
+    assert.equal(outcome.notReady, undefined, `${describeOutcome(outcome)}\n${outcome.tail}`);
   });
 }

@@ -2,7 +2,8 @@
 // Node 20 binary, npm, npx and basic shell tools but no pnpm (a machine with only Node and npm),
 // and reports any command the shell could not find. Steps that need a Cloudflare account and
 // third-party clients are skipped with a stated reason; `… dev` commands run until they print
-// their ready lines; the whole suite, a package's tests and the benchmark run for a few seconds.
+// their ready lines (`pnpm dev` is started README_DEV_STARTS times, 3 by default, and every app
+// must come up every time); the whole suite, a package's tests and the benchmark run for a few seconds.
 //
 //   node scripts/check-readme-commands.ts        (its test: scripts/check-readme-commands.test.ts)
 import { portIsFree, withoutShellComment } from "@mcp-auth/dev-harness";
@@ -20,6 +21,7 @@ import {
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join, relative } from "node:path";
 import { stripVTControlCharacters } from "node:util";
+import { DEV_READY, devProgress } from "./dev-progress.ts";
 
 export const REPO_ROOT = join(import.meta.dirname, "..");
 
@@ -35,8 +37,11 @@ export interface ReadmeCommand {
 export type Plan =
   | { mode: "skip"; reason: string }
   | { mode: "run" }
-  /** Long-running: started, stopped once every pattern has matched its output. */
-  | { mode: "until-ready"; ready: RegExp[]; ports: number[] }
+  /**
+   * Long-running: started `starts` times, each stopped once every app's pattern has matched the
+   * output or the app has failed. `ready` maps an app's name to the line that says it is up.
+   */
+  | { mode: "until-ready"; ready: Readonly<Record<string, RegExp>>; ports: number[]; starts: number }
   /** Too long for this check: started, watched for `seconds`, stopped. */
   | { mode: "smoke"; seconds: number; reason: string };
 
@@ -84,7 +89,10 @@ export function commandsOf(file: string, root = REPO_ROOT): ReadmeCommand[] {
 
 const CLOUDFLARE_ACCOUNT =
   /wrangler (login|deploy|secret put|kv namespace create|d1 create)\b|--remote\b|\brun deploy\b/;
-const DEV_PORTS = [8787, 8788, 8789, 8790, 8791];
+/** Every port `pnpm dev` binds: the apps' HTTP ports, dev-idp's, the apps' inspector ports. */
+const DEV_PORTS = [8787, 8788, 8789, 8790, 8791, 9287, 9288, 9289, 9290];
+/** How many times `pnpm dev` is started: a race between its apps shows in some starts only. */
+const DEV_STARTS = Number(process.env["README_DEV_STARTS"] ?? 3);
 
 /** How the check treats a command, and why when it does not run it to its end. */
 export function planFor(command: string): Plan {
@@ -99,19 +107,14 @@ export function planFor(command: string): Plan {
   if (/pnpm@[\d.]+ dev$/.test(command)) {
     return {
       mode: "until-ready",
-      ready: [
-        /Ready on http:\/\/\S+:8787/,
-        /Ready on http:\/\/\S+:8788/,
-        /Ready on http:\/\/\S+:8789/,
-        /Ready on http:\/\/\S+:8790/,
-        /issuer\s+http/,
-      ],
+      ready: DEV_READY,
       ports: DEV_PORTS,
+      starts: DEV_STARTS,
     };
   }
   if (/--filter @mcp-auth\/dev-idp dev$/.test(command)) {
     const port = /DEV_IDP_PORT=(\d+)/.exec(command)?.[1];
-    return { mode: "until-ready", ready: [/issuer\s+http/], ports: [Number(port ?? 8791)] };
+    return { mode: "until-ready", ready: { "dev-idp": /issuer\s+http/ }, ports: [Number(port ?? 8791)], starts: 1 };
   }
   if (/pnpm@[\d.]+ test$/.test(command)) {
     return { mode: "smoke", seconds: 10, reason: "the whole suite (13 min), which runs this check: its first steps" };
@@ -222,6 +225,8 @@ export interface Outcome {
   seconds: number;
   /** Set when the shell could not find something: the check fails. */
   notFound?: string;
+  /** Set when an app of a `dev` command did not come up in one of its starts: the check fails. */
+  notReady?: string;
   reason?: string;
   /** The last lines of the output, for the report (never needed to pass). */
   tail: string;
@@ -238,6 +243,17 @@ function commandEnv(bin: string, vars: Record<string, string>): NodeJS.ProcessEn
   };
   for (const name of keep) if (process.env[name] !== undefined) env[name] = process.env[name];
   return { ...env, ...vars };
+}
+
+/** Waits until every port is free (the previous start's processes have gone), at most `ms`. */
+async function portsFreed(ports: number[], ms: number): Promise<number | undefined> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    let busy: number | undefined;
+    for (const port of ports) if (!(await portIsFree(port))) busy = port;
+    if (busy === undefined || Date.now() > deadline) return busy;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }
 
 /** Runs `bash -c line` in its own process group until it exits, `until` says stop, or `timeoutMs`. */
@@ -349,25 +365,61 @@ export async function check(entry: ReadmeCommand, state: CheckState): Promise<Ou
   if (assignment?.[2] !== undefined) command = assignment[2];
   const cwd = join(state.copy, entry.dir);
   const env = commandEnv(state.bin, state.vars);
+  if (plan.mode === "until-ready") return outcome(await startsOf(command, plan, cwd, env));
   const result = await runShell(command, {
     cwd,
     env,
-    timeoutMs: plan.mode === "smoke" ? plan.seconds * 1000 : plan.mode === "until-ready" ? 240_000 : 90_000,
-    ...(plan.mode === "until-ready"
-      ? { until: (output: string) => plan.ready.every((ready) => ready.test(output)) }
-      : {}),
+    timeoutMs: plan.mode === "smoke" ? plan.seconds * 1000 : 90_000,
   });
   if (assignment?.[1] !== undefined) state.vars[assignment[1]] = result.stdout.trim();
   const created = /created (key_[a-z0-9]{10})/.exec(result.output)?.[1];
   if (created !== undefined) state.keyId = created;
   const notFound = notFoundIn(result.stopped ? null : result.code, result.output);
-  const ready = plan.mode === "until-ready" && plan.ready.every((pattern) => pattern.test(result.output));
   const base = { code: result.code, tail: tailOf(result.output), ...(notFound === undefined ? {} : { notFound }) };
   if (plan.mode === "smoke") return outcome({ result: "watched", reason: plan.reason, ...base });
-  if (plan.mode === "until-ready") {
-    return outcome({ result: ready ? "ready" : "not ready", ...base });
-  }
   return outcome({ result: "ran", ...base });
+}
+
+/**
+ * Starts a `dev` command `plan.starts` times (the first as written; later ones only its last
+ * `&&` step, the install having run), each until every app is up or has failed; says which app
+ * did not come up in which start, with its error line.
+ */
+async function startsOf(
+  command: string,
+  plan: Extract<Plan, { mode: "until-ready" }>,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<Omit<Outcome, "where" | "command" | "seconds">> {
+  const problems: string[] = [];
+  let last = { code: null as number | null, output: "" };
+  for (let start = 1; start <= plan.starts; start++) {
+    const line = start === 1 ? command : (command.split(" && ").at(-1) ?? command);
+    const busy = await portsFreed(plan.ports, 30_000);
+    if (busy !== undefined) {
+      problems.push(`start ${start}: port ${busy} still in use 30 s after the previous start stopped`);
+      break;
+    }
+    const result = await runShell(line, {
+      cwd,
+      env,
+      timeoutMs: 240_000,
+      until: (output: string) => devProgress(plan.ready, output).settled,
+    });
+    last = result;
+    const notFound = notFoundIn(result.stopped ? null : result.code, result.output);
+    if (notFound !== undefined) return { result: "ran", code: result.code, notFound, tail: tailOf(result.output) };
+    const { up, failed } = devProgress(plan.ready, result.output);
+    for (const app of Object.keys(plan.ready).filter((name) => !up.includes(name))) {
+      problems.push(
+        `start ${start} of ${plan.starts}: ${app} did not come up: ${failed.get(app) ?? "no ready line within 240 s"}`,
+      );
+    }
+  }
+  const tail = tailOf(last.output);
+  return problems.length === 0
+    ? { result: `ready ${plan.starts}/${plan.starts}`, code: last.code, tail }
+    : { result: "not ready", code: last.code, notReady: problems.join("; "), tail };
 }
 
 /** Every README command of the tree, in file order. */
@@ -380,7 +432,7 @@ export function describeOutcome(outcome: Outcome): string {
   const status =
     outcome.result === "skipped"
       ? `skipped: ${outcome.reason ?? ""}`
-      : `${outcome.result}${outcome.code === null ? "" : `, exit ${outcome.code}`}, ${outcome.seconds} s${outcome.notFound === undefined ? "" : ` — NOT FOUND: ${outcome.notFound}`}`;
+      : `${outcome.result}${outcome.code === null ? "" : `, exit ${outcome.code}`}, ${outcome.seconds} s${outcome.notFound === undefined ? "" : ` — NOT FOUND: ${outcome.notFound}`}${outcome.notReady === undefined ? "" : ` — NOT READY: ${outcome.notReady}`}`;
   return `${outcome.where}  ${outcome.command}\n    ${status}`;
 }
 
@@ -391,11 +443,11 @@ if (process.argv[1] !== undefined && relative(process.argv[1], import.meta.filen
     for (const entry of allCommands()) {
       const outcome = await check(entry, state);
       console.log(describeOutcome(outcome));
-      if (outcome.notFound !== undefined) failed += 1;
+      if (outcome.notFound !== undefined || outcome.notReady !== undefined) failed += 1;
     }
   } finally {
     state.cleanup();
   }
-  console.log(failed === 0 ? "every README command was found" : `${failed} README command(s) not found`);
+  console.log(failed === 0 ? "every README command was found" : `${failed} README command(s) not found or not ready`);
   process.exitCode = failed === 0 ? 0 : 1;
 }
