@@ -49,17 +49,10 @@ export async function fakeOidcUpstream(request: Request): Promise<Response | und
         id_token_signing_alg_values_supported: ["RS256"],
         authorization_response_iss_parameter_supported: true,
       });
-    case "/jwks":
-      return Response.json({
-        keys: [
-          {
-            ...(await crypto.subtle.exportKey("jwk", (await key()).publicKey)),
-            kid: "fake-1",
-            alg: "RS256",
-            use: "sig",
-          },
-        ],
-      });
+    case "/jwks": {
+      const jwk = (await crypto.subtle.exportKey("jwk", (await key()).publicKey)) as JsonWebKey;
+      return Response.json({ keys: [{ ...jwk, kid: "fake-1", alg: "RS256", use: "sig" }] });
+    }
     case "/token": {
       const now = Math.floor(Date.now() / 1000);
       return Response.json({
