@@ -151,6 +151,11 @@ describe("GET / in a real browser", () => {
       "MCP Inspector",
       "mcp-remote",
     ]);
+    // Inspector's CLI: what it needs to sign in headless, and why it cannot step up.
+    const inspectorNote = await page.locator("p.note").allInnerTexts();
+    expect(inspectorNote).toHaveLength(1);
+    expect(inspectorNote[0]).toContain("MCP_AUTO_OPEN_ENABLED=true");
+    expect(inspectorNote[0]).toContain("“Tool 'notes_add' not found”");
     // An OAuth server: the configs carry the URL only, no header with a credential placeholder.
     const cursor = JSON.parse(await page.locator("pre").nth(2).innerText()) as unknown;
     expect(cursor).toEqual({ mcpServers: { "oauth-proxy": { url: `${origin()}/mcp` } } });
