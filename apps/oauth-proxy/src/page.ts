@@ -36,7 +36,8 @@ export function pageContent(config: Config): LandingPageContent {
       "Confused deputy: every client reaches the identity provider through this one OAuth app. Consent is asked per client, before the upstream redirect, on a page that cannot be framed or forged.",
       "Client names are self-asserted: the page says so and shows the redirect host, with a warning for apps on your own computer.",
       "The upstream token never leaves the Worker: not to a tool, not to a log line, not to the client. The client's token is never sent upstream.",
-      "The library keeps its state in KV, which is eventually consistent across locations; two simultaneous refreshes of one grant race, and reuse of a superseded refresh token is not detected beyond the library's one-step grace. See the README.",
+      "The library keeps its state in KV, which is eventually consistent across locations; two simultaneous refreshes of one grant race (their calls to the identity provider do not: one at a time per grant), and reuse of a superseded refresh token is not detected beyond the library's one-step grace. See the README.",
+      `Revoking this app at ${idp} is seen at the next refresh, which ends the grant with its tokens; until then an access token already issued keeps working (at most an hour).`,
     ],
     settings: [
       ["PUBLIC_ORIGIN", config.PUBLIC_ORIGIN],
