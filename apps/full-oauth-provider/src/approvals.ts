@@ -6,6 +6,12 @@ import type { UserDatabase } from "./users.ts";
 /** How long an approval is remembered. */
 export const APPROVAL_TTL_SECONDS = 30 * 24 * 60 * 60;
 
+/**
+ * Most approvals one user keeps; older ones are forgotten first. A client on a new loopback port
+ * each time is a new redirect URI, so its approvals would otherwise pile up for 30 days.
+ */
+export const MAX_APPROVALS_PER_USER = 50;
+
 const now = () => Math.floor(Date.now() / 1000);
 
 /** What an approval is bound to: the library's parsed authorization request has these fields. */
@@ -18,7 +24,8 @@ export interface ApprovalRequest {
 
 /**
  * Remembers that `userId` approved this request's client, redirect URI and resource for `scope`,
- * replacing an earlier approval of the same. Expired approvals are pruned in the same batch.
+ * replacing an earlier approval of the same. Expired approvals, and the user's beyond the newest
+ * {@link MAX_APPROVALS_PER_USER}, are pruned in the same batch.
  */
 export async function rememberApproval(
   db: UserDatabase,
@@ -43,6 +50,12 @@ export async function rememberApproval(
         at,
         at + APPROVAL_TTL_SECONDS,
       ),
+    db
+      .prepare(
+        "DELETE FROM approvals WHERE user_id = ?1 AND rowid NOT IN " +
+          "(SELECT rowid FROM approvals WHERE user_id = ?1 ORDER BY approved_at DESC, rowid DESC LIMIT ?2)",
+      )
+      .bind(userId, MAX_APPROVALS_PER_USER),
   ]);
 }
 

@@ -15,7 +15,7 @@ export function pageContent(config: Config, devAccount?: { email: string; passwo
       "The client calls /mcp without a token and gets 401 with a WWW-Authenticate challenge naming this server's protected-resource metadata and the scope to start with (notes:read).",
       "It discovers the authorization server (this origin), registers itself (dynamic registration, or a Client ID Metadata Document URL) and opens /authorize in the browser with PKCE.",
       "You sign in here with a passkey (no email to type) or your email and password; the session is a __Host- cookie whose id is stored only as a hash.",
-      "The consent page shows the client's name (self-asserted unless verified), where access is sent and the scopes to choose. Allow issues a code to the client; approving the same client again for the same scopes is remembered.",
+      "The consent page shows the client's name (self-asserted unless verified), where access is sent and the scopes to choose. Allow issues a code to the client; the approval is remembered for the same client and scopes until you revoke the app, but never replaces a connected app's access without the page unless you opened the request yourself.",
       "The client calls the tools as you. Asking for notes:write later brings the consent page back (step-up). /account lists your connected apps (Revoke ends one at once) and your passkeys; a disabled account's tokens stop at its next request and its refresh is refused.",
     ],
     risks: [

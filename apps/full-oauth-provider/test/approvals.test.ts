@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { MAX_APPROVALS_PER_USER } from "../src/approvals.ts";
 import { listGrants, revokeGrant, type GrantStore } from "../src/grants.ts";
 import { readAudit } from "../src/users.ts";
 import {
@@ -138,5 +139,30 @@ describe("remembered approvals", () => {
       browser.fetch(authorizePath(clientId, extra), { headers: { "sec-fetch-site": "none" } });
     expect(await isConsentPage(await other({ scope: "notes:read notes:write" }))).toBe(true);
     expect(await isConsentPage(await other({ scope: undefined }))).toBe(true);
+  });
+
+  it("a user keeps a bounded number of approvals, the newest", async () => {
+    const { user, browser, clientId } = await connected();
+    const old = Math.floor(Date.now() / 1000) - 60;
+    for (let index = 0; index < MAX_APPROVALS_PER_USER + 10; index++) {
+      await env.DB.prepare(
+        "INSERT INTO approvals (user_id, client_id, redirect_uri, resource, scopes, approved_at, expires_at) VALUES (?, ?, ?, '', 'notes:read', ?, ?)",
+      )
+        .bind(user.id, `old-client-${String(index)}`, "http://127.0.0.1:1/callback", old, old + 3600)
+        .run();
+    }
+    // Allow on the page (another site's navigation shows it over the live grant) stores one more.
+    const html = await (await open(browser, clientId, "cross-site")).text();
+    await browser.post("/authorize", {
+      handle: hiddenValue(html, "handle") ?? "",
+      csrf: hiddenValue(html, "csrf") ?? "",
+      decision: "approve",
+      scope: "notes:read",
+    });
+    const { results } = await env.DB.prepare("SELECT client_id FROM approvals WHERE user_id = ?")
+      .bind(user.id)
+      .all<{ client_id: string }>();
+    expect(results).toHaveLength(MAX_APPROVALS_PER_USER);
+    expect(results.map((row) => row.client_id)).toContain(clientId);
   });
 });
