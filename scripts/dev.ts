@@ -44,6 +44,10 @@ process.on("SIGINT", () => undefined);
 process.on("SIGTERM", () => {
   turbo.kill("SIGTERM");
 });
+turbo.on("error", (error) => {
+  console.error(`could not start turbo (run \`npx -y pnpm@10.34.9 install\` first): ${error.message}`);
+  process.exitCode = 1;
+});
 turbo.on("exit", (code, signal) => {
   process.exitCode = code ?? (signal === null ? 1 : 128 + 2);
 });
