@@ -4,15 +4,8 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 
-const NAMES = [
-  "constructor",
-  "__proto__",
-  "toString",
-  "hasOwnProperty",
-  "valueOf",
-  "__defineGetter__",
-  "isPrototypeOf",
-];
+// Every member, not a hand-picked few: the whole class a plain-object lookup would trip on.
+const NAMES = Object.getOwnPropertyNames(Object.prototype);
 const MODERN_META = {
   "io.modelcontextprotocol/protocolVersion": "2026-07-28",
   "io.modelcontextprotocol/clientCapabilities": {},
