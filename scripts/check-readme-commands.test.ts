@@ -79,7 +79,13 @@ it("`pnpm dev` ends with a summary once every app is up or failed, only when one
     "@mcp-auth/token-validation:dev: [wrangler:info] Ready on http://localhost:8788",
     "@mcp-auth/full-oauth-provider:dev: [wrangler:info] Ready on http://localhost:8790",
   ];
-  const refused = "@mcp-auth/oauth-proxy:dev: ✗ oauth-proxy not started: its configuration has 2 problems";
+  // check-dev-config's block as turbo prints it: the ✗ line, its problems indented, the fix.
+  const refused = [
+    "@mcp-auth/oauth-proxy:dev: ✗ oauth-proxy not started: its configuration has 2 problems",
+    "@mcp-auth/oauth-proxy:dev:     PUBLIC_ORIGIN: port 8788 is not this app's dev port 8789",
+    '@mcp-auth/oauth-proxy:dev:     UPSTREAM_CLIENT_SECRET: required: add UPSTREAM_CLIENT_SECRET="…" to .dev.vars',
+    "@mcp-auth/oauth-proxy:dev:   Fix apps/oauth-proxy/.dev.vars, then restart `pnpm dev`.",
+  ].join("\n");
   // Not yet: dev-idp has not said it is up.
   assert.equal(devSummary(devProgress(DEV_READY, [refused, ...up.slice(1)].join("\n"))), undefined);
   assert.equal(
@@ -88,6 +94,8 @@ it("`pnpm dev` ends with a summary once every app is up or failed, only when one
       "",
       "✗ 1 of 5 did not start (the full message is above, under its name):",
       "    oauth-proxy: ✗ oauth-proxy not started: its configuration has 2 problems",
+      "        PUBLIC_ORIGIN: port 8788 is not this app's dev port 8789",
+      '        UPSTREAM_CLIENT_SECRET: required: add UPSTREAM_CLIENT_SECRET="…" to .dev.vars',
       "  Running: no-auth http://localhost:8787, token-validation http://localhost:8788, " +
         "full-oauth-provider http://localhost:8790, dev-idp http://127.0.0.1:8791",
       "",

@@ -26,6 +26,8 @@ export interface DevProgress {
   up: string[];
   /** A failed app and its first error line: wrangler's `[ERROR]`, check-dev-config's ✗, a failed step. */
   failed: Map<string, string>;
+  /** The problems check-dev-config listed under a failed app's ✗ line (indented under it). */
+  problems: Map<string, string[]>;
   /** Every app is up or has failed. */
   settled: boolean;
 }
@@ -35,6 +37,7 @@ export function devProgress(ready: Readonly<Record<string, RegExp>>, output: str
   const lines = stripVTControlCharacters(output).split("\n");
   const up: string[] = [];
   const failed = new Map<string, string>();
+  const problems = new Map<string, string[]>();
   for (const [app, pattern] of Object.entries(ready)) {
     if (lines.some((line) => pattern.test(line))) {
       up.push(app);
@@ -42,17 +45,24 @@ export function devProgress(ready: Readonly<Record<string, RegExp>>, output: str
     }
     const prefix = `@mcp-auth/${app}:dev: `;
     // A step that exits non-zero says "failed with exit code"; one stopped by Ctrl-C does not.
-    const line = lines.find(
-      (line) => line.startsWith(prefix) && /\[ERROR\]|✗|ELIFECYCLE\s+Command failed with exit code/.test(line),
-    );
-    if (line !== undefined) failed.set(app, line.slice(prefix.length).trim());
+    const own = lines.filter((line) => line.startsWith(prefix)).map((line) => line.slice(prefix.length));
+    const at = own.findIndex((line) => /\[ERROR\]|✗|ELIFECYCLE\s+Command failed with exit code/.test(line));
+    const line = own[at];
+    if (line === undefined) continue;
+    failed.set(app, line.trim());
+    const listed: string[] = [];
+    for (const next of own.slice(at + 1)) {
+      if (!next.startsWith("    ")) break;
+      listed.push(next.trim());
+    }
+    if (listed.length > 0) problems.set(app, listed);
   }
-  return { up, failed, settled: up.length + failed.size === Object.keys(ready).length };
+  return { up, failed, problems, settled: up.length + failed.size === Object.keys(ready).length };
 }
 
 /**
  * The few lines `pnpm dev` ends with once every app is up or has failed, when one failed: which,
- * why in one line, and where the others answer. Undefined while unsettled or when all are up.
+ * why (and the configuration problems check-dev-config listed), and where the others answer. Undefined while unsettled or when all are up.
  */
 export function devSummary(progress: DevProgress): string | undefined {
   if (!progress.settled || progress.failed.size === 0) return undefined;
@@ -60,7 +70,10 @@ export function devSummary(progress: DevProgress): string | undefined {
   return [
     "",
     `✗ ${progress.failed.size} of ${total} did not start (the full message is above, under its name):`,
-    ...[...progress.failed].map(([app, why]) => `    ${app}: ${why}`),
+    ...[...progress.failed].flatMap(([app, why]) => [
+      `    ${app}: ${why}`,
+      ...(progress.problems.get(app) ?? []).map((problem) => `        ${problem}`),
+    ]),
     `  Running: ${progress.up.map((app) => `${app} ${DEV_URLS[app] ?? ""}`.trim()).join(", ") || "nothing"}`,
     "",
   ].join("\n");

@@ -4,6 +4,7 @@
 //
 //   node scripts/dev.ts        (the root package.json's `dev`; its pure part: dev-progress.ts)
 import { spawn } from "node:child_process";
+import { stripVTControlCharacters } from "node:util";
 import { DEV_READY, devProgress, devSummary } from "./dev-progress.ts";
 
 const turbo = spawn(
@@ -23,11 +24,11 @@ function watch(from: NodeJS.ReadableStream, to: NodeJS.WriteStream): void {
   from.on("data", (chunk: Buffer) => {
     to.write(chunk);
     if (summarised) return;
-    const lines = (partial + chunk.toString()).split("\n");
+    const lines = (partial + stripVTControlCharacters(chunk.toString())).split("\n");
     partial = lines.pop() ?? "";
-    // Only these lines matter; the rest (request logs) is not kept.
+    // Only these lines matter (a problem check-dev-config lists is indented); request logs are not kept.
     output += lines
-      .filter((line) => /Ready on|issuer|ERROR|✗|ELIFECYCLE/.test(line))
+      .filter((line) => /Ready on|issuer|ERROR|✗|ELIFECYCLE|:dev: {5}\S/.test(line))
       .map((line) => `${line}\n`)
       .join("");
     const summary = devSummary(devProgress(DEV_READY, output));
