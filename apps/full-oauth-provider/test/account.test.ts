@@ -23,11 +23,16 @@ describe("/account", () => {
   it("lists connected apps with name, scopes, since and last used; escapes the name; not frameable", async () => {
     const { browser, tokens } = await connected(`Tom & "Jerry's" app`);
     expect((await mcp(tokens.access_token)).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const response = await browser.fetch("/account");
+    // The use is recorded after the /mcp answer: read the page until it shows (or the wait ends).
+    const { response, html } = await eventually(
+      async () => {
+        const response = await browser.fetch("/account");
+        return { response, html: await response.text() };
+      },
+      (page) => (page.html.match(/\d{4}-\d\d-\d\d \d\d:\d\d UTC/g) ?? []).length === 2,
+    );
     expect(response.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
     expect(response.headers.get("content-security-policy")).toContain("script-src 'self';");
-    const html = await response.text();
     expect(html).toContain("Tom &amp; &quot;Jerry&#39;s&quot; app");
     expect(html).toContain("<code>notes:read</code>");
     // Since and last used: both dates (the MCP call above recorded the use).

@@ -139,23 +139,24 @@ describe("opaque tokens checked with dev-idp's introspection endpoint", () => {
 
   it("a token revoked after use is refused once the 30 s positive cache runs out, at the latest", async () => {
     const token = await idpToken(OPAQUE_RESOURCE);
-    const usedAt = Date.now();
     expect((await mcpPost(origin(), bearer(token), WHOAMI)).status).toBe(200);
+    // The cached "active" answer was stored no later than this moment: it may serve until 30 s
+    // after it, never past. Each later request is judged by when it was *sent*, so a slow answer
+    // on a busy machine cannot move it across the bound (no window edge to be lucky with).
+    const cachedBy = Date.now();
     await idpRevoke(token);
-    const served: number[] = [];
+    const servedSentAt: number[] = [];
     let refused: McpAnswer | undefined;
-    while (refused === undefined && Date.now() - usedAt < 40_000) {
+    while (refused === undefined && Date.now() - cachedBy < 60_000) {
+      const sentAt = Date.now() - cachedBy;
       const answer = await mcpPost(origin(), bearer(token), WHOAMI);
-      if (answer.status === 200) served.push(Date.now() - usedAt);
+      if (answer.status === 200) servedSentAt.push(sentAt);
       else refused = answer;
       if (refused === undefined) await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    const refusedAfter = Date.now() - usedAt;
     expect(refused).toBeDefined();
     if (refused !== undefined) expectRejected(refused, 401, "invalid_token", "The token is not active.");
-    // The cached "active" answer may be reused for up to 30 s after the first check, never longer.
-    expect(refusedAfter).toBeLessThanOrEqual(31_500);
-    expect(served.every((elapsed) => elapsed <= 30_500)).toBe(true);
+    expect(servedSentAt.filter((sentAt) => sentAt > 30_000)).toEqual([]);
   });
 
   it("an opaque token the IdP issued for another audience → 401 (audience)", async () => {

@@ -64,8 +64,12 @@ describe("pageHeaders form-action in Chromium", { timeout: 30_000 }, () => {
     try {
       await page.goto(`${consentOrigin}/consent`);
       await page.click("button");
-      // Give a navigation that would happen every chance to, then check it did not.
-      await page.waitForTimeout(1000);
+      // Chromium logs the violation when it blocks the submission: once it is logged, the
+      // navigation can no longer happen (waiting for the event, not a fixed time, holds on a busy machine).
+      for (const until = Date.now() + 20_000; !violations.some((line) => /form-action/.test(line));) {
+        if (Date.now() > until) break;
+        await page.waitForTimeout(100);
+      }
       expect(page.url().startsWith(clientOrigin)).toBe(false);
       expect(landed).toEqual([]);
       expect(violations.join("\n")).toMatch(/form-action/);

@@ -20,9 +20,10 @@ export interface FramingProbe {
 /**
  * Frames `target` from another loopback origin (a public origin would be stopped by Chromium's
  * local-network protection before `frame-ancestors` is ever consulted) beside a control frame,
- * and reports what happened. Waits until Chromium has logged a frame refusal or `waitMs` passed.
+ * and reports what happened. Waits until Chromium has logged a frame refusal or `waitMs` passed
+ * (generous: it returns at the refusal, and a busy machine can take seconds to log it).
  */
-export async function probeFraming(browser: Browser, target: string, waitMs = 5000): Promise<FramingProbe> {
+export async function probeFraming(browser: Browser, target: string, waitMs = 30_000): Promise<FramingProbe> {
   const embedder = await serveOnLoopback((request, response) => {
     response.writeHead(200, { "content-type": "text/html" });
     response.end(
