@@ -4,12 +4,33 @@ import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { runToCompletion } from "./process.ts";
 
-/** Runs `line` with `sh -c` (in its own process group); its exit code, stdout and output tail. */
-export function runCommandLine(
+/**
+ * npm's own words when the registry could not be reached or answered (a proxy's TLS hiccup, DNS,
+ * a reset, a 5xx): the printed command was never tried, so a failure says nothing about it.
+ */
+const REGISTRY_UNREACHABLE =
+  /npm error (?:code|errno) (?:SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_\w+|CERT_\w+|EAI_AGAIN|ENOTFOUND|ECONNRESET|ECONNREFUSED|ETIMEDOUT|E429|E5\d\d)\b/;
+
+/** Whether a failed run's output says npm could not reach the registry (see {@link runCommandLine}). */
+export function registryUnreachable(output: string): boolean {
+  return REGISTRY_UNREACHABLE.test(output);
+}
+
+/**
+ * Runs `line` with `sh -c` (in its own process group); its exit code, stdout and output tail.
+ * A run that failed only because npm could not reach the registry (a printed `npx …` fetching its
+ * package) is tried again, at most `attempts` times in all: that is the network, not the command.
+ */
+export async function runCommandLine(
   line: string,
-  options: { cwd: string; env?: NodeJS.ProcessEnv },
+  options: { cwd: string; env?: NodeJS.ProcessEnv; attempts?: number },
 ): Promise<{ code: number | null; stdout: string; tail: string }> {
-  return runToCompletion("sh", ["-c", line], options);
+  const attempts = options.attempts ?? 3;
+  for (let attempt = 1; ; attempt++) {
+    const run = await runToCompletion("sh", ["-c", line], options);
+    if (run.code === 0 || attempt >= attempts || !registryUnreachable(run.tail)) return run;
+    console.warn(`npm could not reach the registry (attempt ${attempt} of ${attempts}); trying again`);
+  }
 }
 
 /**
