@@ -23,14 +23,20 @@ export function registryUnreachable(output: string): boolean {
  */
 export async function runCommandLine(
   line: string,
-  options: { cwd: string; env?: NodeJS.ProcessEnv; attempts?: number },
+  options: { cwd: string; env?: NodeJS.ProcessEnv; attempts?: number; pauseMs?: number },
 ): Promise<{ code: number | null; stdout: string; tail: string }> {
   const attempts = options.attempts ?? 3;
   for (let attempt = 1; ; attempt++) {
     const run = await runToCompletion("sh", ["-c", line], options);
     if (run.code === 0 || attempt >= attempts || !registryUnreachable(run.tail)) return run;
-    console.warn(`npm could not reach the registry (attempt ${attempt} of ${attempts}); trying again`);
+    await registryPause(attempt, attempts, options.pauseMs);
   }
+}
+
+/** Says why a printed command runs again, then waits a little longer each time. */
+async function registryPause(attempt: number, attempts: number, pauseMs = 10_000): Promise<void> {
+  console.warn(`npm could not reach the registry (attempt ${attempt} of ${attempts}); trying again`);
+  await new Promise((resolve) => setTimeout(resolve, pauseMs * attempt));
 }
 
 /**
@@ -39,6 +45,23 @@ export async function runCommandLine(
  * tail when it exits early, answers with an error, or takes longer than `timeoutMs`.
  */
 export async function listToolsOverStdio(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; attempts?: number; pauseMs?: number },
+): Promise<string[]> {
+  const attempts = options.attempts ?? 3;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await listToolsOnce(command, args, options);
+    } catch (error) {
+      // A bridge started through npx that never ran because the registry was unreachable.
+      if (attempt >= attempts || !(error instanceof Error) || !registryUnreachable(error.message)) throw error;
+      await registryPause(attempt, attempts, options.pauseMs);
+    }
+  }
+}
+
+async function listToolsOnce(
   command: string,
   args: readonly string[],
   options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },

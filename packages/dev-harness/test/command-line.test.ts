@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { registryUnreachable, runCommandLine } from "../src/command-line.ts";
+import { listToolsOverStdio, registryUnreachable, runCommandLine } from "../src/command-line.ts";
 
 // A command that appends a line to `count` each time it runs, then prints `message` and exits `code`
 // until its `succeedOn`-th run.
@@ -21,14 +21,18 @@ describe("runCommandLine", () => {
   it("tries a run again when npm could not reach the registry, and stops once it succeeds", async () => {
     dir = mkdtempSync(join(tmpdir(), "command-line-"));
     const line = counting(dir, "npm error code SELF_SIGNED_CERT_IN_CHAIN", 1, 2);
-    const run = await runCommandLine(line, { cwd: dir });
+    const run = await runCommandLine(line, { cwd: dir, pauseMs: 1 });
     expect(run).toMatchObject({ code: 0, stdout: "ok\n" });
     expect(runs(dir)).toBe(2);
   });
 
   it("gives up after `attempts` runs, with the last failure", async () => {
     dir = mkdtempSync(join(tmpdir(), "command-line-"));
-    const run = await runCommandLine(counting(dir, "npm error code EAI_AGAIN", 1, 99), { cwd: dir, attempts: 2 });
+    const run = await runCommandLine(counting(dir, "npm error code EAI_AGAIN", 1, 99), {
+      cwd: dir,
+      attempts: 2,
+      pauseMs: 1,
+    });
     expect(run.code).toBe(1);
     expect(run.tail).toContain("EAI_AGAIN");
     expect(runs(dir)).toBe(2);
@@ -36,9 +40,18 @@ describe("runCommandLine", () => {
 
   it("never retries a failure of the command itself (control)", async () => {
     dir = mkdtempSync(join(tmpdir(), "command-line-"));
-    const run = await runCommandLine(counting(dir, "error: 401 Unauthorized", 1, 2), { cwd: dir });
+    const run = await runCommandLine(counting(dir, "error: 401 Unauthorized", 1, 2), { cwd: dir, pauseMs: 1 });
     expect(run.code).toBe(1);
     expect(runs(dir)).toBe(1);
+  });
+
+  it("listToolsOverStdio starts a bridge again when its npx could not reach the registry", async () => {
+    dir = mkdtempSync(join(tmpdir(), "command-line-"));
+    const line = counting(dir, "npm error code ECONNRESET", 1, 99);
+    await expect(listToolsOverStdio("sh", ["-c", line], { cwd: dir, attempts: 2, pauseMs: 1 })).rejects.toThrow(
+      /ECONNRESET/,
+    );
+    expect(runs(dir)).toBe(2);
   });
 
   it.each([
