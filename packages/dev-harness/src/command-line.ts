@@ -72,6 +72,9 @@ async function listToolsOnce(
     detached: true,
     stdio: ["pipe", "pipe", "pipe"],
   });
+  // A bridge that exits early closes its stdin: the write that follows fails with EPIPE, which
+  // must not become an uncaught error (the exit itself is reported below, with the stderr tail).
+  child.stdin.on("error", () => undefined);
   const stderr: string[] = [];
   child.stderr.on("data", (chunk: Buffer) => {
     stderr.push(
