@@ -19,11 +19,16 @@ fi
 
 rm -rf apps/*/test-results packages/*/test-results
 status=0
+failed_steps=()
 step() {
   echo
   echo "━━ $1"
+  local name=$1
   shift
-  "$@" || status=1
+  "$@" || {
+    status=1
+    failed_steps+=("$name")
+  }
 }
 step "format" prettier --check --log-level warn .
 # Type-aware linting holds one TypeScript program per tsconfig (five per app): past V8's default
@@ -38,4 +43,7 @@ step "end-to-end tests (wrangler dev, SDK v1 + v2 clients, Chromium)" turbo run 
 step "deploy dry run" turbo run deploy:dry --output-logs=errors-only
 echo
 node scripts/test-totals.ts || status=1
+# A step can fail with every test passed (an error outside any test, a lint or type error): name it,
+# so a red run never ends on a totals line that reads green.
+for name in "${failed_steps[@]}"; do echo "failed step: $name"; done
 exit "$status"
