@@ -1,4 +1,4 @@
-import { hashPassword, pepperFromSecret } from "@mcp-auth/auth-common";
+import { hashPassword, pepperFromSecret } from "@mcp-auth/auth-common/accounts";
 import { freePort, serveOnLoopback, startWranglerDev, withD1Binding } from "@mcp-auth/dev-harness";
 import { DISCOVERY_LOGINS, TOKEN_ENDPOINT_LOGINS } from "@mcp-auth/dev-harness/suites";
 import { spawn } from "node:child_process";

@@ -13,7 +13,7 @@
 // deployed database (after `wrangler login`; PASSWORD_PEPPER in the environment for passwords).
 // --persist-to <dir> targets another local state. Without --password-stdin a password is
 // generated and printed once. Every command goes through src/users.ts, the Worker's own module.
-import { hashPassword, passwordProblem, pepperFromSecret } from "@mcp-auth/auth-common";
+import { hashPassword, passwordProblem, pepperFromSecret } from "@mcp-auth/auth-common/accounts";
 import { hasLocalD1, withBindings } from "@mcp-auth/dev-harness";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";

@@ -1,20 +1,8 @@
 // /account: the signed-in user's connected apps (with Revoke) and passkeys (add, remove), and
 // sign-out. Every POST checks where it came from and a CSRF token bound to the session.
 import type { GrantSummary, OAuthHelpers } from "@cloudflare/workers-oauth-provider";
-import {
-  checkCsrfToken,
-  clientAddress,
-  consoleLog,
-  csrfToken,
-  forgedForm,
-  html,
-  layout,
-  messagePage,
-  ownPageForm,
-  pageHeaders,
-  refusal,
-  sessionIdHash,
-} from "@mcp-auth/auth-common";
+import { clientAddress, consoleLog, html, layout, messagePage, pageHeaders, refusal } from "@mcp-auth/auth-common";
+import { checkCsrfToken, csrfToken, forgedForm, ownPageForm, sessionIdHash } from "@mcp-auth/auth-common/accounts";
 import { forgetApprovals } from "./approvals.ts";
 import { listPasskeys, removePasskey } from "./passkeys.ts";
 import { currentSession } from "./sessions.ts";

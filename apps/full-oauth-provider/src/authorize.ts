@@ -2,24 +2,16 @@
 // the consent page, unless this user already approved this client, redirect URI and resource
 // for these scopes (src/approvals.ts) and skipping it cannot end a connection behind their back.
 import type { AuthRequest, GrantSummary, OAuthHelpers } from "@cloudflare/workers-oauth-provider";
+import { clientAddress, messagePage, redirect } from "@mcp-auth/auth-common";
+import { checkCsrfToken, csrfToken, forgedForm, readSessionCookie, safeReturnTo } from "@mcp-auth/auth-common/accounts";
 import {
-  checkCsrfToken,
-  clientAddress,
   consentPage,
-  csrfToken,
-  forgedForm,
   grantIdOf,
   grantPropsSchema,
-  messagePage,
-  readSessionCookie,
-  safeReturnTo,
-} from "@mcp-auth/auth-common";
-import {
   authorizeFailure,
   consentForm,
   knownScopes,
   authorizeRefusal,
-  redirect,
 } from "@mcp-auth/auth-common/authorization-server";
 import { INITIAL_SCOPES, SCOPES, SCOPE_DESCRIPTIONS } from "@mcp-auth/mcp-core";
 import { userGrants } from "./account.ts";

@@ -1,12 +1,5 @@
-import {
-  MIN_PEPPER_LENGTH,
-  envRules,
-  flagVar,
-  hostnamesVar,
-  intVar,
-  parseEnv,
-  publicOriginRule,
-} from "@mcp-auth/auth-common";
+import { envRules, flagVar, hostnamesVar, intVar, parseEnv, publicOriginRule } from "@mcp-auth/auth-common";
+import { MIN_PEPPER_LENGTH } from "@mcp-auth/auth-common/accounts";
 import { z } from "zod";
 
 const optionalString = z

@@ -1,5 +1,6 @@
 // The account `pnpm dev` seeds into the local state, and whether this server is running with it.
-import { isLoopbackHostname, verifyPassword, type Peppers } from "@mcp-auth/auth-common";
+import { isLoopbackHostname } from "@mcp-auth/auth-common";
+import { verifyPassword, type Peppers } from "@mcp-auth/auth-common/accounts";
 import { findByEmail, type UserDatabase } from "./users.ts";
 
 /** The seeded local account `pnpm dev` prints. Local state only: `users seed-dev` refuses --remote. */

@@ -6,13 +6,12 @@ import {
   landingPage,
   logEndpointAnswer,
   notFoundResponse,
-  pepperFromSecret,
   sha256Hex,
   sseRetiredResponse,
   toAuthInfo,
   withConfig,
-  type Peppers,
 } from "@mcp-auth/auth-common";
+import { pepperFromSecret, type Peppers } from "@mcp-auth/auth-common/accounts";
 import { authorizationServer } from "@mcp-auth/auth-common/authorization-server";
 import { INITIAL_SCOPES, SCOPES, createMcpEndpoint } from "@mcp-auth/mcp-core";
 import { durableNotes } from "@mcp-auth/mcp-core/notes-object";

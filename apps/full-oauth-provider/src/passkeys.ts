@@ -3,21 +3,23 @@
 // challenge is stored server-side, bound to the browser's session id, and used once.
 import {
   BodyTooLargeError,
-  checkCsrfToken,
   clientAddress,
   consoleLog,
-  fromAnotherSite,
-  readSessionCookie,
   refusal,
-  safeReturnTo,
-  sessionCookie,
-  sessionIdHash,
   sha256Hex,
-  newSessionId,
   readBoundedText,
   type RateLimiter,
   checkRateLimit,
 } from "@mcp-auth/auth-common";
+import {
+  checkCsrfToken,
+  fromAnotherSite,
+  readSessionCookie,
+  safeReturnTo,
+  sessionCookie,
+  sessionIdHash,
+  newSessionId,
+} from "@mcp-auth/auth-common/accounts";
 import {
   generateAuthenticationOptions,
   generateRegistrationOptions,

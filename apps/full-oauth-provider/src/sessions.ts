@@ -2,29 +2,31 @@
 // sign-out. Every state-changing POST checks where it came from and a CSRF token bound to the
 // browser's session id.
 import {
-  checkCsrfToken,
   checkRateLimit,
-  clearedSessionCookie,
   clientAddress,
   consoleLog,
-  csrfToken,
-  forgedForm,
-  hashPassword,
   html,
   layout,
   messagePage,
+  pageHeaders,
+  refusal,
+  type RateLimiter,
+} from "@mcp-auth/auth-common";
+import {
+  checkCsrfToken,
+  clearedSessionCookie,
+  csrfToken,
+  forgedForm,
+  hashPassword,
   newSessionId,
   ownPageForm,
-  pageHeaders,
   readSessionCookie,
-  refusal,
   safeReturnTo,
   sessionCookie,
   sessionIdHash,
   verifyPassword,
   type Peppers,
-  type RateLimiter,
-} from "@mcp-auth/auth-common";
+} from "@mcp-auth/auth-common/accounts";
 import {
   MAX_EMAIL_LENGTH,
   SESSION_TTL_SECONDS,

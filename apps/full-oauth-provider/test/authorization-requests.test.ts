@@ -1,4 +1,4 @@
-import { describeAuthorizationRequests } from "@mcp-auth/auth-common/authorization-server/testing";
+import { describeAuthorizationRequests } from "@mcp-auth/auth-common/testing";
 import { ORIGIN, call } from "./helpers.ts";
 
 // Registration policy, /authorize validation and PKCE for every client, bounded bodies and

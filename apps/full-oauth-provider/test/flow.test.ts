@@ -1,4 +1,4 @@
-import { csrfToken } from "@mcp-auth/auth-common";
+import { csrfToken } from "@mcp-auth/auth-common/accounts";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { disableAccount, type GrantStore } from "../src/grants.ts";

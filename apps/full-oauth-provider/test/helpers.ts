@@ -1,10 +1,10 @@
-import { hashPassword, pepperFromSecret } from "@mcp-auth/auth-common";
+import { hashPassword, pepperFromSecret } from "@mcp-auth/auth-common/accounts";
 import {
   TEST_CHALLENGE as CHALLENGE,
   TEST_REDIRECT_URI as REDIRECT_URI,
   TEST_VERIFIER as VERIFIER,
   testClient,
-} from "@mcp-auth/auth-common/authorization-server/testing";
+} from "@mcp-auth/auth-common/testing";
 import { freshAddress } from "@mcp-auth/dev-harness/limits";
 import { env, exports } from "cloudflare:workers";
 import worker from "../src/index.ts";

@@ -1,4 +1,4 @@
-import { hashPassword, pepperFromSecret } from "@mcp-auth/auth-common";
+import { hashPassword, pepperFromSecret } from "@mcp-auth/auth-common/accounts";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { DEV_USER, devSignIn } from "../src/dev-seed.ts";

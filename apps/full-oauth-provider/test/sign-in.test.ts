@@ -1,4 +1,4 @@
-import { sessionIdHash } from "@mcp-auth/auth-common";
+import { sessionIdHash } from "@mcp-auth/auth-common/accounts";
 import { awayFromWindowEdge } from "@mcp-auth/dev-harness/limits";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
@@ -221,7 +221,7 @@ describe("sessions", () => {
     const forged = await browser.post("/logout", { csrf: "forged" });
     expect(forged.status).toBe(403);
     expect(await sessionRows(user.id)).toHaveLength(1);
-    const { csrfToken } = await import("@mcp-auth/auth-common");
+    const { csrfToken } = await import("@mcp-auth/auth-common/accounts");
     const answer = await browser.post("/logout", { csrf: await csrfToken(env.SESSION_SECRET, id, "logout") });
     expect(answer.status).toBe(303);
     expect(answer.headers.getSetCookie()[0]).toMatch(/^__Host-session=; .*Max-Age=0/);

@@ -1,22 +1,14 @@
 import { authorizationErrorRedirect, type AuthRequest, type OAuthHelpers } from "@cloudflare/workers-oauth-provider";
+import { sha256Hex, consoleLog, messagePage, refusal, tenantKey, redirect } from "@mcp-auth/auth-common";
 import {
-  UpstreamError,
   consentPage,
-  sha256Hex,
-  consoleLog,
   grantPropsSchema,
-  messagePage,
-  refusal,
-  tenantKey,
-  type UpstreamClient,
-} from "@mcp-auth/auth-common";
-import {
   authorizeFailure,
   knownScopes,
   authorizeRefusal,
   consentForm,
-  redirect,
 } from "@mcp-auth/auth-common/authorization-server";
+import { UpstreamError, type UpstreamClient } from "@mcp-auth/auth-common/upstream";
 import { INITIAL_SCOPES, SCOPES, SCOPE_DESCRIPTIONS } from "@mcp-auth/mcp-core";
 
 /** What the library carries across the upstream redirect for us (encrypted, single use). */

@@ -4,7 +4,7 @@ import {
   type TokenExchangeCallbackOptions,
   type TokenExchangeCallbackResult,
 } from "@cloudflare/workers-oauth-provider";
-import { grantPropsSchema } from "@mcp-auth/auth-common";
+import { grantPropsSchema } from "@mcp-auth/auth-common/authorization-server";
 import type { Revalidate } from "./upstream-gate.ts";
 
 /**

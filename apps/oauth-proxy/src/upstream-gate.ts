@@ -1,4 +1,5 @@
-import { UpstreamError, sha256Hex, type UpstreamClient, type UpstreamTokens } from "@mcp-auth/auth-common";
+import { sha256Hex } from "@mcp-auth/auth-common";
+import { UpstreamError, type UpstreamClient, type UpstreamTokens } from "@mcp-auth/auth-common/upstream";
 import { DurableObject } from "cloudflare:workers";
 import { loadConfig } from "./config.ts";
 import { buildUpstream } from "./upstream.ts";

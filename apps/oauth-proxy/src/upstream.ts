@@ -1,4 +1,5 @@
-import { ConfigError, upstreamClient, type UpstreamClient, type UpstreamConfig } from "@mcp-auth/auth-common";
+import { ConfigError } from "@mcp-auth/auth-common";
+import { upstreamClient, type UpstreamClient, type UpstreamConfig } from "@mcp-auth/auth-common/upstream";
 import type { Config } from "./config.ts";
 
 /** The upstream client's configuration from ours: the preset and only the fields it uses. */

@@ -2,7 +2,7 @@ import {
   TEST_CHALLENGE as CHALLENGE,
   TEST_REDIRECT_URI as REDIRECT_URI,
   testClient,
-} from "@mcp-auth/auth-common/authorization-server/testing";
+} from "@mcp-auth/auth-common/testing";
 import { freshAddress } from "@mcp-auth/dev-harness/limits";
 import { env, exports } from "cloudflare:workers";
 import worker from "../src/index.ts";

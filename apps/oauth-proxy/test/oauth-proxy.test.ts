@@ -1,4 +1,4 @@
-import { describeAuthorizationRequests } from "@mcp-auth/auth-common/authorization-server/testing";
+import { describeAuthorizationRequests } from "@mcp-auth/auth-common/testing";
 import { describe, expect, it } from "vitest";
 import { CIMD_CLIENT_ID, CIMD_MISSING_CLIENT_ID, CIMD_REDIRECT_URI, CIMD_UNSAFE_CLIENT_ID } from "./cimd-documents.ts";
 import { FAKE_OIDC_ISSUER } from "./fake-oidc-upstream.ts";

@@ -1,5 +1,5 @@
 import { GrantType, OAuthError, type TokenExchangeCallbackOptions } from "@cloudflare/workers-oauth-provider";
-import { UpstreamError, type UpstreamClient, type UpstreamTokens } from "@mcp-auth/auth-common";
+import { UpstreamError, type UpstreamClient, type UpstreamTokens } from "@mcp-auth/auth-common/upstream";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { refreshUpstream } from "../src/refresh.ts";

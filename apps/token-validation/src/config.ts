@@ -1,7 +1,4 @@
 import {
-  ASYMMETRIC_ALGORITHMS,
-  DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
-  MIN_HS256_SECRET_BYTES,
   INVALID,
   TRUSTED_URL_RULE,
   configLoader,
@@ -14,6 +11,11 @@ import {
   parseEnv,
   scopesVar,
 } from "@mcp-auth/auth-common";
+import {
+  ASYMMETRIC_ALGORITHMS,
+  DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
+  MIN_HS256_SECRET_BYTES,
+} from "@mcp-auth/auth-common/verifiers";
 import { SCOPES } from "@mcp-auth/mcp-core";
 import { z } from "zod";
 

@@ -2,7 +2,6 @@ import {
   checkHost,
   configLoader,
   cors,
-  createAuthenticator,
   guardTransport,
   landingPage,
   logEndpointAnswer,
@@ -13,6 +12,7 @@ import {
   toAuthInfo,
   withConfig,
 } from "@mcp-auth/auth-common";
+import { createAuthenticator } from "@mcp-auth/auth-common/verifiers";
 import { SCOPES, createMcpEndpoint } from "@mcp-auth/mcp-core";
 import { durableNotes } from "@mcp-auth/mcp-core/notes-object";
 import { loadConfig } from "./config.ts";

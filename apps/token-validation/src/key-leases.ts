@@ -1,4 +1,5 @@
-import { AuthError, type ApiKeyRecord, type ApiKeyStore } from "@mcp-auth/auth-common";
+import { AuthError } from "@mcp-auth/auth-common";
+import type { ApiKeyRecord, ApiKeyStore } from "@mcp-auth/auth-common/verifiers";
 import { waitUntil } from "cloudflare:workers";
 import type { ApiKeyObject, LeaseAccount, LeaseAnswer, LeaseRequest } from "./key-object.ts";
 

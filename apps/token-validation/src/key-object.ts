@@ -1,4 +1,4 @@
-import type { ApiKeyRecord } from "@mcp-auth/auth-common";
+import type { ApiKeyRecord } from "@mcp-auth/auth-common/verifiers";
 import { DurableObject } from "cloudflare:workers";
 import { RECORD_MAX_AGE_MS, findKeyByHash, writeUsageStatement, type KeyDatabase } from "./key-store.ts";
 import { usageDay } from "./usage-day.ts";

@@ -1,7 +1,8 @@
 // The one module that reads and writes API keys: the Worker (through the per-key Durable Object)
 // and the key CLI (through wrangler's binding proxy) both call these functions, so a column, a
 // bucket or a rule exists once. Every value is a bound parameter; no SQL is assembled from input.
-import { generateApiKey, type ApiKeyRecord, type SqlDatabase, type SqlStatement } from "@mcp-auth/auth-common";
+import type { SqlDatabase, SqlStatement } from "@mcp-auth/auth-common";
+import { generateApiKey, type ApiKeyRecord } from "@mcp-auth/auth-common/verifiers";
 import { usageDay } from "./usage-day.ts";
 
 /** The key tables' database: the Worker's D1 binding, or the CLI's binding proxy. */

@@ -1,12 +1,12 @@
+import { ConfigError } from "@mcp-auth/auth-common";
 import {
-  ConfigError,
   accessVerifier,
   apiKeyVerifier,
   introspectionVerifier,
   jwtVerifier,
   mtlsVerifier,
   type CredentialVerifier,
-} from "@mcp-auth/auth-common";
+} from "@mcp-auth/auth-common/verifiers";
 import type { AuthMethod, Config } from "./config.ts";
 import { leasedKeyStore } from "./key-leases.ts";
 

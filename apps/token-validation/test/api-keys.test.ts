@@ -1,5 +1,5 @@
 import { awayFromWindowEdge } from "@mcp-auth/dev-harness/limits";
-import { hashApiKey } from "@mcp-auth/auth-common";
+import { hashApiKey } from "@mcp-auth/auth-common/verifiers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-import { generateApiKey } from "@mcp-auth/auth-common";
+import { generateApiKey } from "@mcp-auth/auth-common/verifiers";
 import { viaHandler, type FetchLike } from "@mcp-auth/mcp-core/testing";
 import { env, exports } from "cloudflare:workers";
 import { SignJWT } from "jose";

@@ -1,5 +1,5 @@
 import { awayFromWindowEdge } from "@mcp-auth/dev-harness/limits";
-import { hashApiKey } from "@mcp-auth/auth-common";
+import { hashApiKey } from "@mcp-auth/auth-common/verifiers";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { KEY_WINDOW_SECONDS, LEASE_MAX_USES, type ApiKeyObject } from "../src/key-object.ts";

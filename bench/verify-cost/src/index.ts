@@ -2,7 +2,7 @@
 // exactly as full-oauth-provider verifies them. Workers' clocks stand still while code runs, so
 // the cost is measured from outside: the time of n=N minus the time of n=0, over N
 // (bench/lib/verify-cost.ts).
-import { hashPassword, pepperFromSecret, verifyPassword, type Peppers } from "@mcp-auth/auth-common";
+import { hashPassword, pepperFromSecret, verifyPassword, type Peppers } from "@mcp-auth/auth-common/accounts";
 import { SoftwareAuthenticator } from "@mcp-auth/dev-harness/webauthn";
 import { verifyAuthenticationResponse, type AuthenticationResponseJSON } from "@simplewebauthn/server";
 

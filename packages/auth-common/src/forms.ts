@@ -3,7 +3,7 @@
 // stays with its page.
 import { BodyTooLargeError, readBoundedText } from "./bounded-body.ts";
 import { consoleLog, refusal } from "./log.ts";
-import { messagePage } from "./pages/consent-page.ts";
+import { messagePage } from "./pages/message-page.ts";
 import { fromAnotherSite } from "./session.ts";
 
 /** Largest form a page of ours accepts: a handle, a token and a few scopes or fields. */

@@ -36,8 +36,9 @@ export type GrantProps = z.infer<typeof grantPropsSchema>;
 
 /**
  * The fields of `OAuthProvider`'s `ctx.auth` (`OAuthResourceAuth`, 1.2.3) that make an identity;
- * declared here so auth-common needs no dependency on the library. `token` is deliberately absent:
- * the credential never crosses into the identity.
+ * declared here, not imported, so that this module loads in Node (the library imports
+ * `cloudflare:workers`; only the `./authorization-server` subpath imports the library). `token` is
+ * deliberately absent: the credential never crosses into the identity.
  */
 export interface OAuthGrantAuth {
   scope: readonly string[];

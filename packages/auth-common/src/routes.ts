@@ -17,3 +17,9 @@ export function sseRetiredResponse(request: Request): Response {
 export function notFoundResponse(): Response {
   return Response.json({ error: "not_found", error_description: "Try POST /mcp or GET /." }, { status: 404 });
 }
+
+/** A 302 to `location` (the authorization flow's browser redirects), with `headers` (cookies) kept. */
+export function redirect(location: string, headers = new Headers()): Response {
+  headers.set("Location", location);
+  return new Response(null, { status: 302, headers });
+}

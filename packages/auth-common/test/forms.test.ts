@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { MAX_FORM_BYTES, ownPageForm, readForm } from "../src/index.ts";
+import { MAX_FORM_BYTES, ownPageForm, readForm } from "../src/accounts.ts";
 
 const ORIGIN = "https://mcp.example.com";
 

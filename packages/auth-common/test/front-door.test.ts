@@ -7,7 +7,7 @@ import {
 } from "../src/authorization-server/front-door.ts";
 
 // The authorization server's front door, unit by unit (the workerd suite in
-// src/authorization-server/testing.ts drives it through both apps).
+// src/testing/index.ts drives it through both apps).
 
 // What the check reads of a document: its redirect URIs and displayed fields (the library checks
 // the rest, `client_id` matching the URL included).

@@ -6,7 +6,8 @@ import {
   MCP_REMOTE_PACKAGE,
   type ClientConfig,
 } from "../src/pages/client-configs.ts";
-import { consentPage, messagePage } from "../src/pages/consent-page.ts";
+import { consentPage } from "../src/pages/consent-page.ts";
+import { messagePage } from "../src/pages/message-page.ts";
 import {
   COPY_BUTTONS_SCRIPT,
   COPY_BUTTONS_SCRIPT_HASH,

@@ -6,12 +6,8 @@ import {
 } from "@cloudflare/workers-oauth-provider";
 import { ownPageForm } from "../forms.ts";
 import { consoleLog, refusal } from "../log.ts";
-import { messagePage } from "../pages/consent-page.ts";
-
-export const redirect = (location: string, headers = new Headers()): Response => {
-  headers.set("Location", location);
-  return new Response(null, { status: 302, headers });
-};
+import { messagePage } from "../pages/message-page.ts";
+import { redirect } from "../routes.ts";
 
 /** The known scopes a client asked for, in `known`'s order (unknown ones are never offered). */
 export function knownScopes(known: readonly string[], requested: readonly string[]): string[] {

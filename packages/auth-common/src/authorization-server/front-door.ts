@@ -3,7 +3,7 @@
 // key short enough to be one. Both OAuth apps run it in front of `OAuthProvider` (server.ts).
 import { BodyTooLargeError, readBoundedBytes, readBoundedText } from "../bounded-body.ts";
 import { consoleLog, refusal } from "../log.ts";
-import { messagePage } from "../pages/consent-page.ts";
+import { messagePage } from "../pages/message-page.ts";
 import { MAX_REGISTRATION_BYTES, metadataProblem } from "./registration.ts";
 
 /** Largest /token request read: a code or refresh token, a verifier, a client assertion. */

@@ -14,7 +14,6 @@ export {
   consentForm,
   knownScopes,
   pkceRefusal,
-  redirect,
   repeatedParameterRedirect,
 } from "./authorize.ts";
 export { MAX_REGISTRATION_BYTES, metadataProblem, registrationPolicy, type MetadataProblem } from "./registration.ts";
@@ -26,3 +25,18 @@ export {
   fitsClientId,
   fitsTokenKey,
 } from "./front-door.ts";
+export {
+  grantIdOf,
+  grantPropsSchema,
+  identityFromGrant,
+  upstreamTokensSchema,
+  type GrantProps,
+  type OAuthGrantAuth,
+} from "../grant.ts";
+export {
+  consentBody,
+  consentPage,
+  type ConsentClient,
+  type ConsentPageOptions,
+  type GrantableScope,
+} from "../pages/consent-page.ts";

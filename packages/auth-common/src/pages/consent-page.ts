@@ -2,7 +2,8 @@ import { html, layout, pageHeaders, type SafeHtml } from "./html.ts";
 
 /**
  * What the consent page shows about the client, as `OAuthHelpers.describeConsent()` (1.2.3)
- * reports it. Declared here so auth-common needs no dependency on the library. Every string
+ * reports it. Declared here, not imported, so that the page renders in Node tests (the library
+ * imports `cloudflare:workers`). Every string
  * may come from the client (registration or a metadata document) and is escaped.
  */
 export interface ConsentClient {
@@ -102,12 +103,4 @@ export function consentPage(options: ConsentPageOptions): Response {
   for (const [name, value] of pageHeaders({ formAction: options.formAction })) headers.set(name, value);
   const title = `Authorize ${options.client.clientName}`;
   return new Response(layout(title, consentBody(options)).value, { status: 200, headers });
-}
-
-/** A page for a failure that must not redirect anywhere (untrusted client, expired form…). */
-export function messagePage(status: number, title: string, message: string): Response {
-  const body = html`<h1>${title}</h1>
-    <p>${message}</p>
-    <p class="lead">Start again from your MCP client.</p>`;
-  return new Response(layout(title, body).value, { status, headers: pageHeaders() });
 }
