@@ -1,15 +1,17 @@
 import { authorizationErrorRedirect, type AuthRequest, type OAuthHelpers } from "@cloudflare/workers-oauth-provider";
-import { sha256Hex, consoleLog, messagePage, refusal, tenantKey, redirect } from "@mcp-auth/auth-common";
+import { consoleLog, messagePage, redirect, refusal, sha256Hex, tenantKey, type Routes } from "@mcp-auth/auth-common";
 import {
-  consentPage,
-  grantPropsSchema,
+  askConsent,
   authorizeFailure,
-  knownScopes,
-  authorizeRefusal,
+  browserRoute,
   consentForm,
+  grantPropsSchema,
+  knownScopes,
+  readAuthorizeRequest,
+  type ConsentScopes,
+  type PageContext,
 } from "@mcp-auth/auth-common/authorization-server";
 import { UpstreamError, type UpstreamClient } from "@mcp-auth/auth-common/upstream";
-import { INITIAL_SCOPES, SCOPES, SCOPE_DESCRIPTIONS } from "@mcp-auth/mcp-core";
 
 /** What the library carries across the upstream redirect for us (encrypted, single use). */
 interface PendingUpstream {
@@ -17,14 +19,18 @@ interface PendingUpstream {
   nonce?: string;
 }
 
-export interface AuthorizeContext {
-  oauth: OAuthHelpers;
-  /** The library's store (`OAUTH_KV`): where a refused callback's transaction is spent. */
-  kv: KVNamespace;
+/** What the authorization flow needs that is fixed per configuration. */
+export interface AuthorizeSettings {
   upstream: UpstreamClient;
   publicOrigin: string;
-  serverName: string;
   upstreamName: string;
+  consent: ConsentScopes;
+}
+
+/** One request's view: the library's helpers, its store (`OAUTH_KV`, where a refused callback's transaction is spent). */
+interface AuthorizeContext extends AuthorizeSettings {
+  oauth: OAuthHelpers;
+  kv: KVNamespace;
 }
 
 /**
@@ -45,25 +51,11 @@ function renderFailure(request: Request, error: unknown): Response {
 
 /** GET /authorize: validate, then always ask this user about this client before going upstream. */
 async function showConsent(request: Request, context: AuthorizeContext): Promise<Response> {
-  const authRequest = await context.oauth.parseAuthRequest(request);
-  const refused = authorizeRefusal(request, authRequest);
-  if (refused) return refused;
-  const details = await context.oauth.describeConsent(authRequest);
-  const asked = knownScopes(SCOPES, details.scope);
-  const checked = asked.length > 0 ? asked : [...INITIAL_SCOPES];
-  const consent = await context.oauth.beginConsent(authRequest);
-  return consentPage({
-    client: details,
-    handle: consent.handle,
-    headers: consent.headers,
-    scopes: SCOPES.map((scope) => ({
-      scope,
-      description: SCOPE_DESCRIPTIONS[scope],
-      checked: checked.includes(scope),
-    })),
-    serverName: context.serverName,
+  const authRequest = await readAuthorizeRequest(request, context.oauth);
+  if (authRequest instanceof Response) return authRequest;
+  return askConsent(context.oauth, authRequest, context.consent, {
     next: `After Allow you sign in at ${context.upstreamName}; this server keeps its token and never gives it to the app.`,
-    formAction: [await context.upstream.authorizationOrigin(), details.redirectUri],
+    formTargets: [await context.upstream.authorizationOrigin()],
   });
 }
 
@@ -79,7 +71,7 @@ async function decide(request: Request, context: AuthorizeContext): Promise<Resp
     return redirect(denied.redirectTo, denied.headers);
   }
   const approved = await context.oauth.approveConsent(request, handle, {
-    scope: knownScopes(SCOPES, form.getAll("scope")),
+    scope: knownScopes(context.consent.scopes, form.getAll("scope")),
   });
   const redirectUri = new URL("/callback", context.publicOrigin).href;
   // The library's `state` is the upstream `state`: random, single use, bound to this browser,
@@ -161,18 +153,20 @@ async function finish(request: Request, context: AuthorizeContext): Promise<Resp
   return redirect(redirectTo, resumed.headers);
 }
 
-/** The routes this app owns inside the authorization server: consent and the upstream callback. */
-export async function authorizeRoutes(request: Request, context: AuthorizeContext): Promise<Response | undefined> {
-  const { pathname } = new URL(request.url);
-  try {
-    if (pathname === "/authorize" && request.method === "GET") return await showConsent(request, context);
-    if (pathname === "/authorize" && request.method === "POST") return await decide(request, context);
-    if (pathname === "/callback" && request.method === "GET") return await finish(request, context);
-  } catch (error) {
-    return renderFailure(request, error);
-  }
-  if (pathname === "/authorize" || pathname === "/callback") {
-    return messagePage(405, "Method not allowed", "This address takes a browser's GET (or the consent form's POST).");
-  }
-  return undefined;
+/**
+ * The routes this app owns inside the authorization server, GET and POST /authorize (consent)
+ * and GET /callback (the upstream sent the browser back); their failures render as pages.
+ */
+export function authorizeRoutes(settings: AuthorizeSettings): Routes<PageContext<Env>> {
+  const contextOf = ({ env, oauth }: PageContext<Env>): AuthorizeContext => ({ ...settings, oauth, kv: env.OAUTH_KV });
+  return {
+    "/authorize": browserRoute(
+      {
+        GET: (request, page) => showConsent(request, contextOf(page)),
+        POST: (request, page) => decide(request, contextOf(page)),
+      },
+      renderFailure,
+    ),
+    "/callback": browserRoute({ GET: (request, page) => finish(request, contextOf(page)) }, renderFailure),
+  };
 }

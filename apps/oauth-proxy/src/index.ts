@@ -1,14 +1,6 @@
-import {
-  configLoader,
-  landingPage,
-  logEndpointAnswer,
-  notFoundResponse,
-  sseRetiredResponse,
-  toAuthInfo,
-  withConfig,
-} from "@mcp-auth/auth-common";
-import { authorizationServer } from "@mcp-auth/auth-common/authorization-server";
-import { INITIAL_SCOPES, SCOPES, createMcpEndpoint } from "@mcp-auth/mcp-core";
+import { landingPage, originPolicy } from "@mcp-auth/auth-common";
+import { authorizationServerWorker } from "@mcp-auth/auth-common/authorization-server";
+import { INITIAL_SCOPES, SCOPES, SCOPE_DESCRIPTIONS, createMcpEndpoint } from "@mcp-auth/mcp-core";
 import { durableNotes } from "@mcp-auth/mcp-core/notes-object";
 import { authorizeRoutes } from "./authorize.ts";
 import { loadConfig } from "./config.ts";
@@ -22,51 +14,35 @@ export { UpstreamGate } from "./upstream-gate.ts";
 
 const SERVER_NAME = "MCP oauth-proxy reference server";
 
-/** Built once per configuration: the authorization server, the upstream client, the endpoint. */
-const serverFor = configLoader((env: Env) => {
+export default authorizationServerWorker<Env>((env) => {
   const config = loadConfig(env);
-  const upstream = buildUpstream(config);
-  const server = authorizationServer<Env>({
+  const origins = originPolicy([new URL(config.PUBLIC_ORIGIN).hostname], config.ALLOWED_ORIGINS);
+  const endpoint = createMcpEndpoint({ name: "mcp-oauth-proxy", version: "1.0.0", ...origins });
+  return {
     serverName: SERVER_NAME,
     pattern: "oauth-proxy",
     publicOrigin: config.PUBLIC_ORIGIN,
-    allowedOrigins: config.ALLOWED_ORIGINS,
+    origins,
     rateLimitPeriodSeconds: config.RATE_LIMIT_PERIOD_SECONDS,
     scopes: SCOPES,
     initialScopes: INITIAL_SCOPES,
-    serveMcp: async (request, env, identity, resource) => {
-      const answer = await endpoint.fetch(request, {
-        authInfo: toAuthInfo(identity, resource.challenge(request)),
-        notes: durableNotes(env.NOTES),
-        onInsufficientScope: (held, missing) => resource.insufficientScope(request, held, missing),
-      });
-      return logEndpointAnswer(request, answer, identity);
-    },
-    pages: async (request, env, oauth) => {
-      const routed = await authorizeRoutes(request, {
-        oauth,
-        kv: env.OAUTH_KV,
-        upstream,
+    mcp: (request, env, call) => endpoint.fetch(request, { ...call, notes: durableNotes(env.NOTES) }),
+    routes: {
+      // GET/POST /authorize (consent, then the upstream), GET /callback (back from the upstream).
+      ...authorizeRoutes({
+        upstream: buildUpstream(config),
         publicOrigin: config.PUBLIC_ORIGIN,
-        serverName: SERVER_NAME,
         upstreamName: upstreamName(config),
-      });
-      if (routed) return routed;
-      switch (new URL(request.url).pathname) {
-        case "/":
-          return landingPage(request, pageContent(config));
-        case "/sse":
-          return sseRetiredResponse(request);
-        default:
-          return notFoundResponse();
-      }
+        consent: {
+          scopes: SCOPES,
+          initialScopes: INITIAL_SCOPES,
+          descriptions: SCOPE_DESCRIPTIONS,
+          serverName: SERVER_NAME,
+        },
+      }),
+      "/": (request) => landingPage(request, pageContent(config)),
     },
+    // Every refresh revalidates the user upstream, one at a time per grant.
     tokenExchangeCallback: (options) => refreshUpstream(options, gatedRevalidate(options.env.UPSTREAM_GATE)),
-  });
-  const endpoint = createMcpEndpoint({ name: "mcp-oauth-proxy", version: "1.0.0", ...server.origins });
-  return server;
-});
-
-export default {
-  fetch: (request, env, ctx) => withConfig(env, serverFor, (server) => server.fetch(request, env, ctx)),
-} satisfies ExportedHandler<Env>;
+  };
+}) satisfies ExportedHandler<Env>;

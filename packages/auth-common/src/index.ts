@@ -56,7 +56,16 @@ export {
 export { BodyTooLargeError, readBoundedBytes, readBoundedText, type BodySource } from "./bounded-body.ts";
 export { resourceServer, type ResourceServer, type ResourceServerOptions } from "./resource-server.ts";
 export { sha256Hex, timingSafeEqual } from "./verifier.ts";
-export { notFoundResponse, redirect, sseRetiredResponse } from "./routes.ts";
+export { notFoundResponse, redirect, siteRoute, sseRetiredResponse, type Route, type Routes } from "./routes.ts";
+export {
+  answerMcp,
+  configuredWorker,
+  resourceServerWorker,
+  type McpCallAuth,
+  type McpHandler,
+  type ResourceServerApp,
+  type ResourceServerEnv,
+} from "./mcp-worker.ts";
 export { LOOPBACK_HOSTNAMES, TRUSTED_URL_RULE, isLoopbackHostname, isTrustedServerUrl } from "./loopback.ts";
 export { cors, type Cors, type CorsOptions } from "./cors.ts";
 export { consoleLog, logEndpointAnswer, refusal, type Log, type LogEntry } from "./log.ts";

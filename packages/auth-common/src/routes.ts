@@ -23,3 +23,25 @@ export function redirect(location: string, headers = new Headers()): Response {
   headers.set("Location", location);
   return new Response(null, { status: 302, headers });
 }
+
+/** One route of an app's site: the request and what the app hands its routes (env, helpers). */
+export type Route<X> = (request: Request, context: X) => Response | Promise<Response>;
+
+/**
+ * An app's site as a table: `"/path"` answers every method, `"POST /path"` one method (it wins
+ * over the path alone). Exact paths only, so that the table is the whole list of what the app
+ * serves.
+ */
+export type Routes<X> = Readonly<Record<string, Route<X>>>;
+
+/**
+ * Answers `request` from `routes`, else `/sse` with {@link sseRetiredResponse} (old snippets
+ * still point there), else {@link notFoundResponse}.
+ */
+export async function siteRoute<X>(request: Request, routes: Routes<X>, context: X): Promise<Response> {
+  const { pathname } = new URL(request.url);
+  const route = routes[`${request.method} ${pathname}`] ?? routes[pathname];
+  if (route !== undefined) return route(request, context);
+  if (pathname === "/sse") return sseRetiredResponse(request);
+  return notFoundResponse();
+}

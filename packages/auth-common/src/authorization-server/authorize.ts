@@ -3,11 +3,13 @@ import {
   CimdFetchError,
   authorizationErrorRedirect,
   type AuthRequest,
+  type OAuthHelpers,
 } from "@cloudflare/workers-oauth-provider";
 import { ownPageForm } from "../forms.ts";
 import { consoleLog, refusal } from "../log.ts";
+import { consentPage, type ConsentPageOptions } from "../pages/consent-page.ts";
 import { messagePage } from "../pages/message-page.ts";
-import { redirect } from "../routes.ts";
+import { redirect, type Route } from "../routes.ts";
 
 /** The known scopes a client asked for, in `known`'s order (unknown ones are never offered). */
 export function knownScopes(known: readonly string[], requested: readonly string[]): string[] {
@@ -97,4 +99,85 @@ export function authorizeFailure(request: Request, error: unknown): Response {
     );
   }
   throw error;
+}
+
+/**
+ * GET /authorize's first step in both apps: the library parses the request and validates the
+ * client and redirect URI (throwing what {@link authorizeFailure} renders), then
+ * {@link authorizeRefusal}. The request, or the error redirect to the client.
+ */
+export async function readAuthorizeRequest(request: Request, oauth: OAuthHelpers): Promise<AuthRequest | Response> {
+  const authRequest = await oauth.parseAuthRequest(request);
+  return authorizeRefusal(request, authRequest) ?? authRequest;
+}
+
+/** The scopes a consent page offers, fixed per app. */
+export interface ConsentScopes {
+  /** Every scope a client may be granted, in the order shown. */
+  scopes: readonly string[];
+  /** What is checked when the client asked for no known scope. */
+  initialScopes: readonly string[];
+  /** One line per scope, for the person deciding. */
+  descriptions: Readonly<Record<string, string>>;
+  /** The resource name shown in the title. */
+  serverName: string;
+}
+
+/** What one app's consent page adds: the signed-in person, a CSRF token, a note, extra form targets. */
+export type ConsentExtras = Pick<ConsentPageOptions, "csrf" | "signedInAs" | "next"> & {
+  /** Where the form's POST may redirect besides the client's redirect URI (CSP `form-action`). */
+  formTargets?: readonly string[];
+};
+
+/**
+ * The consent page for a validated `authRequest`: the client as the library describes it, every
+ * known scope offered with those the client asked for checked (else the initial ones), and the
+ * library's consent begun (its handle and browser-binding cookie on the page).
+ */
+export async function askConsent(
+  oauth: OAuthHelpers,
+  authRequest: AuthRequest,
+  scopes: ConsentScopes,
+  extras: ConsentExtras = {},
+): Promise<Response> {
+  const details = await oauth.describeConsent(authRequest);
+  const asked = knownScopes(scopes.scopes, details.scope);
+  const checked = asked.length > 0 ? asked : [...scopes.initialScopes];
+  const consent = await oauth.beginConsent(authRequest);
+  const { formTargets = [], ...page } = extras;
+  return consentPage({
+    ...page,
+    client: details,
+    handle: consent.handle,
+    headers: consent.headers,
+    scopes: scopes.scopes.map((scope) => ({
+      scope,
+      description: scopes.descriptions[scope] ?? scope,
+      checked: checked.includes(scope),
+    })),
+    serverName: scopes.serverName,
+    formAction: [...formTargets, details.redirectUri],
+  });
+}
+
+/**
+ * A route browsers reach during authorization (/authorize, an upstream /callback): `GET` and
+ * `POST` to their handlers, whose failures render through `failure` (default
+ * {@link authorizeFailure}); any other method gets the 405 page.
+ */
+export function browserRoute<X>(
+  handlers: { GET?: Route<X>; POST?: Route<X> },
+  failure: (request: Request, error: unknown) => Response = authorizeFailure,
+): Route<X> {
+  return async (request, context) => {
+    const handler = request.method === "GET" ? handlers.GET : request.method === "POST" ? handlers.POST : undefined;
+    if (handler === undefined) {
+      return messagePage(405, "Method not allowed", "This address takes a browser's GET (or the consent form's POST).");
+    }
+    try {
+      return await handler(request, context);
+    } catch (error) {
+      return failure(request, error);
+    }
+  };
 }

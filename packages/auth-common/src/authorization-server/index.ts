@@ -3,14 +3,22 @@
 // auth-common, also used in Node, must not.
 export {
   authorizationServer,
+  authorizationServerWorker,
+  type AdmittedCaller,
   type AuthorizationServer,
   type AuthorizationServerEnv,
   type AuthorizationServerOptions,
+  type PageContext,
   type ProviderErrorEvent,
 } from "./server.ts";
 export {
+  askConsent,
   authorizeFailure,
   authorizeRefusal,
+  browserRoute,
+  readAuthorizeRequest,
+  type ConsentExtras,
+  type ConsentScopes,
   consentForm,
   knownScopes,
   pkceRefusal,

@@ -12,9 +12,12 @@ import { grantIdOf, identityFromGrant } from "../grant.ts";
 import { guardTransport } from "../guard.ts";
 import { jsonRpcErrorResponse } from "../json-rpc-error.ts";
 import { consoleLog, refusal } from "../log.ts";
-import { originPolicy, type OriginPolicy } from "../origin.ts";
+import { answerMcp, configuredWorker, type McpHandler } from "../mcp-worker.ts";
+import type { OriginPolicy } from "../origin.ts";
 import { checkRateLimit, clientAddress, type RateLimiter } from "../rate-limit.ts";
 import { resourceServer, type ResourceServer } from "../resource-server.ts";
+import { siteRoute, type Routes } from "../routes.ts";
+import { sha256Hex } from "../verifier.ts";
 import { authorizeQueryRefusal, boundedRequest, fitsTokenKey, tokenRequestRefusal } from "./front-door.ts";
 import { registrationPolicy } from "./registration.ts";
 
@@ -41,32 +44,55 @@ export interface AuthorizationServerOptions<E extends AuthorizationServerEnv> {
   pattern: Pattern;
   /** The one origin: issuer, resource `<origin>/mcp`, every URL the library prints. */
   publicOrigin: string;
-  /** Extra browser origins allowed to call /mcp (hostnames), besides PUBLIC_ORIGIN's. */
-  allowedOrigins: readonly string[];
+  /**
+   * The `Host` and browser `Origin` names /mcp answers: PUBLIC_ORIGIN's hostname (loopback too)
+   * and any extra browser origins, `originPolicy([hostname], ALLOWED_ORIGINS)`; give the MCP
+   * endpoint the same.
+   */
+  origins: OriginPolicy;
   rateLimitPeriodSeconds: number;
   /** Every scope a client may be granted. */
   scopes: readonly string[];
   /** What a client starts with (PRM `scopes_supported`, the 401's `scope`); the rest is step-up. */
   initialScopes: readonly string[];
+  /** The app's MCP endpoint, called for a caller the provider authenticated (and `admit` let in). */
+  mcp: McpHandler<E>;
   /**
-   * An MCP request from a caller the provider authenticated, as `identity`, with a token of
-   * grant `grantId` ({@link grantIdOf}). Checks that need the app's own state (a disabled user,
-   * a revoked grant) belong here; throw {@link AuthError} to refuse.
+   * Checks that need the app's own state (a disabled user, a revoked grant or token), run before
+   * every MCP request; throw {@link AuthError} to refuse (the usual challenge follows).
    */
-  serveMcp: (
-    request: Request,
-    env: E,
-    identity: Identity,
-    resource: ResourceServer,
-    grantId: string | undefined,
-  ) => Promise<Response>;
-  /** Everything that is not /mcp, the metadata or the library's endpoints: pages, /authorize. */
-  pages: (request: Request, env: E, oauth: OAuthHelpers, ctx: ExecutionContext) => Promise<Response>;
+  admit?: (env: E, caller: AdmittedCaller) => Promise<void>;
+  /**
+   * Everything that is not /mcp, the metadata or the library's endpoints: /authorize, sign-in,
+   * pages. `/sse` and 404 follow the table.
+   */
+  routes: Routes<PageContext<E>>;
+  /**
+   * Wraps the whole server: sees every request before it and its final answer after, for an app
+   * that must see both together (e.g. to record a revocation the library carried out).
+   */
+  around?: (request: Request, env: E, next: (request: Request) => Promise<Response>) => Promise<Response>;
   tokenExchangeCallback?: OAuthProviderOptions<E>["tokenExchangeCallback"];
   /** Called after the log line for each security event the library reports. */
   onProviderError?: (event: ProviderErrorEvent, env: E) => void;
   /** A client registered (dynamic registration), after the policy accepted it. */
   onClientRegistered?: (clientId: string, request: Request, env: E) => void;
+}
+
+/** Who an MCP request comes from, for {@link AuthorizationServerOptions.admit}. */
+export interface AdmittedCaller {
+  identity: Identity;
+  /** The grant of the token ({@link grantIdOf}); `undefined` when the token is not the library's shape. */
+  grantId: string | undefined;
+  /** SHA-256 (hex) of the access token, as a revocation list keeps it; never the token. */
+  tokenHash: string;
+}
+
+/** What the app's routes get: its env, the library's helpers, the execution context. */
+export interface PageContext<E> {
+  env: E;
+  oauth: OAuthHelpers;
+  ctx: ExecutionContext;
 }
 
 export interface AuthorizationServer<E extends AuthorizationServerEnv> {
@@ -107,7 +133,10 @@ export function authorizationServer<E extends AuthorizationServerEnv>(
   options: AuthorizationServerOptions<E>,
 ): AuthorizationServer<E> {
   const publicUrl = new URL(options.publicOrigin);
-  const origins = originPolicy([publicUrl.hostname], options.allowedOrigins);
+  const { origins } = options;
+  if (!origins.allowedHostnames.includes(publicUrl.hostname)) {
+    throw new Error("authorizationServer: origins must allow PUBLIC_ORIGIN's hostname");
+  }
   const resource = resourceServer({
     publicOrigin: options.publicOrigin,
     authorizationServers: [options.publicOrigin],
@@ -138,7 +167,11 @@ export function authorizationServer<E extends AuthorizationServerEnv>(
   async function serveMcp(request: Request, env: E, ctx: ApiContext): Promise<Response> {
     try {
       const identity = identityFromGrant(ctx.auth, ctx.props, options.pattern);
-      return await options.serveMcp(request, env, identity, resource, grantIdOf(ctx.auth.token));
+      if (options.admit !== undefined) {
+        const token = ctx.auth.token;
+        await options.admit(env, { identity, grantId: grantIdOf(token), tokenHash: await sha256Hex(token) });
+      }
+      return await answerMcp(request, env, identity, resource, options.mcp);
     } catch (error) {
       if (!(error instanceof AuthError)) throw error;
       const answer = challengeResponse(error, resource.challenge(request));
@@ -151,7 +184,8 @@ export function authorizationServer<E extends AuthorizationServerEnv>(
     apiRoute: "/mcp",
     apiHandler: { fetch: (request, env, ctx) => serveMcp(request, env, ctx as ApiContext) },
     defaultHandler: {
-      fetch: (request, env, ctx) => options.pages(request, env, (env as ProviderEnv<E>).OAUTH_PROVIDER, ctx),
+      fetch: (request, env, ctx) =>
+        siteRoute(request, options.routes, { env, oauth: (env as ProviderEnv<E>).OAUTH_PROVIDER, ctx }),
     },
     authorizeEndpoint: "/authorize",
     tokenEndpoint: "/token",
@@ -198,7 +232,8 @@ export function authorizationServer<E extends AuthorizationServerEnv>(
   }
 
   async function fetch(request: Request, env: E, ctx: ExecutionContext): Promise<Response> {
-    return reported(await route(request, env, ctx), request, env);
+    const next = async (forwarded: Request) => reported(await route(forwarded, env, ctx), forwarded, env);
+    return options.around === undefined ? next(request) : options.around(request, env, next);
   }
 
   async function route(request: Request, env: E, ctx: ExecutionContext): Promise<Response> {
@@ -284,4 +319,18 @@ export function authorizationServer<E extends AuthorizationServerEnv>(
   }
 
   return { resource, origins, fetch };
+}
+
+/**
+ * The Worker of an OAuth app: its authorization server built once per configuration from
+ * `build(env)` (which throws `ConfigError` while the configuration is invalid: then every
+ * request gets `configErrorResponse`).
+ */
+export function authorizationServerWorker<E extends AuthorizationServerEnv>(
+  build: (env: E) => AuthorizationServerOptions<E>,
+): { fetch: (request: Request, env: E, ctx: ExecutionContext) => Promise<Response> } {
+  return configuredWorker(
+    (env: E) => authorizationServer(build(env)),
+    (server, request, env, ctx) => server.fetch(request, env, ctx),
+  );
 }
