@@ -1,14 +1,17 @@
-import { envRules, flagVar, hostnamesVar, intVar, parseEnv, publicOriginRule } from "@mcp-auth/auth-common";
+import {
+  envRules,
+  flagVar,
+  hostnamesVar,
+  intVar,
+  optionalVar,
+  parseEnvRequiring,
+  publicOriginRule,
+} from "@mcp-auth/auth-common";
 import { MIN_PEPPER_LENGTH } from "@mcp-auth/auth-common/accounts";
 import { z } from "zod";
 
-const optionalString = z
-  .string()
-  .optional()
-  .transform((value) => (value === "" ? undefined : value));
-
 const secret = (name: string) =>
-  optionalString
+  optionalVar()
     .pipe(
       z
         .string()
@@ -20,7 +23,7 @@ const secret = (name: string) =>
 const schema = envRules(
   z.object({
     /** The one origin this server answers on: issuer, resource `<origin>/mcp`, token audience. */
-    PUBLIC_ORIGIN: optionalString.pipe(z.url().optional()),
+    PUBLIC_ORIGIN: optionalVar().pipe(z.url().optional()),
     PASSWORD_PEPPER: secret("PASSWORD_PEPPER"),
     PASSWORD_PEPPER_PREVIOUS: secret("PASSWORD_PEPPER_PREVIOUS"),
     SESSION_SECRET: secret("SESSION_SECRET"),
@@ -40,15 +43,11 @@ const schema = envRules(
   },
 );
 
-export type Config = z.output<typeof schema> & {
-  PUBLIC_ORIGIN: string;
-  PASSWORD_PEPPER: string;
-  SESSION_SECRET: string;
-};
-
-/** Parses the Worker's env; throws `ConfigError` naming every bad variable (never a value). */
-export function loadConfig(env: unknown): Config {
-  const config = parseEnv(schema, env);
-  // The rules have proven these present; the origin is kept in its canonical spelling.
-  return { ...config, PUBLIC_ORIGIN: new URL(config.PUBLIC_ORIGIN as string).origin } as Config;
+/**
+ * Parses the Worker's env; throws `ConfigError` naming every bad variable (never a value). The
+ * rules have proven PUBLIC_ORIGIN, PASSWORD_PEPPER, SESSION_SECRET present.
+ */
+export function loadConfig(env: unknown) {
+  return parseEnvRequiring(schema, env, ["PUBLIC_ORIGIN", "PASSWORD_PEPPER", "SESSION_SECRET"]);
 }
+export type Config = ReturnType<typeof loadConfig>;

@@ -7,19 +7,15 @@ import {
   intVar,
   isTrustedServerUrl,
   listVar,
-  parseEnv,
+  optionalVar,
+  parseEnvRequiring,
   publicOriginRule,
 } from "@mcp-auth/auth-common";
 import { z } from "zod";
 
 export const UPSTREAMS = ["oidc", "google", "entra", "github"] as const;
 
-const optionalString = z
-  .string()
-  .optional()
-  .transform((value) => (value === "" ? undefined : value));
-
-const optionalUrl = optionalString.pipe(z.url().optional());
+const optionalUrl = optionalVar().pipe(z.url().optional());
 
 const schema = envRules(
   z.object({
@@ -27,15 +23,15 @@ const schema = envRules(
     PUBLIC_ORIGIN: optionalUrl,
     UPSTREAM: z.enum(UPSTREAMS),
     UPSTREAM_ISSUER: optionalUrl,
-    UPSTREAM_CLIENT_ID: optionalString,
-    UPSTREAM_CLIENT_SECRET: optionalString,
-    GOOGLE_HOSTED_DOMAIN: optionalString.pipe(
+    UPSTREAM_CLIENT_ID: optionalVar(),
+    UPSTREAM_CLIENT_SECRET: optionalVar(),
+    GOOGLE_HOSTED_DOMAIN: optionalVar().pipe(
       z
         .string()
         .regex(/^[a-z0-9.-]+$/i, "a domain such as example.com")
         .optional(),
     ),
-    ENTRA_TENANT: optionalString.pipe(
+    ENTRA_TENANT: optionalVar().pipe(
       z
         .string()
         .regex(/^([0-9a-f-]{36}|organizations|common)$/i, "a tenant id (GUID), organizations or common")
@@ -88,15 +84,11 @@ const schema = envRules(
   },
 );
 
-export type Config = z.output<typeof schema> & {
-  PUBLIC_ORIGIN: string;
-  UPSTREAM_CLIENT_ID: string;
-  UPSTREAM_CLIENT_SECRET: string;
-};
-
-/** Parses the Worker's env; throws `ConfigError` naming every bad variable (never a value). */
-export function loadConfig(env: unknown): Config {
-  const config = parseEnv(schema, env);
-  // The rules have proven these present; the origin is kept in its canonical spelling.
-  return { ...config, PUBLIC_ORIGIN: new URL(config.PUBLIC_ORIGIN as string).origin } as Config;
+/**
+ * Parses the Worker's env; throws `ConfigError` naming every bad variable (never a value). The
+ * rules have proven PUBLIC_ORIGIN, UPSTREAM_CLIENT_ID, UPSTREAM_CLIENT_SECRET present.
+ */
+export function loadConfig(env: unknown) {
+  return parseEnvRequiring(schema, env, ["PUBLIC_ORIGIN", "UPSTREAM_CLIENT_ID", "UPSTREAM_CLIENT_SECRET"]);
 }
+export type Config = ReturnType<typeof loadConfig>;

@@ -227,6 +227,24 @@ describe("the upstream callback", () => {
     expect(location.searchParams.get("code")).toBeNull();
   });
 
+  it("a POST to /callback → the 405 page; the transaction stays for the browser's GET", async () => {
+    const { state, cookies } = await approved();
+    const posted = await call(`/callback?error=access_denied&state=${state}`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { cookie: cookies, origin: ORIGIN },
+    });
+    expect(posted.status).toBe(405);
+    expect(posted.headers.get("location")).toBeNull();
+    expect(await posted.text()).toContain("Method not allowed");
+    const got = await call(`/callback?error=access_denied&state=${state}`, {
+      redirect: "manual",
+      headers: { cookie: cookies },
+    });
+    expect(got.status).toBe(302);
+    expect(new URL(got.headers.get("location") ?? "").searchParams.get("error")).toBe("access_denied");
+  });
+
   it("the same state replayed after use → 400, no redirect", async () => {
     const { state, cookies } = await approved();
     const first = await call(`/callback?error=access_denied&state=${state}`, {

@@ -8,6 +8,7 @@ import {
   isTrustedServerUrl,
   intVar,
   listVar,
+  optionalVar,
   parseEnv,
   scopesVar,
 } from "@mcp-auth/auth-common";
@@ -28,11 +29,6 @@ const urlVar = z.url();
 /** The JWT `typ` required when `JWT_TYP` is unset: RFC 9068 §2.1's access-token type. */
 export const DEFAULT_JWT_TYP = "at+jwt";
 
-const optionalString = z
-  .string()
-  .optional()
-  .transform((value) => (value === "" ? undefined : value));
-
 const schema = envRules(
   z.object({
     AUTH_METHODS: listVar().pipe(z.array(z.enum(AUTH_METHODS)).min(1, "name at least one method")),
@@ -41,17 +37,17 @@ const schema = envRules(
       .optional()
       .transform((value) => (value === "optional" ? "optional" : "required")),
     ANONYMOUS_SCOPES: scopesVar(SCOPES, "notes:read"),
-    JWT_ISSUER: optionalString,
-    JWT_AUDIENCE: optionalString,
-    JWT_SECRET: optionalString,
-    JWT_JWKS_URL: optionalString.pipe(urlVar.optional()),
+    JWT_ISSUER: optionalVar(),
+    JWT_AUDIENCE: optionalVar(),
+    JWT_SECRET: optionalVar(),
+    JWT_JWKS_URL: optionalVar().pipe(urlVar.optional()),
     JWT_ALGORITHMS: listVar().pipe(z.array(z.enum(ASYMMETRIC_ALGORITHMS))),
     /**
      * The `typ` header a JWT must carry: `at+jwt` unless set (RFC 9068 §4: a resource server
      * MUST check it, so an ID token or another JWT of the same issuer cannot pass as an access
      * token). `*` turns the check off, for an IdP that types access tokens `JWT` or not at all.
      */
-    JWT_TYP: optionalString.pipe(
+    JWT_TYP: optionalVar().pipe(
       z
         .string()
         .regex(/^(?:\*|[A-Za-z0-9!#$&^_.+-]+(?:\/[A-Za-z0-9!#$&^_.+-]+)?)$/, "a media type such as at+jwt, or *")
@@ -60,16 +56,16 @@ const schema = envRules(
     ),
     /** Longest JWT lifetime accepted (`exp - iat`, or `exp - now`), seconds: one day unless set; at most a year. */
     JWT_MAX_LIFETIME_SECONDS: intVar(DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, 366 * 86_400),
-    ACCESS_TEAM_DOMAIN: optionalString,
-    ACCESS_AUD: optionalString,
+    ACCESS_TEAM_DOMAIN: optionalVar(),
+    ACCESS_AUD: optionalVar(),
     ACCESS_SCOPES: scopesVar(SCOPES, "notes:read notes:write"),
-    INTROSPECTION_URL: optionalString.pipe(urlVar.optional()),
-    INTROSPECTION_CLIENT_ID: optionalString,
-    INTROSPECTION_CLIENT_SECRET: optionalString,
+    INTROSPECTION_URL: optionalVar().pipe(urlVar.optional()),
+    INTROSPECTION_CLIENT_ID: optionalVar(),
+    INTROSPECTION_CLIENT_SECRET: optionalVar(),
     /** The audience an introspected token must carry: this server's resource identifier. */
-    INTROSPECTION_AUDIENCE: optionalString,
+    INTROSPECTION_AUDIENCE: optionalVar(),
     /** When set, an introspection answer must carry this `iss` (for an endpoint serving several issuers). */
-    INTROSPECTION_ISSUER: optionalString,
+    INTROSPECTION_ISSUER: optionalVar(),
     /** Local development only: lets JWKS, introspection, Access and AS URLs be http on loopback. */
     ALLOW_INSECURE_HTTP_LOOPBACK: flagVar(),
     MTLS_SCOPES: scopesVar(SCOPES, "notes:read notes:write"),

@@ -46,6 +46,14 @@ export function scopesVar(known: readonly string[], fallback: string) {
     });
 }
 
+/** An optional string variable: empty is the same as unset (`wrangler` passes `""` for an empty var). */
+export function optionalVar() {
+  return z
+    .string()
+    .optional()
+    .transform((value) => (value === "" ? undefined : value));
+}
+
 /** A `true`/`false` variable; empty or absent is `false`, anything else is a configuration error. */
 export function flagVar() {
   return z
@@ -152,6 +160,32 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: unknown): z.output
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => `${issue.path.join(".") || "(env)"}: ${issue.message}`);
   throw new ConfigError(`Invalid configuration — ${problems.join("; ")}`, problems);
+}
+
+/** `T` with the variables `K` present. */
+export type WithRequired<T, K extends keyof T> = T & { [P in K]-?: NonNullable<T[P]> };
+
+/**
+ * {@link parseEnv} for an app whose rules ({@link envRules}) require variables the schema leaves
+ * optional (a `PUBLIC_ORIGIN`, secrets): the result types `required` as present, checked here
+ * rather than cast, and `PUBLIC_ORIGIN`, when there is one, in its canonical spelling
+ * (`https://mcp.example.com`, the form the issuer and audience compare).
+ */
+export function parseEnvRequiring<S extends z.ZodType, K extends keyof z.output<S> & string>(
+  schema: S,
+  env: unknown,
+  required: readonly K[],
+): WithRequired<z.output<S>, K> {
+  const config = parseEnv(schema, env) as Record<string, unknown>;
+  const missing = required.filter((name) => config[name] === undefined);
+  // The rules name these first; this only keeps a rule that forgot one from passing silently.
+  if (missing.length > 0)
+    throw new ConfigError(`Invalid configuration — ${missing.map((name) => `${name}: required`).join("; ")}`);
+  const origin = config["PUBLIC_ORIGIN"];
+  return {
+    ...config,
+    ...(typeof origin === "string" ? { PUBLIC_ORIGIN: new URL(origin).origin } : {}),
+  } as WithRequired<z.output<S>, K>;
 }
 
 /** Memoizes a config parser per `env` object (one parse per isolate, not per request). */

@@ -41,11 +41,14 @@ export {
   intVar,
   INVALID,
   listVar,
+  optionalVar,
   parseEnv,
+  parseEnvRequiring,
   publicOriginRule,
   scopesVar,
   withConfig,
   type EnvView,
+  type WithRequired,
 } from "./env.ts";
 export {
   protectedResourceMetadata,

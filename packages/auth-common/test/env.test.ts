@@ -10,7 +10,9 @@ import {
   INVALID,
   intVar,
   listVar,
+  optionalVar,
   parseEnv,
+  parseEnvRequiring,
   scopesVar,
 } from "../src/env.ts";
 import { thrown } from "./helpers.ts";
@@ -364,5 +366,40 @@ describe("configErrorResponse", () => {
       error: "server_misconfigured",
       error_description: "Invalid configuration — X: bad",
     });
+  });
+});
+
+describe("optionalVar and parseEnvRequiring", () => {
+  const schema = envRules(
+    z.object({ PUBLIC_ORIGIN: optionalVar().pipe(z.url().optional()), SECRET: optionalVar() }),
+    (env, problem) => {
+      if (env.PUBLIC_ORIGIN === undefined) problem("PUBLIC_ORIGIN", "required here");
+    },
+  );
+
+  it("an empty variable is unset, as wrangler passes an empty var", () => {
+    expect(parseEnv(schema, { PUBLIC_ORIGIN: "https://a.example", SECRET: "" }).SECRET).toBeUndefined();
+  });
+
+  it("types the required variables as present and keeps PUBLIC_ORIGIN in its canonical spelling", () => {
+    const config = parseEnvRequiring(schema, { PUBLIC_ORIGIN: "HTTPS://MCP.Example.com:443", SECRET: "s" }, [
+      "PUBLIC_ORIGIN",
+      "SECRET",
+    ]);
+    const origin: string = config.PUBLIC_ORIGIN;
+    expect(origin).toBe("https://mcp.example.com");
+    expect(config.SECRET).toBe("s");
+  });
+
+  it("a rule's problem is reported as parseEnv reports it", () => {
+    const error = thrown(() => parseEnvRequiring(schema, {}, ["PUBLIC_ORIGIN"]));
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual(["PUBLIC_ORIGIN: required here"]);
+  });
+
+  it("a required variable no rule checked still fails closed, named, never valued", () => {
+    const error = thrown(() => parseEnvRequiring(schema, { PUBLIC_ORIGIN: "https://a.example" }, ["SECRET"]));
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toBe("Invalid configuration — SECRET: required");
   });
 });

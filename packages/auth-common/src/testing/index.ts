@@ -209,6 +209,17 @@ export function describeAuthorizationRequests(
       expect(await response.text()).toContain('name="handle"');
     });
 
+    it.each(["PUT", "DELETE", "PATCH"])("%s /authorize → the 405 page, nothing consumed", async (method) => {
+      const clientId = await registerClient();
+      const response = await call(authorizePath(clientId), { method, redirect: "manual" });
+      expect(response.status).toBe(405);
+      expect(response.headers.get("location")).toBeNull();
+      expect(response.headers.get("content-type")).toMatch(/^text\/html/);
+      const body = await response.text();
+      expect(body).toContain("Method not allowed");
+      expect(body).toContain("This address takes a browser&#39;s GET (or the consent form&#39;s POST).");
+    });
+
     it("an unknown client renders an error page, no redirect", async () => {
       const response = await call(authorizePath("no-such-client"), { redirect: "manual" });
       expect(response.status).toBe(400);
