@@ -31,6 +31,38 @@ function withoutTrailingSlash(url: URL): string {
 }
 
 /**
+ * A GitHub REST answer read as `schema`, or the {@link UpstreamError} its status or body means:
+ * 429, 5xx and an exhausted rate limit (403 with `x-ratelimit-remaining: 0`) are
+ * `temporarily_unavailable`; 404 or 422 are `invalid_grant` where the call names a `revoked`
+ * message; any other non-200, a body that is not JSON or not of `schema`, `invalid_response`.
+ */
+async function readAnswer<T>(
+  response: Response,
+  schema: z.ZodType<T>,
+  say: { api: string; refused: string; malformed: string; revoked?: string },
+): Promise<T> {
+  const status = response.status;
+  if (isTransientStatus(status) || (status === 403 && response.headers.get("x-ratelimit-remaining") === "0")) {
+    throw new UpstreamError("temporarily_unavailable", `${say.api} is unavailable (HTTP ${status}).`, { status });
+  }
+  if (say.revoked !== undefined && (status === 404 || status === 422)) {
+    throw new UpstreamError("invalid_grant", `${say.revoked} (HTTP ${status}).`, { status });
+  }
+  if (status !== 200) {
+    throw new UpstreamError("invalid_response", `${say.api} refused ${say.refused} (HTTP ${status}).`, { status });
+  }
+  let body: unknown;
+  try {
+    body = await response.json();
+  } catch {
+    throw new UpstreamError("invalid_response", `${say.api} answered something other than JSON.`);
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw new UpstreamError("invalid_response", say.malformed);
+  return parsed.data;
+}
+
+/**
  * GitHub (or GitHub Enterprise Server) sign-in: OAuth 2.0, not OpenID Connect, on oauth4webapi.
  *
  * Validates: the callback's `state` (GitHub sends no `iss`, so none is required; one that is
@@ -96,29 +128,11 @@ export function githubClient(config: UpstreamConfig, settings: CommonSettings): 
         "x-github-api-version": "2022-11-28",
       },
     });
-    const status = response.status;
-    // GitHub signals an exhausted rate limit as 403 with x-ratelimit-remaining: 0 (or 429).
-    if (isTransientStatus(status) || (status === 403 && response.headers.get("x-ratelimit-remaining") === "0")) {
-      throw new UpstreamError("temporarily_unavailable", `GitHub's user API is unavailable (HTTP ${status}).`, {
-        status,
-      });
-    }
-    if (status !== 200) {
-      throw new UpstreamError("invalid_response", `GitHub's user API refused the new access token (HTTP ${status}).`, {
-        status,
-      });
-    }
-    let body: unknown;
-    try {
-      body = await response.json();
-    } catch {
-      throw new UpstreamError("invalid_response", "GitHub's user API answered something other than JSON.");
-    }
-    const parsed = githubUserSchema.safeParse(body);
-    if (!parsed.success) {
-      throw new UpstreamError("invalid_response", "GitHub's user API answer has no numeric id and login.");
-    }
-    return parsed.data;
+    return readAnswer(response, githubUserSchema, {
+      api: "GitHub's user API",
+      refused: "the new access token",
+      malformed: "GitHub's user API answer has no numeric id and login.",
+    });
   }
 
   return withStart({
@@ -209,33 +223,13 @@ export function githubClient(config: UpstreamConfig, settings: CommonSettings): 
       },
       body: JSON.stringify({ access_token: accessToken }),
     });
-    const status = response.status;
-    if (isTransientStatus(status) || (status === 403 && response.headers.get("x-ratelimit-remaining") === "0")) {
-      throw new UpstreamError("temporarily_unavailable", `GitHub's token check is unavailable (HTTP ${status}).`, {
-        status,
-      });
-    }
-    if (status === 404 || status === 422) {
-      throw new UpstreamError("invalid_grant", `GitHub no longer honours the access token (HTTP ${status}).`, {
-        status,
-      });
-    }
-    if (status !== 200) {
-      throw new UpstreamError("invalid_response", `GitHub's token check refused this app (HTTP ${status}).`, {
-        status,
-      });
-    }
-    let body: unknown;
-    try {
-      body = await response.json();
-    } catch {
-      throw new UpstreamError("invalid_response", "GitHub's token check answered something other than JSON.");
-    }
-    const parsed = z.looseObject({ user: githubUserSchema }).safeParse(body);
-    if (!parsed.success) {
-      throw new UpstreamError("invalid_response", "GitHub's token check answer has no user with a numeric id.");
-    }
-    if (String(parsed.data.user.id) !== subject) {
+    const answer = await readAnswer(response, z.looseObject({ user: githubUserSchema }), {
+      api: "GitHub's token check",
+      refused: "this app",
+      malformed: "GitHub's token check answer has no user with a numeric id.",
+      revoked: "GitHub no longer honours the access token",
+    });
+    if (String(answer.user.id) !== subject) {
       throw new UpstreamError("invalid_grant", "GitHub's token check names another user.");
     }
   }
