@@ -1,5 +1,5 @@
 import { freshAddress } from "@mcp-auth/dev-harness";
-import { describeConformance, forwardWithCredential } from "@mcp-auth/dev-harness/suites";
+import { describeConformance, forwardWithCredential } from "@mcp-auth/mcp-core/testing/node";
 import { auth } from "@modelcontextprotocol/client";
 import { afterAll, inject } from "vitest";
 import { HeadlessProvider } from "./flow.ts";

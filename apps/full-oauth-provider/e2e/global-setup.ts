@@ -1,6 +1,6 @@
 import { hashPassword, pepperFromSecret } from "@mcp-auth/auth-common/accounts";
+import { DISCOVERY_LOGINS, TOKEN_ENDPOINT_LOGINS } from "@mcp-auth/auth-common/testing/node";
 import { freePort, serveOnLoopback, startWranglerDev, withD1Binding } from "@mcp-auth/dev-harness";
-import { DISCOVERY_LOGINS, TOKEN_ENDPOINT_LOGINS } from "@mcp-auth/dev-harness/suites";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,5 +1,5 @@
+import { describeDiscovery } from "@mcp-auth/auth-common/testing/node";
 import { authorize, exchange, postMcp, refresh, register, revoke, tokenRequest } from "@mcp-auth/dev-harness";
-import { describeDiscovery } from "@mcp-auth/dev-harness/suites";
 import { connectClient } from "@mcp-auth/mcp-core/testing";
 import { describe, expect, inject, it } from "vitest";
 import { signInAs } from "./flow.ts";

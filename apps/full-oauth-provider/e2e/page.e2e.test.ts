@@ -4,8 +4,8 @@
 // connected apps → Revoke → the client's token is 401 and its refresh invalid_grant. The browser
 // enforces the pages' CSP (script-src, connect-src, frame-ancestors, form-action) for real.
 import { launchChromium, serveOnLoopback, type LoopbackServer } from "@mcp-auth/dev-harness";
-import { expectFramingRefused } from "@mcp-auth/dev-harness/suites";
 import { connectClient } from "@mcp-auth/mcp-core/testing";
+import { expectFramingRefused } from "@mcp-auth/mcp-core/testing/node";
 import * as oauth from "oauth4webapi";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";

@@ -1,4 +1,4 @@
-import { describeTokenEndpoint } from "@mcp-auth/dev-harness/suites";
+import { describeTokenEndpoint } from "@mcp-auth/auth-common/testing/node";
 import { inject } from "vitest";
 import { signInAs } from "./flow.ts";
 

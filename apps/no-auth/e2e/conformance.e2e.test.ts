@@ -1,4 +1,4 @@
-import { describeConformance } from "@mcp-auth/dev-harness/suites";
+import { describeConformance } from "@mcp-auth/mcp-core/testing/node";
 import { inject } from "vitest";
 
 // The MCP conformance suite (2025 and 2026-07-28) against the running Worker, no credential:

@@ -1,5 +1,5 @@
 import { launchChromium, listToolsOverStdio, openPage, runCommandLine } from "@mcp-auth/dev-harness";
-import { expectFramingRefused } from "@mcp-auth/dev-harness/suites";
+import { expectFramingRefused } from "@mcp-auth/mcp-core/testing/node";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";

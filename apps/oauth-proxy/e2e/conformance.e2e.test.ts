@@ -1,5 +1,5 @@
 import { freshAddress, signIn } from "@mcp-auth/dev-harness";
-import { describeConformance, forwardWithCredential } from "@mcp-auth/dev-harness/suites";
+import { describeConformance, forwardWithCredential } from "@mcp-auth/mcp-core/testing/node";
 import { afterAll, inject } from "vitest";
 
 // The MCP conformance suite (2025 and 2026-07-28) with an access token from the whole OAuth flow

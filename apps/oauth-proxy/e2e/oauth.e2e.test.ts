@@ -1,3 +1,4 @@
+import { describeDiscovery } from "@mcp-auth/auth-common/testing/node";
 import {
   authorizationUrl,
   authorize,
@@ -10,7 +11,6 @@ import {
   signIn,
   tokenRequest,
 } from "@mcp-auth/dev-harness";
-import { describeDiscovery } from "@mcp-auth/dev-harness/suites";
 import { connectClient, resultText } from "@mcp-auth/mcp-core/testing";
 import * as oauth from "oauth4webapi";
 import { describe, expect, inject, it } from "vitest";

@@ -8,8 +8,8 @@ import {
   type LoopbackServer,
   type Peer,
 } from "@mcp-auth/dev-harness";
-import { expectFramingRefused } from "@mcp-auth/dev-harness/suites";
 import { connectClient } from "@mcp-auth/mcp-core/testing";
+import { expectFramingRefused } from "@mcp-auth/mcp-core/testing/node";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 

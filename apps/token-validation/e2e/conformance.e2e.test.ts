@@ -1,4 +1,4 @@
-import { describeConformance, forwardWithCredential } from "@mcp-auth/dev-harness/suites";
+import { describeConformance, forwardWithCredential } from "@mcp-auth/mcp-core/testing/node";
 import { afterAll, inject } from "vitest";
 import { bearer, hs256Token } from "./helpers.ts";
 

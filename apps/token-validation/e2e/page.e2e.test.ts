@@ -1,5 +1,5 @@
 import { launchChromium, openPage, runCommandLine } from "@mcp-auth/dev-harness";
-import { expectFramingRefused } from "@mcp-auth/dev-harness/suites";
+import { expectFramingRefused } from "@mcp-auth/mcp-core/testing/node";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createKey } from "./helpers.ts";

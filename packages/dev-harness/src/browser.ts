@@ -2,6 +2,9 @@
 import { existsSync } from "node:fs";
 import { chromium, type Browser, type Page, type Response } from "playwright-core";
 
+/** The browser {@link launchChromium} returns, for suites in packages without playwright-core. */
+export type { Browser };
+
 /** Debian's Chromium; the project never downloads a browser of its own. */
 export const CHROMIUM_PATH = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
 

@@ -1,6 +1,7 @@
 // Node-only test and dev harness, shared by the e2e suites, the benchmark and the OAuth drivers.
 // Never deployed; never imported by Worker code.
-export { CHROMIUM_PATH, launchChromium, openPage } from "./browser.ts";
+export { CHROMIUM_PATH, launchChromium, openPage, type Browser } from "./browser.ts";
+export { conformanceCli, type ConformanceSuite } from "./conformance-cli.ts";
 export { probeFraming, type FramingProbe } from "./framing.ts";
 export { serveOnLoopback, type LoopbackServer } from "./loopback-server.ts";
 export { listToolsOverStdio, registryUnreachable, runCommandLine, withoutShellComment } from "./command-line.ts";

@@ -1,6 +1,5 @@
-import type { Browser } from "playwright-core";
+import { probeFraming, type Browser } from "@mcp-auth/dev-harness";
 import { expect } from "vitest";
-import { probeFraming } from "../framing.ts";
 
 /**
  * `target` framed by another site: frames load on the embedding page (a control frame does),

@@ -3,15 +3,12 @@
 // (whoami, echo, notes_*: tools only, stateless, no resources, prompts, logging or sampling).
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
+import { conformanceCli, runToCompletion, serveOnLoopback, type ConformanceSuite } from "@mcp-auth/dev-harness";
 import { describe, expect, it } from "vitest";
-import { serveOnLoopback } from "../loopback-server.ts";
-import { runToCompletion } from "../process.ts";
 
-/** The two installed CLIs: 0.1.16 for the 2025 revisions, 0.2.0-alpha.12 for 2026-07-28. */
-export type ConformanceSuite = "2025" | "2026-07-28";
+export type { ConformanceSuite };
 
 /** One scenario of one suite. */
 export interface ConformanceScenario {
@@ -151,13 +148,6 @@ export interface ScenarioResult extends ConformanceScenario {
   excused: string[];
 }
 
-/** The installed CLI of a suite (npm aliases in this package's dependencies). */
-function cliPath(suite: ConformanceSuite): string {
-  const alias = suite === "2025" ? "mcp-conformance-2025" : "mcp-conformance-2026";
-  const pkg = createRequire(import.meta.url).resolve(`${alias}/package.json`);
-  return join(dirname(pkg), "dist", "index.js");
-}
-
 /**
  * Runs one scenario against `url` (the server's `/mcp`) and grades its checks. The CLI needs
  * Node ≥ 22: it runs on the Node that runs this (the workspace's Node 24 under pnpm).
@@ -165,7 +155,7 @@ function cliPath(suite: ConformanceSuite): string {
 export async function runConformanceScenario(url: string, scenario: ConformanceScenario): Promise<ScenarioResult> {
   const outputDir = mkdtempSync(join(tmpdir(), "mcp-conformance-"));
   try {
-    const args = [cliPath(scenario.suite), "server", "--url", url, "--scenario", scenario.name, "-o", outputDir];
+    const args = [conformanceCli(scenario.suite), "server", "--url", url, "--scenario", scenario.name, "-o", outputDir];
     if (scenario.suite === "2026-07-28") args.push("--spec-version", "2026-07-28");
     const run = await runToCompletion(process.execPath, args, { cwd: outputDir });
     const [dir] = readdirSync(outputDir).filter((entry) => entry.startsWith(`server-${scenario.name}-`));

@@ -1,7 +1,7 @@
 // Grading the conformance CLI's checks: a failure counts unless it is listed as not applicable,
 // and a scenario that ran nothing proves nothing.
 import { describe, expect, it } from "vitest";
-import { APPLICABLE_SCENARIOS, NOT_APPLICABLE_CHECKS, grade } from "../src/suites/conformance.ts";
+import { APPLICABLE_SCENARIOS, NOT_APPLICABLE_CHECKS, grade } from "../../src/testing/node/conformance.ts";
 
 const stateless = { suite: "2026-07-28", name: "server-stateless" } as const;
 const ok = { id: "sep-2575-server-implements-discover", name: "ServerImplementsDiscover", status: "SUCCESS" };

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bearerChallenge } from "../www-authenticate.ts";
-import { discover, postMcp, signIn } from "../oauth-peer.ts";
+import { bearerChallenge, discover, postMcp, signIn } from "@mcp-auth/dev-harness";
 import type { AuthorizationServerTarget } from "./token-endpoint.ts";
 
 /** The logins {@link describeDiscovery} signs in. */

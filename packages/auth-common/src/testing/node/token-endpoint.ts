@@ -1,7 +1,13 @@
 import * as oauth from "oauth4webapi";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { AuthorizeOptions } from "../oauth-driver.ts";
-import { authorize, postMcp, registerFrom, tokenRequest, type Peer } from "../oauth-peer.ts";
+import {
+  authorize,
+  postMcp,
+  registerFrom,
+  tokenRequest,
+  type AuthorizeOptions,
+  type Peer,
+} from "@mcp-auth/dev-harness";
 
 // attack-cases.md, "Authorization server" (/token, refresh, registration) against the running
 // app: each refusal is asserted by status, OAuth error code and description, `Cache-Control:
