@@ -11,12 +11,18 @@ import {
   notFoundIn,
   planFor,
   prepare,
+  readmeTests,
   type CheckState,
 } from "./check-readme-commands.ts";
 import { DEV_READY, devProgress, devSummary } from "./dev-progress.ts";
 
 // vitest's globals (vitest is not a dependency of the root, so its types are not either).
-declare const it: (name: string, fn: () => Promise<void> | void) => void;
+declare const it: ((
+  name: string,
+  fn: (context: { skip: (note?: string) => never }) => Promise<void> | void,
+) => void) & {
+  skip: (name: string, fn: () => void) => void;
+};
 declare const beforeAll: (fn: () => void) => void;
 declare const afterAll: (fn: () => void) => void;
 
@@ -105,16 +111,40 @@ it("`pnpm dev` ends with a summary once every app is up or failed, only when one
   assert.equal(devSummary(devProgress(DEV_READY, allUp)), undefined);
 });
 
-// A command printed twice (the same text in the same directory) runs once: it is found or not either way.
-const seen = new Map<string, string>();
-for (const entry of allCommands()) {
-  const key = `${entry.dir} ${entry.command}`;
-  const first = seen.get(key);
-  if (first === undefined) seen.set(key, entry.where);
-  it(`${entry.where}: ${entry.command}${first === undefined ? "" : ` (as at ${first})`}`, async () => {
-    if (first !== undefined) return;
-    const outcome = await check(entry, state);
+it("a command printed again, or one the plan does not run, is a skipped test with its reason, never a pass", () => {
+  const install = "npx -y pnpm@10.34.9 install";
+  const tests = readmeTests([
+    { where: "README.md:10", command: install, dir: "." },
+    { where: "README.md:30", command: install, dir: "." },
+    // The same text in another directory is another command: it runs.
+    { where: "apps/no-auth/README.md:5", command: install, dir: "apps/no-auth" },
+    { where: "README.md:40", command: "npx wrangler deploy", dir: "." },
+    { where: "README.md:50", command: "npx wrangler deploy", dir: "." },
+  ]);
+  assert.deepEqual(
+    tests.map((test) => [test.name, test.skip]),
+    [
+      [`README.md:10: ${install}`, undefined],
+      [`README.md:30: ${install} (skipped: checked at README.md:10)`, "checked at README.md:10"],
+      [`apps/no-auth/README.md:5: ${install}`, undefined],
+      ["README.md:40: npx wrangler deploy (skipped: needs a Cloudflare account)", "needs a Cloudflare account"],
+      ["README.md:50: npx wrangler deploy (skipped: needs a Cloudflare account)", "needs a Cloudflare account"],
+    ],
+  );
+});
+
+// One test per README command. One that is not run is a skipped test (the totals count it as
+// skipped), not a test that returns early and counts as passed.
+for (const test of readmeTests(allCommands())) {
+  if (test.skip !== undefined) {
+    it.skip(test.name, () => {});
+    continue;
+  }
+  it(test.name, async (context) => {
+    const outcome = await check(test.entry, state);
     console.log(describeOutcome(outcome));
+    // Not run after all (`pnpm dev`'s ports are taken by a dev server on this machine): skipped, with why.
+    if (outcome.result === "skipped") context.skip(outcome.reason);
     assert.equal(outcome.notFound, undefined, `${describeOutcome(outcome)}\n${outcome.tail}`);
     assert.equal(outcome.notReady, undefined, `${describeOutcome(outcome)}\n${outcome.tail}`);
   });

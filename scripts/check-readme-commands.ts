@@ -427,6 +427,33 @@ export function allCommands(root = REPO_ROOT): ReadmeCommand[] {
   return readmeFiles(root).flatMap((file) => commandsOf(file, root));
 }
 
+/** One test of the README check: its command, and why it is not run when it is not. */
+export interface ReadmeTest {
+  /** `where: command`, plus why when it is skipped. */
+  name: string;
+  entry: ReadmeCommand;
+  /** Set when the command is not run: the test is reported as skipped with this reason, never as passed. */
+  skip?: string;
+}
+
+/**
+ * The tests of `entries`, in README order. Skipped, with the reason: a command the plan does not
+ * run (a Cloudflare account, a third-party client), and a command printed again (the same text in
+ * the same directory), which is found or not either way and is checked where it first appears.
+ */
+export function readmeTests(entries: readonly ReadmeCommand[]): ReadmeTest[] {
+  const firstSeen = new Map<string, string>();
+  return entries.map((entry) => {
+    const key = `${entry.dir} ${entry.command}`;
+    const first = firstSeen.get(key);
+    if (first === undefined) firstSeen.set(key, entry.where);
+    const plan = planFor(entry.command);
+    const skip = plan.mode === "skip" ? plan.reason : first === undefined ? undefined : `checked at ${first}`;
+    const name = `${entry.where}: ${entry.command}`;
+    return skip === undefined ? { name, entry } : { name: `${name} (skipped: ${skip})`, entry, skip };
+  });
+}
+
 /** One line per outcome for the report. */
 export function describeOutcome(outcome: Outcome): string {
   const status =
@@ -440,8 +467,12 @@ if (process.argv[1] !== undefined && relative(process.argv[1], import.meta.filen
   const state = prepare();
   let failed = 0;
   try {
-    for (const entry of allCommands()) {
-      const outcome = await check(entry, state);
+    for (const test of readmeTests(allCommands())) {
+      if (test.skip !== undefined) {
+        console.log(`${test.entry.where}  ${test.entry.command}\n    skipped: ${test.skip}`);
+        continue;
+      }
+      const outcome = await check(test.entry, state);
       console.log(describeOutcome(outcome));
       if (outcome.notFound !== undefined || outcome.notReady !== undefined) failed += 1;
     }
