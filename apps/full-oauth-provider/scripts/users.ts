@@ -274,16 +274,8 @@ async function run(
       }
       if (argument === "revoke") {
         if (third === undefined || user === undefined) throw new UsageError("grants revoke needs GRANT_ID and --user");
-        const revoked = await revokeGrant(db, kv, user.id, third);
+        const revoked = await revokeGrant(db, kv, user.id, third, "cli");
         if (revoked === undefined) throw new CommandError(`${user.email} has no grant ${third}`);
-        await audit(db, {
-          event: "grant_revoked",
-          outcome: "ok",
-          userId: user.id,
-          clientId: revoked.clientId,
-          grantId: third,
-          detail: "cli",
-        });
         show(values, { id: third, revoked: true }, [`revoked ${third} of ${user.email}`]);
         return;
       }

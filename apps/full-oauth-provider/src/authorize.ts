@@ -1,38 +1,29 @@
 // /authorize for this server's own users: sign in first (the login page comes back here), then
 // the consent page, unless this user already approved this client, redirect URI and resource
 // for these scopes (src/approvals.ts) and skipping it cannot end a connection behind their back.
-import type { AuthRequest, GrantSummary, OAuthHelpers } from "@cloudflare/workers-oauth-provider";
+import type { AuthRequest, GrantSummary } from "@cloudflare/workers-oauth-provider";
 import { clientAddress, messagePage, redirect } from "@mcp-auth/auth-common";
-import { checkCsrfToken, csrfToken, forgedForm, readSessionCookie, safeReturnTo } from "@mcp-auth/auth-common/accounts";
+import { csrfToken, safeReturnTo } from "@mcp-auth/auth-common/accounts";
 import {
   consentPage,
   grantIdOf,
   grantPropsSchema,
   authorizeFailure,
-  consentForm,
   knownScopes,
   authorizeRefusal,
 } from "@mcp-auth/auth-common/authorization-server";
 import { INITIAL_SCOPES, SCOPES, SCOPE_DESCRIPTIONS } from "@mcp-auth/mcp-core";
 import { userGrants } from "./account.ts";
 import { approvalCovers, forgetApprovals, rememberApproval } from "./approvals.ts";
-import { currentSession } from "./sessions.ts";
-import { audit, recordRevokedGrants, type User, type UserDatabase } from "./users.ts";
-
-export interface AuthorizeContext {
-  oauth: OAuthHelpers;
-  db: UserDatabase;
-  publicOrigin: string;
-  serverName: string;
-  sessionSecret: string;
-  defer: (work: Promise<unknown>) => void;
-}
+import { checkedPost, currentSession } from "./checked-post.ts";
+import type { RouteContext } from "./context.ts";
+import { recordAndAuditRevokedGrants, type User } from "./users.ts";
 
 /**
  * The user's grants that issuing a code for `authRequest` replaces: the library revokes a user's
  * earlier grants of the same client and resource (for a CIMD client, of the same redirect URI too).
  */
-async function grantsReplacedBy(context: AuthorizeContext, authRequest: AuthRequest, user: User) {
+async function grantsReplacedBy(context: RouteContext, authRequest: AuthRequest, user: User) {
   const cimd = authRequest.clientId.startsWith("https://");
   return (await userGrants(context.oauth, user.id)).filter(
     (grant: GrantSummary) =>
@@ -51,7 +42,7 @@ async function grantsReplacedBy(context: AuthorizeContext, authRequest: AuthRequ
  */
 async function complete(
   request: Request,
-  context: AuthorizeContext,
+  context: RouteContext,
   authRequest: AuthRequest,
   user: User,
   headers = new Headers(),
@@ -74,37 +65,16 @@ async function complete(
   const address = clientAddress(request);
   // The code has the library's token shape, `userId:grantId:secret`: only the grant id is kept.
   const grantId = grantIdOf(new URL(redirectTo).searchParams.get("code") ?? "");
-  context.defer(
-    audit(context.db, {
-      event: "grant_created",
-      outcome: "ok",
-      userId: user.id,
-      clientId: authRequest.clientId,
-      grantId,
-      address,
-      detail: authRequest.scope.join(" "),
-    }),
-  );
-  if (replaced.length > 0) {
-    await recordRevokedGrants(
-      context.db,
-      user.id,
-      replaced.map((grant) => grant.id),
-    );
-    for (const grant of replaced) {
-      context.defer(
-        audit(context.db, {
-          event: "grant_revoked",
-          outcome: "ok",
-          userId: user.id,
-          clientId: grant.clientId,
-          grantId: grant.id,
-          address,
-          detail: "replaced",
-        }),
-      );
-    }
-  }
+  context.audit({
+    event: "grant_created",
+    outcome: "ok",
+    userId: user.id,
+    clientId: authRequest.clientId,
+    grantId,
+    address,
+    detail: authRequest.scope.join(" "),
+  });
+  await recordAndAuditRevokedGrants(context.db, user.id, replaced, { detail: "replaced", address }, context.audit);
   return redirect(redirectTo, headers);
 }
 
@@ -120,7 +90,7 @@ function startedByUser(request: Request): boolean {
 }
 
 /** GET /authorize: validate, sign in, then ask (or remember). */
-async function showConsent(request: Request, context: AuthorizeContext): Promise<Response> {
+async function showConsent(request: Request, context: RouteContext): Promise<Response> {
   const authRequest = await context.oauth.parseAuthRequest(request);
   const refused = authorizeRefusal(request, authRequest);
   if (refused) return refused;
@@ -166,21 +136,13 @@ async function showConsent(request: Request, context: AuthorizeContext): Promise
 }
 
 /** POST /authorize: the signed-in user's decision, from our page in this browser. */
-async function decide(request: Request, context: AuthorizeContext): Promise<Response> {
-  const consent = await consentForm(request, context.publicOrigin);
-  if (consent instanceof Response) return consent;
-  const { form, handle } = consent;
-  const { user } = await currentSession(request, context.db);
-  const id = readSessionCookie(request);
-  if (user === undefined || id === undefined) {
-    return messagePage(
-      400,
-      "This sign-in cannot continue",
-      "Your sign-in has ended. Start again from your MCP client.",
-    );
-  }
-  if (!(await checkCsrfToken(context.sessionSecret, id, "consent", form.get("csrf")))) {
-    return forgedForm(request, "consent_csrf");
+async function decide(request: Request, context: RouteContext): Promise<Response> {
+  const checked = await checkedPost(request, context, { purpose: "consent", body: "form", signedIn: true });
+  if (checked instanceof Response) return checked;
+  const { user, body: form } = checked;
+  const handle = form.get("handle");
+  if (handle === null) {
+    return messagePage(400, "This sign-in cannot continue", "The consent form is missing or malformed.");
   }
   const address = clientAddress(request);
   if (form.get("decision") !== "approve") {
@@ -188,28 +150,26 @@ async function decide(request: Request, context: AuthorizeContext): Promise<Resp
     const clientId = denied.request.clientId;
     // Saying no also ends any approval remembered for this client.
     await forgetApprovals(context.db, user.id, clientId);
-    context.defer(audit(context.db, { event: "consent", outcome: "denied", userId: user.id, clientId, address }));
+    context.audit({ event: "consent", outcome: "denied", userId: user.id, clientId, address });
     return redirect(denied.redirectTo, denied.headers);
   }
   const approved = await context.oauth.approveConsent(request, handle, {
     scope: knownScopes(SCOPES, form.getAll("scope")),
   });
   await rememberApproval(context.db, user.id, approved.request, approved.request.scope);
-  context.defer(
-    audit(context.db, {
-      event: "consent",
-      outcome: "approved",
-      userId: user.id,
-      clientId: approved.request.clientId,
-      address,
-      detail: approved.request.scope.join(" "),
-    }),
-  );
+  context.audit({
+    event: "consent",
+    outcome: "approved",
+    userId: user.id,
+    clientId: approved.request.clientId,
+    address,
+    detail: approved.request.scope.join(" "),
+  });
   return complete(request, context, approved.request, user, approved.headers);
 }
 
 /** The routes this app owns inside the authorization server. */
-export async function authorizeRoutes(request: Request, context: AuthorizeContext): Promise<Response | undefined> {
+export async function authorizeRoutes(request: Request, context: RouteContext): Promise<Response | undefined> {
   if (new URL(request.url).pathname !== "/authorize") return undefined;
   try {
     if (request.method === "GET") return await showConsent(request, context);

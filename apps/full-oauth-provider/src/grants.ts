@@ -4,7 +4,15 @@
 // (which imports `cloudflare:workers`) cannot load; the Worker itself always uses the library.
 // test/grants.test.ts checks both views agree on grants the library issued.
 import { forgetApprovals } from "./approvals.ts";
-import { audit, recordRevokedGrants, replacePassword, setDisabled, type UserDatabase } from "./users.ts";
+import {
+  audit,
+  isKeyId,
+  recordAndAuditRevokedGrants,
+  recordRevokedGrants,
+  replacePassword,
+  setDisabled,
+  type UserDatabase,
+} from "./users.ts";
 
 /** The slice of a KV namespace used here: the Worker's binding and the CLI's proxy both fit. */
 export interface GrantStore {
@@ -73,7 +81,7 @@ export async function listGrants(kv: GrantStore, userId?: string): Promise<Grant
 
 /** `userId`'s grant `grantId`, or undefined (a malformed id has none). */
 async function findGrant(kv: GrantStore, userId: string, grantId: string): Promise<GrantRow | undefined> {
-  if (!/^[A-Za-z0-9_-]{1,128}$/.test(grantId) || userId.includes(":")) return undefined;
+  if (!isKeyId(grantId) || userId.includes(":")) return undefined;
   const value = await kv.get(`grant:${userId}:${grantId}`, "json");
   return isGrant(value) ? value : undefined;
 }
@@ -86,18 +94,21 @@ async function deleteGrant(kv: GrantStore, userId: string, grantId: string): Pro
 
 /**
  * Revokes one grant of `userId`: first in D1 (every location refuses its tokens within seconds,
- * and the approval remembered for its client ends), then in KV with its tokens. Returns the
- * grant, or undefined when that user has no such grant.
+ * and the approval remembered for its client ends), then in KV with its tokens. With `by` (the
+ * CLI's `cli`), audited as `grant_revoked` with that detail. Returns the grant, or undefined when
+ * that user has no such grant.
  */
 export async function revokeGrant(
   db: UserDatabase,
   kv: GrantStore,
   userId: string,
   grantId: string,
+  by?: string,
 ): Promise<GrantRow | undefined> {
   const grant = await findGrant(kv, userId, grantId);
   if (grant === undefined) return undefined;
-  await recordRevokedGrants(db, userId, [grantId]);
+  if (by === undefined) await recordRevokedGrants(db, userId, [grantId]);
+  else await recordAndAuditRevokedGrants(db, userId, [grant], { detail: by }, (entry) => audit(db, entry));
   await forgetApprovals(db, userId, grant.clientId);
   await deleteGrant(kv, userId, grantId);
   return grant;

@@ -1,25 +1,8 @@
 // Passkeys (WebAuthn) with @simplewebauthn/server: add one from /account, sign in with one from
 // /login without typing an email (a discoverable credential names its user). Every ceremony's
 // challenge is stored server-side, bound to the browser's session id, and used once.
-import {
-  BodyTooLargeError,
-  clientAddress,
-  consoleLog,
-  refusal,
-  sha256Hex,
-  readBoundedText,
-  type RateLimiter,
-  checkRateLimit,
-} from "@mcp-auth/auth-common";
-import {
-  checkCsrfToken,
-  fromAnotherSite,
-  readSessionCookie,
-  safeReturnTo,
-  sessionCookie,
-  sessionIdHash,
-  newSessionId,
-} from "@mcp-auth/auth-common/accounts";
+import { checkRateLimit, clientAddress, consoleLog, refusal, sha256Hex } from "@mcp-auth/auth-common";
+import { newSessionId, safeReturnTo, sessionCookie, sessionIdHash } from "@mcp-auth/auth-common/accounts";
 import {
   generateAuthenticationOptions,
   generateRegistrationOptions,
@@ -30,13 +13,12 @@ import {
   type RegistrationResponseJSON,
 } from "@simplewebauthn/server";
 import { base64url } from "jose";
-import { currentSession } from "./sessions.ts";
-import { SESSION_TTL_SECONDS, audit, createSession, endSession, getUser, type UserDatabase } from "./users.ts";
+import { checkedPost, problem } from "./checked-post.ts";
+import type { AppContext } from "./context.ts";
+import { SESSION_TTL_SECONDS, createSession, endSession, getUser, type UserDatabase } from "./users.ts";
 
 /** A ceremony must finish within this long. */
 const CHALLENGE_TTL_SECONDS = 5 * 60;
-/** Largest JSON body a passkey endpoint reads (a response with attestation is a few KiB). */
-const MAX_JSON_BYTES = 32 * 1024;
 /** Most passkeys one account may hold. */
 const MAX_PASSKEYS = 10;
 
@@ -137,61 +119,14 @@ async function takeChallenge(
 
 const challengeKey = (purpose: string, sessionId: string) => sha256Hex(`webauthn:${purpose}:${sessionId}`);
 
-export interface PasskeyContext {
-  db: UserDatabase;
-  publicOrigin: string;
-  sessionSecret: string;
-  addressLimiter: RateLimiter;
-  rateLimitPeriodSeconds: number;
-  defer: (work: Promise<unknown>) => void;
-}
+const rpId = (context: AppContext) => new URL(context.publicOrigin).hostname;
 
-/** A JSON error a page's script shows; never a secret or the verifier's internals. */
-function problem(status: number, code: string, description: string, headers: Record<string, string> = {}): Response {
-  return Response.json(
-    { error: code, error_description: description },
-    { status, headers: { "Cache-Control": "no-store", ...headers } },
-  );
-}
-
-/** The body of a passkey POST: same-origin, JSON, small. */
-async function readJson(request: Request, context: PasskeyContext): Promise<Record<string, unknown> | Response> {
-  if (fromAnotherSite(request, context.publicOrigin)) {
-    consoleLog("warn", refusal(request, 403, "passkey_cross_origin"));
-    return problem(403, "forbidden", "Only this server's own pages may do that.");
-  }
-  const type = (request.headers.get("content-type") ?? "").toLowerCase();
-  if (!type.startsWith("application/json")) return problem(400, "invalid_request", "Send a small JSON body.");
-  try {
-    const body: unknown = JSON.parse(await readBoundedText(request, MAX_JSON_BYTES));
-    if (typeof body !== "object" || body === null || Array.isArray(body)) throw new Error("not an object");
-    return body as Record<string, unknown>;
-  } catch (error) {
-    if (error instanceof BodyTooLargeError) {
-      consoleLog("warn", refusal(request, 413, "passkey_body_too_large"));
-      return problem(413, "invalid_request", `The body is limited to ${MAX_JSON_BYTES} bytes.`);
-    }
-    return problem(400, "invalid_request", "The body is not a JSON object.");
-  }
-}
-
-const rpId = (context: PasskeyContext) => new URL(context.publicOrigin).hostname;
-
-/** The signed-in user, the session id and the body, after the origin and CSRF checks. */
-async function signedInPost(request: Request, context: PasskeyContext) {
-  const body = await readJson(request, context);
-  if (body instanceof Response) return body;
-  const { user, id } = await currentSession(request, context.db);
-  if (user === undefined || id === undefined) return problem(401, "not_signed_in", "Sign in first.");
-  if (!(await checkCsrfToken(context.sessionSecret, id, "passkey", body["csrf"] as string | undefined))) {
-    consoleLog("warn", refusal(request, 403, "passkey_csrf"));
-    return problem(403, "forbidden", "Only this server's own pages may do that.");
-  }
-  return { user, id, body };
-}
+/** A signed-in user's passkey POST (the script's JSON), after the checks of {@link checkedPost}. */
+const signedInPost = (request: Request, context: AppContext) =>
+  checkedPost(request, context, { purpose: "passkey", body: "json", signedIn: true });
 
 /** POST /account/passkeys/options: starts adding a passkey to the signed-in account. */
-export async function registrationOptions(request: Request, context: PasskeyContext): Promise<Response> {
+export async function registrationOptions(request: Request, context: AppContext): Promise<Response> {
   const checked = await signedInPost(request, context);
   if (checked instanceof Response) return checked;
   const { user, id } = checked;
@@ -226,7 +161,7 @@ export async function registrationOptions(request: Request, context: PasskeyCont
 }
 
 /** POST /account/passkeys/verify: checks the new credential and stores its public key. */
-export async function registrationVerify(request: Request, context: PasskeyContext): Promise<Response> {
+export async function registrationVerify(request: Request, context: AppContext): Promise<Response> {
   const checked = await signedInPost(request, context);
   if (checked instanceof Response) return checked;
   const { user, id, body } = checked;
@@ -267,24 +202,14 @@ export async function registrationVerify(request: Request, context: PasskeyConte
       now(),
     )
     .run();
-  context.defer(
-    audit(context.db, { event: "passkey_added", outcome: "ok", userId: user.id, address: clientAddress(request) }),
-  );
+  context.audit({ event: "passkey_added", outcome: "ok", userId: user.id, address: clientAddress(request) });
   return Response.json({ id: credential.id, name }, { status: 201, headers: { "Cache-Control": "no-store" } });
 }
 
-/** The pre-sign-in browser: its cookie id, after the origin, CSRF and address-limit checks. */
-async function signInPost(request: Request, context: PasskeyContext) {
-  const body = await readJson(request, context);
-  if (body instanceof Response) return body;
-  const id = readSessionCookie(request);
-  if (
-    id === undefined ||
-    !(await checkCsrfToken(context.sessionSecret, id, "login", body["csrf"] as string | undefined))
-  ) {
-    consoleLog("warn", refusal(request, 403, "login_csrf"));
-    return problem(403, "forbidden", "Only this server's own pages may do that. Reload the page.");
-  }
+/** The pre-sign-in browser's passkey POST: its cookie id and body, after {@link checkedPost} and the address limit. */
+async function signInPost(request: Request, context: AppContext) {
+  const checked = await checkedPost(request, context, { purpose: "login", body: "json", signedIn: false });
+  if (checked instanceof Response) return checked;
   const limited = await checkRateLimit(context.addressLimiter, clientAddress(request), context.rateLimitPeriodSeconds);
   if (limited !== undefined) {
     const period = String(context.rateLimitPeriodSeconds);
@@ -292,11 +217,11 @@ async function signInPost(request: Request, context: PasskeyContext) {
       "Retry-After": period,
     });
   }
-  return { id, body };
+  return checked;
 }
 
 /** POST /login/passkey/options: a challenge for a usernameless sign-in in this browser. */
-export async function authenticationOptions(request: Request, context: PasskeyContext): Promise<Response> {
+export async function authenticationOptions(request: Request, context: AppContext): Promise<Response> {
   const checked = await signInPost(request, context);
   if (checked instanceof Response) return checked;
   const options = await generateAuthenticationOptions({ rpID: rpId(context), userVerification: "required" });
@@ -311,7 +236,7 @@ export async function authenticationOptions(request: Request, context: PasskeyCo
 export const PASSKEY_FAILED = "This passkey could not sign you in.";
 
 /** POST /login/passkey/verify: the assertion; on success a new session, as a password sign-in. */
-export async function authenticationVerify(request: Request, context: PasskeyContext): Promise<Response> {
+export async function authenticationVerify(request: Request, context: AppContext): Promise<Response> {
   const checked = await signInPost(request, context);
   if (checked instanceof Response) return checked;
   const { id: formId, body } = checked;
@@ -325,7 +250,7 @@ export async function authenticationVerify(request: Request, context: PasskeyCon
   const row = await context.db.prepare("SELECT * FROM passkeys WHERE id = ?").bind(credentialId).first<PasskeyRow>();
   const fail = (detail: string, userId?: string) => {
     consoleLog("warn", refusal(request, 401, "passkey_sign_in_failed"));
-    context.defer(audit(context.db, { event: "sign_in", outcome: "failed", userId, address, detail }));
+    context.audit({ event: "sign_in", outcome: "failed", userId, address, detail });
     return problem(401, "sign_in_failed", PASSKEY_FAILED);
   };
   if (row === null || response === undefined) return fail("unknown_passkey");
@@ -358,8 +283,8 @@ export async function authenticationVerify(request: Request, context: PasskeyCon
   const sessionId = newSessionId();
   await createSession(context.db, await sessionIdHash(sessionId), user.id);
   context.defer(endSession(context.db, await sessionIdHash(formId)));
-  context.defer(audit(context.db, { event: "sign_in", outcome: "ok", userId: user.id, address, detail: "passkey" }));
-  context.defer(audit(context.db, { event: "passkey_used", outcome: "ok", userId: user.id, address }));
+  context.audit({ event: "sign_in", outcome: "ok", userId: user.id, address, detail: "passkey" });
+  context.audit({ event: "passkey_used", outcome: "ok", userId: user.id, address });
   const returnTo = safeReturnTo(typeof body["return_to"] === "string" ? body["return_to"] : "", context.publicOrigin);
   return Response.json(
     { redirect: returnTo ?? "/account" },
@@ -396,40 +321,32 @@ const say = (text) => {
   const status = document.getElementById("passkey-status");
   if (status) status.textContent = text;
 };
-const add = document.getElementById("add-passkey");
-if (add) {
-  add.addEventListener("click", async () => {
+// A button of the page that runs a ceremony with its data-* values; a failure is said beside it.
+const onClick = (id, failed, ceremony) => {
+  const button = document.getElementById(id);
+  if (!button) return;
+  button.addEventListener("click", async () => {
     try {
-      const csrf = add.dataset.csrf;
-      const options = await post("/account/passkeys/options", { csrf });
-      const credential = await navigator.credentials.create({
-        publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options),
-      });
-      await post("/account/passkeys/verify", { csrf, response: credential.toJSON() });
-      location.reload();
+      await ceremony(button.dataset);
     } catch (error) {
-      say("Could not add a passkey: " + error.message);
+      say(failed + error.message);
     }
   });
-}
-const signIn = document.getElementById("passkey-sign-in");
-if (signIn) {
-  signIn.addEventListener("click", async () => {
-    try {
-      const csrf = signIn.dataset.csrf;
-      const options = await post("/login/passkey/options", { csrf });
-      const credential = await navigator.credentials.get({
-        publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options),
-      });
-      const result = await post("/login/passkey/verify", {
-        csrf,
-        return_to: signIn.dataset.returnTo || "",
-        response: credential.toJSON(),
-      });
-      location.assign(result.redirect);
-    } catch (error) {
-      say("Passkey sign-in failed: " + error.message);
-    }
+};
+onClick("add-passkey", "Could not add a passkey: ", async ({ csrf }) => {
+  const options = await post("/account/passkeys/options", { csrf });
+  const credential = await navigator.credentials.create({
+    publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options),
   });
-}
+  await post("/account/passkeys/verify", { csrf, response: credential.toJSON() });
+  location.reload();
+});
+onClick("passkey-sign-in", "Passkey sign-in failed: ", async ({ csrf, returnTo }) => {
+  const options = await post("/login/passkey/options", { csrf });
+  const credential = await navigator.credentials.get({
+    publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options),
+  });
+  const result = await post("/login/passkey/verify", { csrf, return_to: returnTo || "", response: credential.toJSON() });
+  location.assign(result.redirect);
+});
 `;

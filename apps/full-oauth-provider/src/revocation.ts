@@ -4,7 +4,13 @@
 // (`grant:{userId}:{grantId}`, `token:{userId}:{grantId}:{id}`), as src/grants.ts does; a token's
 // id is its SHA-256 in hex.
 import { sha256Hex } from "@mcp-auth/auth-common";
-import { audit, recordRevokedGrants, recordRevokedToken, type UserDatabase } from "./users.ts";
+import {
+  isKeyId,
+  recordAndAuditRevokedGrants,
+  recordRevokedToken,
+  type AuditEvent,
+  type UserDatabase,
+} from "./users.ts";
 
 /** The slice of KV read here. */
 export interface TokenStore {
@@ -39,7 +45,7 @@ async function revocationTarget(request: Request): Promise<Target | undefined> {
   // The library's token shape, `userId:grantId:secret`; anything else it answers 200 and ignores.
   const [userId, grantId, secret, ...rest] = token.split(":");
   if (userId === undefined || grantId === undefined || secret === undefined || rest.length > 0) return undefined;
-  if (!/^[A-Za-z0-9_-]{1,128}$/.test(userId) || !/^[A-Za-z0-9_-]{1,128}$/.test(grantId)) return undefined;
+  if (!isKeyId(userId) || !isKeyId(grantId)) return undefined;
   const tokenHash = await sha256Hex(token);
   return {
     userId,
@@ -65,8 +71,7 @@ const clientOf = (grant: unknown): string | undefined =>
 export async function withRevocationRecord(
   request: Request,
   kv: TokenStore,
-  db: UserDatabase,
-  defer: (work: Promise<unknown>) => void,
+  context: { db: UserDatabase; audit: (entry: AuditEvent) => void },
   next: (request: Request) => Promise<Response>,
 ): Promise<Response> {
   const target = await revocationTarget(request);
@@ -82,13 +87,20 @@ export async function withRevocationRecord(
     kv.get(target.grantKey, "json"),
     kv.get(target.tokenKey, "json"),
   ]);
-  const base = { outcome: "ok", userId: target.userId, clientId, grantId: target.grantId, detail: "token_endpoint" };
+  const why = { detail: "token_endpoint" };
   if (grantBefore !== null && grantAfter === null) {
-    await recordRevokedGrants(db, target.userId, [target.grantId]);
-    defer(audit(db, { event: "grant_revoked", ...base }));
+    const revoked = [{ id: target.grantId, clientId }];
+    await recordAndAuditRevokedGrants(context.db, target.userId, revoked, why, context.audit);
   } else if (tokenBefore !== null && tokenAfter === null) {
-    await recordRevokedToken(db, target.userId, target.tokenHash);
-    defer(audit(db, { event: "token_revoked", ...base }));
+    await recordRevokedToken(context.db, target.userId, target.tokenHash);
+    context.audit({
+      event: "token_revoked",
+      outcome: "ok",
+      userId: target.userId,
+      clientId,
+      grantId: target.grantId,
+      ...why,
+    });
   }
   return answer;
 }

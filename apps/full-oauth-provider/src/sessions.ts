@@ -1,26 +1,12 @@
 // Browser sign-in: the login page, password verification with its limits, sessions and
-// sign-out. Every state-changing POST checks where it came from and a CSRF token bound to the
-// browser's session id.
+// sign-out. Every state-changing POST is a checked post (src/checked-post.ts): from this origin,
+// with a CSRF token bound to the browser's cookie id.
+import { checkRateLimit, clientAddress, consoleLog, html, layout, pageHeaders, refusal } from "@mcp-auth/auth-common";
 import {
-  checkRateLimit,
-  clientAddress,
-  consoleLog,
-  html,
-  layout,
-  messagePage,
-  pageHeaders,
-  refusal,
-  type RateLimiter,
-} from "@mcp-auth/auth-common";
-import {
-  checkCsrfToken,
   clearedSessionCookie,
   csrfToken,
-  forgedForm,
   hashPassword,
   newSessionId,
-  ownPageForm,
-  readSessionCookie,
   safeReturnTo,
   sessionCookie,
   sessionIdHash,
@@ -30,46 +16,21 @@ import {
 import {
   MAX_EMAIL_LENGTH,
   SESSION_TTL_SECONDS,
-  audit,
   createSession,
   emailKey,
   endSession,
   findByEmail,
-  sessionUser,
   rehashPassword,
-  type User,
   type UserDatabase,
 } from "./users.ts";
+import { checkedPost, currentSession } from "./checked-post.ts";
+import type { AppContext } from "./context.ts";
 
 /** How long the login form's pre-sign-in cookie lives: long enough to type a password. */
 const LOGIN_FORM_TTL_SECONDS = 30 * 60;
 
 /** The one answer for an unknown email, a wrong password and a disabled account. */
 export const SIGN_IN_FAILED = "That email and password do not match an account that can sign in.";
-
-export interface SignInContext {
-  db: UserDatabase;
-  publicOrigin: string;
-  sessionSecret: string;
-  peppers: Peppers;
-  addressLimiter: RateLimiter;
-  accountLimiter: RateLimiter;
-  rateLimitPeriodSeconds: number;
-  /** Runs work after the response (the audit row): `ctx.waitUntil`. */
-  defer: (work: Promise<unknown>) => void;
-}
-
-/** The browser's session: its id (from the cookie) and the signed-in user, if any. */
-export interface BrowserSession {
-  id: string | undefined;
-  user: User | undefined;
-}
-
-export async function currentSession(request: Request, db: UserDatabase): Promise<BrowserSession> {
-  const id = readSessionCookie(request);
-  if (id === undefined) return { id, user: undefined };
-  return { id, user: await sessionUser(db, await sessionIdHash(id)) };
-}
 
 const seeOther = (location: string, headers = new Headers()) => {
   headers.set("Location", location);
@@ -126,7 +87,7 @@ function loginPage(
  * the form's CSRF token is bound to something only this browser holds (login CSRF); it is
  * never a session until a sign-in, which replaces it.
  */
-export async function showLogin(request: Request, context: SignInContext): Promise<Response> {
+export async function showLogin(request: Request, context: AppContext): Promise<Response> {
   const returnTo = safeReturnTo(new URL(request.url).searchParams.get("return_to"), context.publicOrigin);
   const session = await currentSession(request, context.db);
   if (session.user !== undefined) return seeOther(returnTo ?? "/account");
@@ -140,14 +101,10 @@ export async function showLogin(request: Request, context: SignInContext): Promi
 }
 
 /** POST /login: check the form, the limits, then the password (the same work for every outcome). */
-export async function signIn(request: Request, context: SignInContext): Promise<Response> {
-  const form = await ownPageForm(request, context.publicOrigin, "login");
-  if (form instanceof Response) return form;
-  const formId = readSessionCookie(request);
-  if (form === undefined) return messagePage(400, "Sign-in failed", "The sign-in form is missing or malformed.");
-  if (formId === undefined || !(await checkCsrfToken(context.sessionSecret, formId, "login", form.get("csrf")))) {
-    return forgedForm(request, "login_csrf");
-  }
+export async function signIn(request: Request, context: AppContext): Promise<Response> {
+  const checked = await checkedPost(request, context, { purpose: "login", body: "form", signedIn: false });
+  if (checked instanceof Response) return checked;
+  const { id: formId, body: form } = checked;
   const returnTo = safeReturnTo(form.get("return_to"), context.publicOrigin);
   const email = (form.get("login") ?? "").slice(0, MAX_EMAIL_LENGTH);
   const password = form.get("password") ?? "";
@@ -166,52 +123,55 @@ export async function signIn(request: Request, context: SignInContext): Promise<
     (await checkRateLimit(context.accountLimiter, emailKey(email), period));
   if (limited !== undefined) {
     consoleLog("warn", refusal(request, 429, "sign_in_rate_limited"));
-    context.defer(audit(context.db, { event: "sign_in", outcome: "locked", address, detail: "rate_limited" }));
+    context.audit({ event: "sign_in", outcome: "locked", address, detail: "rate_limited" });
     const headers = loginHeaders();
     headers.set("Retry-After", String(period));
     return again(429, `Too many sign-in attempts. Wait ${period} seconds and try again.`, headers);
   }
 
   const found = await findByEmail(context.db, email);
-  const check = await verifyPassword(found?.passwordHash, password, context.peppers);
+  const peppers = await context.peppers;
+  const check = await verifyPassword(found?.passwordHash, password, peppers);
   if (!check.ok || found === undefined || found.user.disabled) {
     consoleLog("warn", refusal(request, 401, "sign_in_failed"));
     const detail = found === undefined ? "unknown_user" : check.ok ? "disabled" : "wrong_password";
-    context.defer(audit(context.db, { event: "sign_in", outcome: "failed", userId: found?.user.id, address, detail }));
+    context.audit({ event: "sign_in", outcome: "failed", userId: found?.user.id, address, detail });
     return again(401, SIGN_IN_FAILED);
   }
   const { user } = found;
-  if (check.rehash && found.passwordHash !== null)
-    context.defer(rehash(context, user.id, found.passwordHash, password));
+  if (check.rehash && found.passwordHash !== null) {
+    context.defer(rehash(context.db, peppers, user.id, found.passwordHash, password));
+  }
 
   // A new id at every sign-in (no fixation): the pre-sign-in id is dropped, never promoted.
   const id = newSessionId();
   await createSession(context.db, await sessionIdHash(id), user.id);
   context.defer(endSession(context.db, await sessionIdHash(formId)));
-  context.defer(audit(context.db, { event: "sign_in", outcome: "ok", userId: user.id, address, detail: "password" }));
+  context.audit({ event: "sign_in", outcome: "ok", userId: user.id, address, detail: "password" });
   const headers = new Headers({ "Set-Cookie": sessionCookie(id, SESSION_TTL_SECONDS), "Cache-Control": "no-store" });
   return seeOther(returnTo ?? "/account", headers);
 }
 
-async function rehash(context: SignInContext, userId: string, previousHash: string, password: string): Promise<void> {
-  await rehashPassword(context.db, userId, previousHash, await hashPassword(password, context.peppers));
+async function rehash(
+  db: UserDatabase,
+  peppers: Peppers,
+  userId: string,
+  previousHash: string,
+  password: string,
+): Promise<void> {
+  await rehashPassword(db, userId, previousHash, await hashPassword(password, peppers));
 }
 
 /** POST /logout: ends the session server-side and clears the cookie. */
-export async function signOut(request: Request, context: SignInContext): Promise<Response> {
-  const form = await ownPageForm(request, context.publicOrigin, "logout");
-  if (form instanceof Response) return form;
-  const id = readSessionCookie(request);
-  if (form === undefined || id === undefined) return seeOther("/");
-  if (!(await checkCsrfToken(context.sessionSecret, id, "logout", form.get("csrf")))) {
-    return forgedForm(request, "logout_csrf");
-  }
+export async function signOut(request: Request, context: AppContext): Promise<Response> {
+  // Bound to the cookie's id, not to a live session: an expired one's cookie is cleared too.
+  const checked = await checkedPost(request, context, { purpose: "logout", body: "form", signedIn: false });
+  if (checked instanceof Response) return checked;
+  const { id } = checked;
   const session = await currentSession(request, context.db);
   await endSession(context.db, await sessionIdHash(id));
   if (session.user !== undefined) {
-    context.defer(
-      audit(context.db, { event: "sign_out", outcome: "ok", userId: session.user.id, address: clientAddress(request) }),
-    );
+    context.audit({ event: "sign_out", outcome: "ok", userId: session.user.id, address: clientAddress(request) });
   }
   return seeOther("/", new Headers({ "Set-Cookie": clearedSessionCookie(), "Cache-Control": "no-store" }));
 }

@@ -178,6 +178,14 @@ export async function rehashPassword(
 export const REVOKED_GRANT_KEEP_SECONDS = 24 * 60 * 60;
 
 /**
+ * An id as the library's KV keys hold them (`grant:{userId}:{grantId}`): a grant id as the
+ * library makes them, a user id as {@link newUserId} does. Anything else is refused before a lookup.
+ */
+export function isKeyId(id: string): boolean {
+  return /^[A-Za-z0-9_-]{1,128}$/.test(id);
+}
+
+/**
  * Records grants of `userId` as revoked, before the library deletes them from KV: D1 answers
  * the same in every location at once, KV's cached copies may not for up to a minute. Rows past
  * {@link REVOKED_GRANT_KEEP_SECONDS} are pruned in the same batch.
@@ -197,6 +205,43 @@ export async function recordRevokedGrants(
       )
       .bind(userId, at, JSON.stringify(grantIds)),
   ]);
+}
+
+/** A grant being revoked, as its `grant_revoked` audit row names it. */
+export interface RevokedGrant {
+  id: string;
+  clientId: string | undefined;
+}
+
+/**
+ * Records `grants` of `userId` as revoked ({@link recordRevokedGrants}), then writes one
+ * `grant_revoked` audit row per grant with `why` (`account_page`, `replaced`, `token_endpoint`,
+ * `cli`) through `write`: the Worker's deferred audit, or the CLI's awaited one.
+ */
+export async function recordAndAuditRevokedGrants(
+  db: UserDatabase,
+  userId: string,
+  grants: readonly RevokedGrant[],
+  why: { detail: string; address?: string | undefined },
+  write: (entry: AuditEvent) => void | Promise<void>,
+): Promise<void> {
+  if (grants.length === 0) return;
+  await recordRevokedGrants(
+    db,
+    userId,
+    grants.map((grant) => grant.id),
+  );
+  for (const grant of grants) {
+    await write({
+      event: "grant_revoked",
+      outcome: "ok",
+      userId,
+      clientId: grant.clientId,
+      grantId: grant.id,
+      address: why.address,
+      detail: why.detail,
+    });
+  }
 }
 
 /**
