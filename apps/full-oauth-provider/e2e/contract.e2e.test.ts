@@ -1,7 +1,6 @@
 import { describeMcpContract, type Connection } from "@mcp-auth/mcp-core/testing";
-import { auth } from "@modelcontextprotocol/client";
 import { inject } from "vitest";
-import { HeadlessProvider } from "./flow.ts";
+import { tokensFromFlow } from "./flow.ts";
 
 // The shared MCP contract over real HTTP with tokens obtained through the whole flow (SDK v2
 // auth(): registration → our login page → our consent page → code exchange), once with both
@@ -11,14 +10,7 @@ const issued: string[] = [];
 const signedIn: Record<string, Promise<string> | undefined> = {};
 
 async function accessToken(name: string, scopes: string[]): Promise<string> {
-  const email = `${name}@example.com`;
-  const provider = new HeadlessProvider(email, inject("accounts")[email] ?? "", scopes);
-  const serverUrl = new URL("/mcp", inject("origin"));
-  if ((await auth(provider, { serverUrl, scope: scopes.join(" ") })) !== "REDIRECT")
-    throw new Error("expected a redirect");
-  await provider.finish("sdk-v2 (2026-07-28)", serverUrl);
-  const tokens = provider.tokens();
-  if (tokens === undefined) throw new Error("no tokens");
+  const tokens = await tokensFromFlow(name, scopes);
   issued.push(tokens.access_token, tokens.refresh_token ?? "");
   return tokens.access_token;
 }

@@ -2,6 +2,8 @@
 // SDK's auth(), the driver as its browser), signing in on this server's own login page.
 import { HeadlessBrowser, freshAddress } from "@mcp-auth/dev-harness";
 import { HeadlessOAuthProvider } from "@mcp-auth/mcp-core/testing/node";
+import { auth, type OAuthTokens } from "@modelcontextprotocol/client";
+import { inject } from "vitest";
 
 /**
  * One MCP client installation signing `email` in on this server's login page, from an address
@@ -44,4 +46,20 @@ export function signInAs(accounts: Record<string, string>, name: string) {
   const password = accounts[email];
   if (password === undefined) throw new Error(`no e2e account ${email}: add it to global-setup's ACCOUNTS`);
   return { login: email, password, browser: browserFrom() };
+}
+
+/**
+ * The tokens `name@example.com` (an e2e account) gets for `scopes` through the whole flow as SDK
+ * v2's auth() runs it: registration → our login page → our consent page → code exchange.
+ */
+export async function tokensFromFlow(name: string, scopes: string[]): Promise<OAuthTokens> {
+  const email = `${name}@example.com`;
+  const provider = new HeadlessProvider(email, inject("accounts")[email] ?? "", scopes);
+  const serverUrl = new URL("/mcp", inject("origin"));
+  if ((await auth(provider, { serverUrl, scope: scopes.join(" ") })) !== "REDIRECT")
+    throw new Error("expected a redirect");
+  await provider.finish("sdk-v2 (2026-07-28)", serverUrl);
+  const tokens = provider.tokens();
+  if (tokens === undefined) throw new Error("no tokens");
+  return tokens;
 }

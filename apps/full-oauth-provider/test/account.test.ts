@@ -1,7 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { readAudit } from "../src/users.ts";
-import { Browser, call, connected, eventually, hiddenValue, mcp, refresh, testUser } from "./helpers.ts";
+import { Browser, auditOf, call, connected, eventually, hiddenValue, mcp, refresh, testUser } from "./helpers.ts";
 
 /** The grant id and CSRF token of the first Revoke form on /account. */
 async function revokeForm(browser: Browser): Promise<{ grant: string; csrf: string; html: string }> {
@@ -55,11 +54,8 @@ describe("/account", () => {
     expect(refreshed.status).toBe(400);
     expect(await refreshed.json()).toMatchObject({ error: "invalid_grant" });
     expect(await (await browser.fetch("/account")).text()).toContain('id="no-apps"');
-    const rows = await eventually(
-      () => readAudit(env.DB, { userId: user.id }),
-      (found) => found.some((row) => row.event === "grant_revoked"),
-    );
-    expect(rows.find((row) => row.event === "grant_revoked")).toMatchObject({ clientId, grantId: grant });
+    const { row } = await auditOf(user.id, (entry) => entry.event === "grant_revoked");
+    expect(row).toMatchObject({ clientId, grantId: grant });
   });
 
   it("a revoke POST for another user's grant id changes nothing (404)", async () => {

@@ -2,11 +2,10 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { MAX_APPROVALS_PER_USER } from "../src/approvals.ts";
 import { listGrants, revokeGrant, type GrantStore } from "../src/grants.ts";
-import { readAudit } from "../src/users.ts";
 import {
+  auditOf,
   authorizePath,
   connected,
-  eventually,
   exchangeCode,
   hiddenValue,
   mcp,
@@ -81,11 +80,8 @@ describe("remembered approvals", () => {
     // Recorded in D1, so /mcp refuses the replaced grant everywhere within seconds, not a minute.
     expect(await revokedInD1(old?.id ?? "")).toBe(1);
     const [fresh] = await listGrants(kv, user.id);
-    const rows = await eventually(
-      () => readAudit(env.DB, { userId: user.id }),
-      (found) => found.some((row) => row.event === "grant_revoked"),
-    );
-    expect(rows.find((row) => row.event === "grant_revoked")).toMatchObject({
+    const { row, rows } = await auditOf(user.id, (entry) => entry.event === "grant_revoked");
+    expect(row).toMatchObject({
       outcome: "ok",
       clientId,
       grantId: old?.id,
@@ -126,11 +122,8 @@ describe("remembered approvals", () => {
     // Denying a new request leaves the live connection alone.
     expect((await mcp(tokens.access_token)).status).toBe(200);
     expect(await isConsentPage(await open(browser, clientId, "none"))).toBe(true);
-    const rows = await eventually(
-      () => readAudit(env.DB, { userId: user.id }),
-      (found) => found.some((row) => row.event === "consent" && row.outcome === "denied"),
-    );
-    expect(rows.find((row) => row.outcome === "denied")).toMatchObject({ event: "consent", clientId });
+    const { row } = await auditOf(user.id, (entry) => entry.event === "consent" && entry.outcome === "denied");
+    expect(row).toMatchObject({ event: "consent", clientId });
   });
 
   it("an approval covers only its scopes, redirect URI and resource", async () => {

@@ -8,6 +8,7 @@ import {
   Browser,
   ORIGIN,
   REDIRECT_URI,
+  auditOf,
   authorizePath,
   call,
   eventually,
@@ -98,11 +99,8 @@ describe("the whole flow as this server's own user", () => {
     expect(callback.searchParams.get("error")).toBe("access_denied");
     expect(callback.searchParams.get("iss")).toBe(ORIGIN);
     expect(callback.searchParams.has("code")).toBe(false);
-    const rows = await eventually(
-      () => readAudit(env.DB, { userId: user.id }),
-      (found) => found.some((row) => row.event === "consent"),
-    );
-    expect(rows.find((row) => row.event === "consent")?.outcome).toBe("denied");
+    const { row } = await auditOf(user.id, (entry) => entry.event === "consent");
+    expect(row?.outcome).toBe("denied");
   });
 
   it("only the scopes ticked are granted, even when the client asked for more", async () => {
@@ -221,10 +219,7 @@ describe("the whole flow as this server's own user", () => {
     const code = (await consent(browser, clientId)).searchParams.get("code") ?? "";
     const tokens = await exchange(clientId, code);
     await refresh(clientId, tokens.refresh_token);
-    const rows = await eventually(
-      () => readAudit(env.DB, { userId: user.id }),
-      (found) => found.some((row) => row.event === "grant_refreshed"),
-    );
+    const { rows } = await auditOf(user.id, (entry) => entry.event === "grant_refreshed");
     const events = rows.map((row) => `${row.event}:${row.outcome}`);
     expect(events).toEqual(
       expect.arrayContaining(["sign_in:ok", "consent:approved", "grant_created:ok", "grant_refreshed:ok"]),

@@ -2,8 +2,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ACCOUNT_CHECK_TTL_MS } from "../src/account-check.ts";
 import { disableAccount, listGrants, revokeGrant, type GrantStore } from "../src/grants.ts";
-import { REVOKED_GRANT_KEEP_SECONDS, readAudit, recordRevokedGrants } from "../src/users.ts";
-import { connectApp, connected, eventually, mcp, refresh, testUser } from "./helpers.ts";
+import { REVOKED_GRANT_KEEP_SECONDS, recordRevokedGrants } from "../src/users.ts";
+import { auditOf, connectApp, connected, mcp, refresh, testUser } from "./helpers.ts";
 
 // The CLI's view of grants (src/grants.ts, the library's documented KV layout) against grants
 // the library itself issued through the whole flow.
@@ -92,11 +92,8 @@ describe("a grant revoked where KV has not caught up yet", () => {
     const refreshed = await refresh(clientId, tokens.refresh_token);
     expect(refreshed.status).toBe(400);
     expect(await refreshed.json()).toEqual({ error: "invalid_grant", error_description: "This grant was revoked." });
-    const rows = await eventually(
-      () => readAudit(env.DB, { userId: user.id }),
-      (found) => found.some((row) => row.event === "grant_refreshed" && row.outcome === "refused"),
-    );
-    expect(rows.find((row) => row.event === "grant_refreshed")).toMatchObject({
+    const { row } = await auditOf(user.id, (entry) => entry.event === "grant_refreshed" && entry.outcome === "refused");
+    expect(row).toMatchObject({
       outcome: "refused",
       grantId: grant?.id,
       detail: "grant_revoked",

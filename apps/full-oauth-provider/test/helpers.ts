@@ -8,7 +8,7 @@ import {
 import { freshAddress } from "@mcp-auth/dev-harness/limits";
 import { env, exports } from "cloudflare:workers";
 import worker from "../src/index.ts";
-import { addUser, type User } from "../src/users.ts";
+import { addUser, readAudit, type AuditRow, type User } from "../src/users.ts";
 
 export { CHALLENGE, REDIRECT_URI, VERIFIER };
 export const ORIGIN = "http://localhost:8790";
@@ -133,6 +133,21 @@ export async function eventually<T>(read: () => Promise<T>, done: (value: T) => 
     if (done(value) || Date.now() > until) return value;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/**
+ * The user's audit rows once one matches `match` (the Worker writes them after its response), and
+ * the first that does: undefined when none came within {@link eventually}'s deadline.
+ */
+export async function auditOf(
+  userId: string,
+  match: (row: AuditRow) => boolean,
+): Promise<{ row: AuditRow | undefined; rows: AuditRow[] }> {
+  const rows = await eventually(
+    () => readAudit(env.DB, { userId }),
+    (found) => found.some(match),
+  );
+  return { row: rows.find(match), rows };
 }
 
 /** Exchanges `code` as the test client would: its redirect, the PKCE verifier, the /mcp resource. */

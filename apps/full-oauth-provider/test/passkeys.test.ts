@@ -1,9 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { MAX_OPEN_CHALLENGES_PER_ADDRESS, PASSKEY_FAILED } from "../src/passkeys.ts";
-import { readAudit, setDisabled } from "../src/users.ts";
+import { setDisabled } from "../src/users.ts";
 import { SoftwareAuthenticator } from "@mcp-auth/dev-harness/webauthn";
-import { Browser, ORIGIN, authorizePath, eventually, hiddenValue, registerClient, testUser } from "./helpers.ts";
+import { Browser, ORIGIN, auditOf, authorizePath, hiddenValue, registerClient, testUser } from "./helpers.ts";
 
 const RP_ID = "localhost";
 
@@ -67,10 +67,7 @@ describe("passkeys", () => {
     // Signed in as the passkey's user: the consent page names them.
     const consent = await other.fetch(returnTo);
     expect(await consent.text()).toContain(user.email);
-    const rows = await eventually(
-      () => readAudit(env.DB, { userId: user.id }),
-      (found) => found.some((row) => row.event === "passkey_used"),
-    );
+    const { rows } = await auditOf(user.id, (entry) => entry.event === "passkey_used");
     expect(rows.map((row) => `${row.event}:${row.outcome}`)).toEqual(
       expect.arrayContaining(["passkey_added:ok", "passkey_used:ok", "sign_in:ok"]),
     );
@@ -118,10 +115,7 @@ describe("passkeys", () => {
     });
     expect(strangerAnswer.status).toBe(401);
     expect(await strangerAnswer.json()).toEqual({ error: "sign_in_failed", error_description: PASSKEY_FAILED });
-    const rows = await eventually(
-      () => readAudit(env.DB, { userId: user.id }),
-      (found) => found.some((row) => row.detail === "wrong_origin"),
-    );
+    const { rows } = await auditOf(user.id, (entry) => entry.detail === "wrong_origin");
     expect(
       rows.some((row) => row.event === "sign_in" && row.outcome === "failed" && row.detail === "wrong_origin"),
     ).toBe(true);
@@ -257,11 +251,8 @@ describe("passkeys", () => {
     expect(elsewhere.status).toBe(303);
     expect(elsewhere.headers.get("location")).toBe("/login");
     expect((await browser.fetch("/account")).status).toBe(200);
-    const rows = await eventually(
-      () => readAudit(env.DB, { userId: user.id }),
-      (found) => found.some((row) => row.event === "passkey_removed"),
-    );
-    expect(rows.find((row) => row.event === "passkey_removed")?.detail).toBe("other sessions ended");
+    const { row } = await auditOf(user.id, (entry) => entry.event === "passkey_removed");
+    expect(row?.detail).toBe("other sessions ended");
   });
 });
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { ACCOUNT_CHECK_TTL_MS } from "../src/account-check.ts";
 import { listGrants, type GrantStore } from "../src/grants.ts";
 import { readAudit, recordRevokedToken } from "../src/users.ts";
-import { connected, eventually, mcp, refresh, registerClient, token } from "./helpers.ts";
+import { auditOf, connected, mcp, refresh, registerClient, token } from "./helpers.ts";
 
 // RFC 7009 revocation at /token (src/revocation.ts): the library revokes, this app records it in
 // D1 (the /mcp fast path) and the audit log.
@@ -25,11 +25,8 @@ describe("RFC 7009 revocation at /token", () => {
     expect(answer.status).toBe(200);
     expect(await count("revoked_grants", "grant_id", grant?.id ?? "")).toBe(1);
     expect((await mcp(tokens.access_token)).status).toBe(401);
-    const rows = await eventually(
-      () => readAudit(env.DB, { userId: user.id }),
-      (found) => found.some((row) => row.event === "grant_revoked"),
-    );
-    expect(rows.find((row) => row.event === "grant_revoked")).toMatchObject({
+    const { row } = await auditOf(user.id, (entry) => entry.event === "grant_revoked");
+    expect(row).toMatchObject({
       outcome: "ok",
       clientId,
       grantId: grant?.id,
@@ -47,11 +44,8 @@ describe("RFC 7009 revocation at /token", () => {
     expect(await count("revoked_grants", "grant_id", grant?.id ?? "")).toBe(0);
     expect((await mcp(tokens.access_token)).status).toBe(401);
     expect((await refresh(clientId, tokens.refresh_token)).status).toBe(200);
-    const rows = await eventually(
-      () => readAudit(env.DB, { userId: user.id }),
-      (found) => found.some((entry) => entry.event === "token_revoked"),
-    );
-    expect(rows.find((entry) => entry.event === "token_revoked")).toMatchObject({
+    const { row: audited } = await auditOf(user.id, (entry) => entry.event === "token_revoked");
+    expect(audited).toMatchObject({
       outcome: "ok",
       clientId,
       grantId: grant?.id,
