@@ -1,22 +1,12 @@
 import { describeDiscovery } from "@mcp-auth/auth-common/testing/node";
 import { authorize, exchange, postMcp, refresh, register, revoke, tokenRequest } from "@mcp-auth/dev-harness";
-import { connectClient } from "@mcp-auth/mcp-core/testing";
+import { whoamiWithToken } from "@mcp-auth/mcp-core/testing";
 import { describe, expect, inject, it } from "vitest";
 import { signInAs } from "./flow.ts";
 
 const origin = () => inject("origin");
 
-async function whoami(accessToken: string) {
-  const client = await connectClient("sdk-v2 (2026-07-28)", {
-    url: new URL("/mcp", origin()),
-    headers: { authorization: `Bearer ${accessToken}` },
-  });
-  try {
-    return await client.callTool("whoami", {});
-  } finally {
-    await client.close();
-  }
-}
+const whoami = (accessToken: string) => whoamiWithToken(origin(), accessToken);
 
 // Discovery and the PUBLIC_ORIGIN binding, shared with oauth-proxy.
 describeDiscovery({

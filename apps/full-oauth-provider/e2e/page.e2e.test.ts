@@ -4,7 +4,7 @@
 // connected apps → Revoke → the client's token is 401 and its refresh invalid_grant. The browser
 // enforces the pages' CSP (script-src, connect-src, frame-ancestors, form-action) for real.
 import { launchChromium, serveOnLoopback, type LoopbackServer } from "@mcp-auth/dev-harness";
-import { connectClient } from "@mcp-auth/mcp-core/testing";
+import { whoamiWithToken } from "@mcp-auth/mcp-core/testing";
 import { expectFramingRefused } from "@mcp-auth/mcp-core/testing/node";
 import * as oauth from "oauth4webapi";
 import type { Browser, Page } from "playwright-core";
@@ -50,17 +50,7 @@ async function tokenRequest(form: Record<string, string>) {
   });
 }
 
-async function whoami(accessToken: string) {
-  const client = await connectClient("sdk-v2 (2026-07-28)", {
-    url: new URL("/mcp", origin()),
-    headers: { authorization: `Bearer ${accessToken}` },
-  });
-  try {
-    return await client.callTool("whoami", {});
-  } finally {
-    await client.close();
-  }
-}
+const whoami = (accessToken: string) => whoamiWithToken(origin(), accessToken);
 
 /** A context with a virtual authenticator, signed in with a password, holding one new passkey. */
 async function withPasskey(email: string) {

@@ -11,23 +11,13 @@ import {
   signIn,
   tokenRequest,
 } from "@mcp-auth/dev-harness";
-import { connectClient, resultText } from "@mcp-auth/mcp-core/testing";
+import { resultText, whoamiWithToken } from "@mcp-auth/mcp-core/testing";
 import * as oauth from "oauth4webapi";
 import { describe, expect, inject, it } from "vitest";
 
 const origin = () => inject("origin");
 
-async function whoami(accessToken: string, at = origin()) {
-  const client = await connectClient("sdk-v2 (2026-07-28)", {
-    url: new URL("/mcp", at),
-    headers: { authorization: `Bearer ${accessToken}` },
-  });
-  try {
-    return await client.callTool("whoami", {});
-  } finally {
-    await client.close();
-  }
-}
+const whoami = (accessToken: string, at = origin()) => whoamiWithToken(at, accessToken);
 
 async function revokeUpstream(login: string): Promise<void> {
   const response = await fetch(`${inject("devIdp").controlUrl}/revoke-grants?account=${encodeURIComponent(login)}`, {

@@ -8,7 +8,7 @@ import {
   type LoopbackServer,
   type Peer,
 } from "@mcp-auth/dev-harness";
-import { connectClient } from "@mcp-auth/mcp-core/testing";
+import { whoamiWithToken } from "@mcp-auth/mcp-core/testing";
 import { expectFramingRefused } from "@mcp-auth/mcp-core/testing/node";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
@@ -96,17 +96,7 @@ async function decide(page: Page, button: "Allow" | "Deny") {
   return { status: response.status(), location: location && new URL(location, response.url()).href, refusal };
 }
 
-async function whoami(accessToken: string) {
-  const client = await connectClient("sdk-v2 (2026-07-28)", {
-    url: new URL("/mcp", origin()),
-    headers: { authorization: `Bearer ${accessToken}` },
-  });
-  try {
-    return await client.callTool("whoami", {});
-  } finally {
-    await client.close();
-  }
-}
+const whoami = (accessToken: string) => whoamiWithToken(origin(), accessToken);
 
 let browser: Browser;
 beforeAll(async () => {

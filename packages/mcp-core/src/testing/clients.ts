@@ -122,6 +122,22 @@ export async function connectClient(kind: ClientKind, connection: Connection): P
 }
 
 /**
+ * `whoami` as `accessToken` at `origin`'s /mcp, over a fresh SDK v2 (2026-07-28) client closed
+ * afterwards: who a token proves to be, or the connection error when it is refused.
+ */
+export async function whoamiWithToken(origin: string, accessToken: string): Promise<ToolCallResult> {
+  const client = await connectClient("sdk-v2 (2026-07-28)", {
+    url: new URL("/mcp", origin),
+    headers: { authorization: `Bearer ${accessToken}` },
+  });
+  try {
+    return await client.callTool("whoami", {});
+  } finally {
+    await client.close();
+  }
+}
+
+/**
  * A {@link FetchLike} that hands requests to a Worker's fetch handler inside workerd, with the
  * `Host` header a real client would send (requests built in a Worker carry none).
  */

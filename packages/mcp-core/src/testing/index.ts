@@ -4,6 +4,7 @@ export {
   resultText,
   staticTokenProvider,
   viaHandler,
+  whoamiWithToken,
   type ClientKind,
   type Connection,
   type ContractOAuthProvider,
