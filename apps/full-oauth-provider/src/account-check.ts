@@ -1,5 +1,9 @@
 // Whether a token's grant is still in force, as /mcp asks on every request. A separate module:
 // the Worker's main module may export only handlers and classes.
+import { AuthError } from "@mcp-auth/auth-common";
+import type { AdmittedCaller } from "@mcp-auth/auth-common/authorization-server";
+import { noteAppUse } from "./app-use.ts";
+import type { AppContext } from "./context.ts";
 import { grantStanding, type UserDatabase } from "./users.ts";
 
 /**
@@ -29,4 +33,21 @@ export async function tokenGrantInForce(
   if (checked.size > 10_000) checked.clear();
   checked.set(key, { ok, until: Date.now() + ACCOUNT_CHECK_TTL_MS });
   return ok;
+}
+
+/**
+ * The authorization server's `admit`, before every MCP request: revoking a grant or disabling its
+ * user deletes it from KV (the library refuses its tokens from then on); this check bounds what
+ * KV's propagation delay could still let through, for the token itself too (RFC 7009).
+ * Validates: {@link tokenGrantInForce}, then notes the app's use. Does not validate: the token
+ * (the library did).
+ */
+export async function admitGrantInForce(
+  context: Pick<AppContext, "db" | "defer">,
+  { identity, grantId, tokenHash }: AdmittedCaller,
+): Promise<void> {
+  if (grantId === undefined || !(await tokenGrantInForce(context.db, identity.subject, grantId, tokenHash))) {
+    throw new AuthError("invalid_token", "This token's grant was revoked or its account cannot sign in.");
+  }
+  noteAppUse(context, identity.subject, identity.clientId);
 }

@@ -5,14 +5,12 @@ import type { AuthRequest, GrantSummary } from "@cloudflare/workers-oauth-provid
 import { clientAddress, messagePage, redirect } from "@mcp-auth/auth-common";
 import { csrfToken, safeReturnTo } from "@mcp-auth/auth-common/accounts";
 import {
-  consentPage,
+  askConsent,
   grantIdOf,
   grantPropsSchema,
-  authorizeFailure,
   knownScopes,
-  authorizeRefusal,
+  readAuthorizeRequest,
 } from "@mcp-auth/auth-common/authorization-server";
-import { INITIAL_SCOPES, SCOPES, SCOPE_DESCRIPTIONS } from "@mcp-auth/mcp-core";
 import { userGrants } from "./account.ts";
 import { approvalCovers, forgetApprovals, rememberApproval } from "./approvals.ts";
 import { checkedPost, currentSession } from "./checked-post.ts";
@@ -90,10 +88,9 @@ function startedByUser(request: Request): boolean {
 }
 
 /** GET /authorize: validate, sign in, then ask (or remember). */
-async function showConsent(request: Request, context: RouteContext): Promise<Response> {
-  const authRequest = await context.oauth.parseAuthRequest(request);
-  const refused = authorizeRefusal(request, authRequest);
-  if (refused) return refused;
+export async function showConsent(request: Request, context: RouteContext): Promise<Response> {
+  const authRequest = await readAuthorizeRequest(request, context.oauth);
+  if (authRequest instanceof Response) return authRequest;
   const { user, id } = await currentSession(request, context.db);
   if (user === undefined || id === undefined) {
     const url = new URL(request.url);
@@ -110,23 +107,9 @@ async function showConsent(request: Request, context: RouteContext): Promise<Res
   if ((await approvalCovers(context.db, user.id, authRequest)) && (replaces.length === 0 || startedByUser(request))) {
     return complete(request, context, authRequest, user, new Headers(), replaces);
   }
-  const details = await context.oauth.describeConsent(authRequest);
-  const asked = knownScopes(SCOPES, details.scope);
-  const checked = asked.length > 0 ? asked : [...INITIAL_SCOPES];
-  const consent = await context.oauth.beginConsent(authRequest);
-  return consentPage({
-    client: details,
-    handle: consent.handle,
-    headers: consent.headers,
+  return askConsent(context.oauth, authRequest, context.consent, {
     csrf: await csrfToken(context.sessionSecret, id, "consent"),
     signedInAs: user.email,
-    scopes: SCOPES.map((scope) => ({
-      scope,
-      description: SCOPE_DESCRIPTIONS[scope],
-      checked: checked.includes(scope),
-    })),
-    serverName: context.serverName,
-    formAction: [details.redirectUri],
     ...(replaces.length === 0
       ? {}
       : {
@@ -136,7 +119,7 @@ async function showConsent(request: Request, context: RouteContext): Promise<Res
 }
 
 /** POST /authorize: the signed-in user's decision, from our page in this browser. */
-async function decide(request: Request, context: RouteContext): Promise<Response> {
+export async function decide(request: Request, context: RouteContext): Promise<Response> {
   const checked = await checkedPost(request, context, { purpose: "consent", body: "form", signedIn: true });
   if (checked instanceof Response) return checked;
   const { user, body: form } = checked;
@@ -154,7 +137,7 @@ async function decide(request: Request, context: RouteContext): Promise<Response
     return redirect(denied.redirectTo, denied.headers);
   }
   const approved = await context.oauth.approveConsent(request, handle, {
-    scope: knownScopes(SCOPES, form.getAll("scope")),
+    scope: knownScopes(context.consent.scopes, form.getAll("scope")),
   });
   await rememberApproval(context.db, user.id, approved.request, approved.request.scope);
   context.audit({
@@ -166,16 +149,4 @@ async function decide(request: Request, context: RouteContext): Promise<Response
     detail: approved.request.scope.join(" "),
   });
   return complete(request, context, approved.request, user, approved.headers);
-}
-
-/** The routes this app owns inside the authorization server. */
-export async function authorizeRoutes(request: Request, context: RouteContext): Promise<Response | undefined> {
-  if (new URL(request.url).pathname !== "/authorize") return undefined;
-  try {
-    if (request.method === "GET") return await showConsent(request, context);
-    if (request.method === "POST") return await decide(request, context);
-  } catch (error) {
-    return authorizeFailure(request, error);
-  }
-  return messagePage(405, "Method not allowed", "This address takes a browser's GET (or the consent form's POST).");
 }

@@ -3,6 +3,7 @@
 import type { OAuthHelpers } from "@cloudflare/workers-oauth-provider";
 import { consoleLog, type RateLimiter } from "@mcp-auth/auth-common";
 import { pepperFromSecret, type Peppers } from "@mcp-auth/auth-common/accounts";
+import type { ConsentScopes } from "@mcp-auth/auth-common/authorization-server";
 import { waitUntil } from "cloudflare:workers";
 import type { Config } from "./config.ts";
 import { audit, type AuditEvent, type UserDatabase } from "./users.ts";
@@ -13,7 +14,8 @@ const SIGN_IN_LIMIT_PERIOD_SECONDS = 60;
 export interface AppContext {
   db: UserDatabase;
   publicOrigin: string;
-  serverName: string;
+  /** What the consent page offers (every scope, the initial ones, their descriptions) and its server name. */
+  consent: ConsentScopes;
   sessionSecret: string;
   /** The current pepper and any previous one, derived once per configuration. */
   peppers: Promise<Peppers>;
@@ -30,7 +32,7 @@ export interface AppContext {
 export type RouteContext = AppContext & { oauth: OAuthHelpers };
 
 /** Runs `work` after the response; a failure is logged as `dependency_failed` (D1), never thrown. */
-export function defer(work: Promise<unknown>): void {
+function defer(work: Promise<unknown>): void {
   waitUntil(
     work.catch((error: unknown) => {
       consoleLog("error", { event: "dependency_failed", dependency: "d1", reason: String(error) });
@@ -46,11 +48,11 @@ async function peppersOf(config: Config): Promise<Peppers> {
 }
 
 /** The app's context for one configuration and its bindings. */
-export function appContext(env: Env, config: Config, serverName: string): AppContext {
+export function appContext(env: Env, config: Config, consent: ConsentScopes): AppContext {
   return {
     db: env.DB,
     publicOrigin: config.PUBLIC_ORIGIN,
-    serverName,
+    consent,
     sessionSecret: config.SESSION_SECRET,
     peppers: peppersOf(config),
     addressLimiter: env.SIGN_IN_ADDRESS_LIMITER,
