@@ -5,15 +5,14 @@ import {
   ACCESS_TOKEN,
   CLIENT_ID,
   CLIENT_SECRET,
-  CODE,
   FakeOidcProvider,
   REDIRECT_URI,
   REFRESH_TOKEN,
   STATE,
   T0,
-  callback,
   expectUpstreamError,
   formOf,
+  startSignIn,
 } from "./upstream-fakes.ts";
 
 const ENTRA = "https://login.microsoftonline.com";
@@ -55,11 +54,7 @@ async function setup(tenant: string, overrides: Partial<UpstreamConfig> = {}, us
     now: () => T0,
     ...overrides,
   });
-  const { url, pending } = await client.start({ redirectUri: REDIRECT_URI, state: STATE });
-  idp.claims = { ...idp.claims, nonce: pending.nonce };
-  const finish = (params: Record<string, string> = { code: CODE, state: STATE }) =>
-    client.finish({ callbackUrl: callback(params), redirectUri: REDIRECT_URI, state: STATE, pending });
-  return { idp, client, url, pending, finish };
+  return { idp, client, ...(await startSignIn(idp, client)) };
 }
 
 describe("entra preset: single tenant", () => {

@@ -1,6 +1,6 @@
 import type { JWTPayload } from "jose";
 import { expect } from "vitest";
-import { UpstreamError } from "../src/upstream/index.ts";
+import { UpstreamError, type UpstreamClient } from "../src/upstream/index.ts";
 import { FakeFetch, rsaKey, signRs256, type RecordedCall, type SigningKey } from "./fakes.ts";
 import { rejected } from "./helpers.ts";
 
@@ -130,6 +130,18 @@ export function callback(params: Record<string, string>): URL {
   const url = new URL(REDIRECT_URI);
   for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
   return url;
+}
+
+/**
+ * Runs start() as the app would and puts its nonce into the ID token `idp` issues next; `finish`
+ * comes back to the callback with `params` (by default the code and the state).
+ */
+export async function startSignIn(idp: FakeOidcProvider, client: UpstreamClient) {
+  const { url, pending } = await client.start({ redirectUri: REDIRECT_URI, state: STATE });
+  idp.claims = { ...idp.claims, nonce: pending.nonce };
+  const finish = (params: Record<string, string> = { code: CODE, state: STATE }) =>
+    client.finish({ callbackUrl: callback(params), redirectUri: REDIRECT_URI, state: STATE, pending });
+  return { url, pending, finish };
 }
 
 /** A fetch answer that fails like a dropped connection. */

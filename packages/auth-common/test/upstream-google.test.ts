@@ -12,9 +12,9 @@ import {
   REFRESH_TOKEN,
   STATE,
   T0,
-  callback,
   expectUpstreamError,
   formOf,
+  startSignIn,
   networkFailure,
 } from "./upstream-fakes.ts";
 
@@ -46,11 +46,7 @@ async function setup(overrides: Partial<UpstreamConfig> = {}) {
     now: () => T0,
     ...overrides,
   });
-  const { url, pending } = await client.start({ redirectUri: REDIRECT_URI, state: STATE });
-  idp.claims = { ...idp.claims, nonce: pending.nonce };
-  const finish = (params: Record<string, string> = { code: CODE, state: STATE }) =>
-    client.finish({ callbackUrl: callback(params), redirectUri: REDIRECT_URI, state: STATE, pending });
-  return { idp, client, url, pending, finish };
+  return { idp, client, ...(await startSignIn(idp, client)) };
 }
 
 describe("google preset", () => {

@@ -19,6 +19,7 @@ import {
   formOf,
   hangUntilAborted,
   networkFailure,
+  startSignIn,
   withoutUndefined,
 } from "./upstream-fakes.ts";
 
@@ -41,8 +42,7 @@ async function setup(overrides: Partial<UpstreamConfig> = {}, issuer = ISSUER) {
 
 /** Runs start() and returns what the app would keep plus the callback for a successful sign-in. */
 async function started(client: Awaited<ReturnType<typeof setup>>["client"], idp: FakeOidcProvider) {
-  const { url, pending } = await client.start({ redirectUri: REDIRECT_URI, state: STATE });
-  idp.claims = { ...idp.claims, nonce: pending.nonce };
+  const { url, pending } = await startSignIn(idp, client);
   return { url, pending, ok: callback({ code: CODE, state: STATE, iss: String(idp.metadata.issuer) }) };
 }
 
