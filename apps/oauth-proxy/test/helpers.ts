@@ -5,6 +5,7 @@ import {
 } from "@mcp-auth/auth-common/testing";
 import { freshAddress } from "@mcp-auth/dev-harness/limits";
 import { env, exports } from "cloudflare:workers";
+import { expect } from "vitest";
 import worker from "../src/index.ts";
 
 export { CHALLENGE, REDIRECT_URI };
@@ -40,4 +41,12 @@ export async function consentOf(response: Response): Promise<{ handle: string; c
   if (handle === undefined || cookie === "")
     throw new Error(`not a consent page: ${response.status} ${html.slice(0, 200)}`);
   return { handle, cookie, html };
+}
+
+/** The parameters `response` sends the client back with: a 302 to its registered redirect URI. */
+export function clientRedirect(response: Response): Record<string, string> {
+  expect(response.status).toBe(302);
+  const location = new URL(response.headers.get("location") ?? "");
+  expect(`${location.origin}${location.pathname}`).toBe(REDIRECT_URI);
+  return Object.fromEntries(location.searchParams);
 }
