@@ -5,7 +5,7 @@ import { afterAll, inject } from "vitest";
 // The MCP conformance suite (2025 and 2026-07-28) with an access token from the whole OAuth flow
 // (registration → consent → dev-idp login → code exchange): the CLI cannot send a credential, so
 // a loopback proxy adds it to every request. Every scenario that applies to our tool set passes
-// (the list and the reasons for the rest are in dev-harness's conformance suite).
+// (the list and the reasons for the rest are in mcp-core's conformance suite).
 let proxy: Promise<{ origin: string; stop: () => Promise<void> }> | undefined;
 afterAll(async () => {
   await (await proxy)?.stop();
