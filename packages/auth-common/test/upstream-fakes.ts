@@ -134,12 +134,16 @@ export function callback(params: Record<string, string>): URL {
 
 /**
  * Runs start() as the app would and puts its nonce into the ID token `idp` issues next; `finish`
- * comes back to the callback with `params` (by default the code and the state).
+ * comes back to the callback with `params` (by default `signedIn`: the code and the state).
  */
-export async function startSignIn(idp: FakeOidcProvider, client: UpstreamClient) {
+export async function startSignIn(
+  idp: FakeOidcProvider,
+  client: UpstreamClient,
+  signedIn: Record<string, string> = { code: CODE, state: STATE },
+) {
   const { url, pending } = await client.start({ redirectUri: REDIRECT_URI, state: STATE });
   idp.claims = { ...idp.claims, nonce: pending.nonce };
-  const finish = (params: Record<string, string> = { code: CODE, state: STATE }) =>
+  const finish = (params: Record<string, string> = signedIn) =>
     client.finish({ callbackUrl: callback(params), redirectUri: REDIRECT_URI, state: STATE, pending });
   return { url, pending, finish };
 }

@@ -42,8 +42,8 @@ async function setup(overrides: Partial<UpstreamConfig> = {}, issuer = ISSUER) {
 
 /** Runs start() and returns what the app would keep plus the callback for a successful sign-in. */
 async function started(client: Awaited<ReturnType<typeof setup>>["client"], idp: FakeOidcProvider) {
-  const { url, pending } = await startSignIn(idp, client);
-  return { url, pending, ok: callback({ code: CODE, state: STATE, iss: String(idp.metadata.issuer) }) };
+  const signedIn = { code: CODE, state: STATE, iss: String(idp.metadata.issuer) };
+  return { ...(await startSignIn(idp, client, signedIn)), ok: callback(signedIn) };
 }
 
 describe("oidc preset: start", () => {
@@ -153,8 +153,8 @@ describe("oidc preset: finish", () => {
   it("exchanges the code with PKCE and Basic client auth, validates the ID token, returns the user", async () => {
     const { idp, client } = await setup();
     idp.claims = { ...idp.claims, name: "Ada Lovelace", email: "ada@example.com", email_verified: true };
-    const { pending, ok } = await started(client, idp);
-    const user = await client.finish({ callbackUrl: ok, redirectUri: REDIRECT_URI, state: STATE, pending });
+    const { pending, finish } = await started(client, idp);
+    const user = await finish();
     expect(user).toEqual({
       subject: "user-42",
       displayName: "Ada Lovelace",
@@ -183,8 +183,8 @@ describe("oidc preset: finish", () => {
   it("uses client_secret_post when the provider offers only that", async () => {
     const { idp, client } = await setup();
     idp.metadata.token_endpoint_auth_methods_supported = ["private_key_jwt", "client_secret_post"];
-    const { pending, ok } = await started(client, idp);
-    await client.finish({ callbackUrl: ok, redirectUri: REDIRECT_URI, state: STATE, pending });
+    const { finish } = await started(client, idp);
+    await finish();
     const [tokenCall] = idp.callsTo("token");
     expect(tokenCall?.headers.get("authorization")).toBeNull();
     expect(formOf(tokenCall).get("client_secret")).toBe(CLIENT_SECRET);
@@ -200,15 +200,15 @@ describe("oidc preset: finish", () => {
     ] as const) {
       const { idp, client } = await setup();
       idp.claims = { ...idp.claims, ...claims };
-      const { pending, ok } = await started(client, idp);
-      const user = await client.finish({ callbackUrl: ok, redirectUri: REDIRECT_URI, state: STATE, pending });
+      const { finish } = await started(client, idp);
+      const user = await finish();
       expect(user.displayName).toBe(expected);
     }
   });
 
   it("refuses a callback whose state is not the app's", async () => {
     const { idp, client } = await setup();
-    const { pending } = await started(client, idp);
+    const { finish } = await started(client, idp);
     for (const [params, reason] of [
       [
         { code: CODE, state: "other", iss: ISSUER },
@@ -219,18 +219,14 @@ describe("oidc preset: finish", () => {
         'The identity provider\'s answer failed validation: response parameter "state" missing',
       ],
     ] as const) {
-      await expectUpstreamError(
-        client.finish({ callbackUrl: callback(params), redirectUri: REDIRECT_URI, state: STATE, pending }),
-        "invalid_response",
-        reason,
-      );
+      await expectUpstreamError(finish(params), "invalid_response", reason);
     }
     expect(idp.callsTo("token")).toHaveLength(0);
   });
 
   it("refuses a callback from another issuer, or without iss when the provider advertises it (RFC 9207)", async () => {
     const { idp, client } = await setup();
-    const { pending } = await started(client, idp);
+    const { finish } = await started(client, idp);
     for (const [params, reason] of [
       [
         { code: CODE, state: STATE, iss: "https://evil.example" },
@@ -241,11 +237,7 @@ describe("oidc preset: finish", () => {
         'The identity provider\'s answer failed validation: response parameter "iss" (issuer) missing',
       ],
     ] as const) {
-      await expectUpstreamError(
-        client.finish({ callbackUrl: callback(params), redirectUri: REDIRECT_URI, state: STATE, pending }),
-        "invalid_response",
-        reason,
-      );
+      await expectUpstreamError(finish(params), "invalid_response", reason);
     }
     expect(idp.callsTo("token")).toHaveLength(0);
   });
@@ -253,52 +245,32 @@ describe("oidc preset: finish", () => {
   it("accepts a callback without iss from a provider that does not advertise RFC 9207", async () => {
     const { idp, client } = await setup();
     delete idp.metadata.authorization_response_iss_parameter_supported;
-    const { pending } = await started(client, idp);
-    const user = await client.finish({
-      callbackUrl: callback({ code: CODE, state: STATE }),
-      redirectUri: REDIRECT_URI,
-      state: STATE,
-      pending,
-    });
+    const { finish } = await started(client, idp);
+    const user = await finish({ code: CODE, state: STATE });
     expect(user.subject).toBe("user-42");
   });
 
   it("error=access_denied on the callback is access_denied, naming the upstream code only", async () => {
     const { idp, client } = await setup();
-    const { pending } = await started(client, idp);
+    const { finish } = await started(client, idp);
     const error = await expectUpstreamError(
-      client.finish({
-        callbackUrl: callback({
-          error: "access_denied",
-          error_description: `user said no ${CLIENT_SECRET}`,
-          state: STATE,
-          iss: ISSUER,
-        }),
-        redirectUri: REDIRECT_URI,
+      finish({
+        error: "access_denied",
+        error_description: `user said no ${CLIENT_SECRET}`,
         state: STATE,
-        pending,
+        iss: ISSUER,
       }),
       "access_denied",
       "The identity provider did not sign the user in (error=access_denied).",
     );
     expect(error.reason).not.toContain("user said no");
     await expectUpstreamError(
-      client.finish({
-        callbackUrl: callback({ error: `<script>${CODE}</script>`, state: STATE, iss: ISSUER }),
-        redirectUri: REDIRECT_URI,
-        state: STATE,
-        pending,
-      }),
+      finish({ error: `<script>${CODE}</script>`, state: STATE, iss: ISSUER }),
       "access_denied",
       "The identity provider did not sign the user in (error=unrecognized).",
     );
     await expectUpstreamError(
-      client.finish({
-        callbackUrl: callback({ error: "temporarily_unavailable", state: STATE, iss: ISSUER }),
-        redirectUri: REDIRECT_URI,
-        state: STATE,
-        pending,
-      }),
+      finish({ error: "temporarily_unavailable", state: STATE, iss: ISSUER }),
       "temporarily_unavailable",
       "The identity provider could not sign the user in right now (error=temporarily_unavailable).",
     );
@@ -332,21 +304,17 @@ describe("oidc preset: finish", () => {
     ],
   ])("refuses an ID token with %s", async (_label, claims, reason) => {
     const { idp, client } = await setup();
-    const { pending, ok } = await started(client, idp);
+    const { finish } = await started(client, idp);
     idp.claims = withoutUndefined({ ...idp.claims, ...claims });
-    await expectUpstreamError(
-      client.finish({ callbackUrl: ok, redirectUri: REDIRECT_URI, state: STATE, pending }),
-      "invalid_response",
-      reason,
-    );
+    await expectUpstreamError(finish(), "invalid_response", reason);
   });
 
   it("refuses an ID token signed with a key the provider does not publish", async () => {
     const { idp, client } = await setup();
-    const { pending, ok } = await started(client, idp);
+    const { finish } = await started(client, idp);
     const stranger = await rsaKey("key-1");
     idp.token = async () => idp.tokenResponse({ id_token: await idp.idToken({}, stranger) });
-    const error = await rejected(client.finish({ callbackUrl: ok, redirectUri: REDIRECT_URI, state: STATE, pending }));
+    const error = await rejected(finish());
     expect(error).toBeInstanceOf(UpstreamError);
     expect({ code: (error as UpstreamError).code, reason: (error as UpstreamError).reason }).toEqual({
       code: "invalid_response",
@@ -356,7 +324,7 @@ describe("oidc preset: finish", () => {
     const unknownKid = await rsaKey("key-2");
     idp.token = async () => idp.tokenResponse({ id_token: await idp.idToken({}, unknownKid) });
     await expectUpstreamError(
-      client.finish({ callbackUrl: ok, redirectUri: REDIRECT_URI, state: STATE, pending }),
+      finish(),
       "invalid_response",
       "The identity provider's ID token is signed with a key it does not publish.",
     );
@@ -364,10 +332,10 @@ describe("oidc preset: finish", () => {
 
   it("refuses a token response without an ID token", async () => {
     const { idp, client } = await setup();
-    const { pending, ok } = await started(client, idp);
+    const { finish } = await started(client, idp);
     idp.token = () => Response.json({ access_token: ACCESS_TOKEN, token_type: "Bearer" });
     await expectUpstreamError(
-      client.finish({ callbackUrl: ok, redirectUri: REDIRECT_URI, state: STATE, pending }),
+      finish(),
       "invalid_response",
       'The identity provider\'s answer failed validation: "response" body "id_token" property must be a string',
     );
@@ -375,8 +343,7 @@ describe("oidc preset: finish", () => {
 
   it("a refused code (invalid_grant at exchange) is invalid_response; an outage is temporarily_unavailable", async () => {
     const { idp, client } = await setup();
-    const { pending, ok } = await started(client, idp);
-    const finish = () => client.finish({ callbackUrl: ok, redirectUri: REDIRECT_URI, state: STATE, pending });
+    const { finish } = await started(client, idp);
     idp.token = () =>
       Response.json({ error: "invalid_grant", error_description: `code ${CODE} was used` }, { status: 400 });
     await expectUpstreamError(
@@ -402,10 +369,10 @@ describe("oidc preset: finish", () => {
 
   it("refuses a subject the identity schema cannot hold", async () => {
     const { idp, client } = await setup();
-    const { pending, ok } = await started(client, idp);
+    const { finish } = await started(client, idp);
     idp.claims = { ...idp.claims, sub: "anonymous" };
     await expectUpstreamError(
-      client.finish({ callbackUrl: ok, redirectUri: REDIRECT_URI, state: STATE, pending }),
+      finish(),
       "invalid_response",
       "The identity provider named a subject this server cannot use.",
     );
@@ -644,8 +611,8 @@ describe("oidc preset: configuration", () => {
     const issuer = "http://127.0.0.1:8791";
     expect(thrown(() => upstreamClient({ ...base, issuer }))).toBeInstanceOf(TypeError);
     const { idp, client } = await setup({ issuer, allowInsecureLoopback: true }, issuer);
-    const { pending, ok } = await started(client, idp);
-    const user = await client.finish({ callbackUrl: ok, redirectUri: REDIRECT_URI, state: STATE, pending });
+    const { finish } = await started(client, idp);
+    const user = await finish();
     expect(user.issuer).toBe(issuer);
     expect(idp.callsTo("token")[0]?.url).toBe(`${issuer}/token`);
     expect(await client.refresh(REFRESH_TOKEN)).toMatchObject({ accessToken: ACCESS_TOKEN });
@@ -665,8 +632,8 @@ describe("oidc preset: configuration", () => {
   it("the opt-in does not relax an https issuer: its metadata's http endpoints are still refused", async () => {
     const { idp, client } = await setup({ allowInsecureLoopback: true });
     idp.metadata.token_endpoint = "http://idp.example/token";
-    const { pending, ok } = await started(client, idp);
-    const error = await rejected(client.finish({ callbackUrl: ok, redirectUri: REDIRECT_URI, state: STATE, pending }));
+    const { finish } = await started(client, idp);
+    const error = await rejected(finish());
     expect(error).toBeInstanceOf(UpstreamError);
     expect((error as UpstreamError).code).toBe("invalid_response");
     expect(idp.callsTo("token")).toHaveLength(0);
