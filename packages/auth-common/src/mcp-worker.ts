@@ -48,7 +48,7 @@ export async function answerMcp<E>(
  * Builds the Worker's parts once per `env` (one parse per isolate) and serves with them, or
  * answers `configErrorResponse` while the configuration is invalid (`build` threw `ConfigError`).
  */
-export function configuredWorker<E extends object, W, Ctx = ExecutionContext>(
+export function configuredWorker<E extends object, W, Ctx = unknown>(
   build: (env: E) => W,
   serve: (wiring: W, request: Request, env: E, ctx: Ctx) => Promise<Response>,
 ): { fetch: (request: Request, env: E, ctx: Ctx) => Promise<Response> } {

@@ -329,7 +329,7 @@ export function authorizationServer<E extends AuthorizationServerEnv>(
 export function authorizationServerWorker<E extends AuthorizationServerEnv>(
   build: (env: E) => AuthorizationServerOptions<E>,
 ): { fetch: (request: Request, env: E, ctx: ExecutionContext) => Promise<Response> } {
-  return configuredWorker(
+  return configuredWorker<E, AuthorizationServer<E>, ExecutionContext>(
     (env: E) => authorizationServer(build(env)),
     (server, request, env, ctx) => server.fetch(request, env, ctx),
   );
