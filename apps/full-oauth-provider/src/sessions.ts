@@ -5,8 +5,10 @@ import { checkRateLimit, clientAddress, consoleLog, html, layout, pageHeaders, r
 import {
   clearedSessionCookie,
   csrfToken,
+  fromAnotherSite,
   hashPassword,
   newSessionId,
+  readSessionCookie,
   safeReturnTo,
   sessionCookie,
   sessionIdHash,
@@ -164,6 +166,8 @@ async function rehash(
 
 /** POST /logout: ends the session server-side and clears the cookie. */
 export async function signOut(request: Request, context: AppContext): Promise<Response> {
+  // No cookie: nothing to end, so home as before (another site's POST is still refused first).
+  if (readSessionCookie(request) === undefined && !fromAnotherSite(request, context.publicOrigin)) return seeOther("/");
   // Bound to the cookie's id, not to a live session: an expired one's cookie is cleared too.
   const checked = await checkedPost(request, context, { purpose: "logout", body: "form", signedIn: false });
   if (checked instanceof Response) return checked;

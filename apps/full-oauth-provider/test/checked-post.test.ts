@@ -74,6 +74,15 @@ describe("one check for every state-changing POST", () => {
     expect((await browser.fetch("/account")).status).toBe(200);
   });
 
+  it("/logout from a browser with no session cookie → 303 home, nothing to end; another site's still 403", async () => {
+    const home = await new Browser().post("/logout", { csrf: "anything" });
+    expect(home.status).toBe(303);
+    expect(home.headers.get("location")).toBe("/");
+    const forged = await new Browser().post("/logout", { csrf: "anything" }, CROSS_SITE);
+    expect(forged.status).toBe(403);
+    expect(await forged.text()).toContain(FORGED_PAGE);
+  });
+
   it.each(FORMS.filter(([, , signedInOnly]) => signedInOnly))("%s: without a session → 303 to /login", async (path) => {
     const answer = await new Browser().post(path, { csrf: "anything" });
     expect(answer.status).toBe(303);
