@@ -48,36 +48,26 @@ describeMcpContract({
   secrets: async () => hs256Tokens,
 });
 
-const jwksTokens: string[] = [];
-describeMcpContract({
-  label: "JWT (JWKS, dev-idp)",
-  pattern: "token-validation",
-  method: "jwt",
-  fullAccess: async () => {
-    const token = await idpToken(AUDIENCE);
-    jwksTokens.push(token);
-    return connection(inject("idp").origin, token);
-  },
-  readOnly: {
-    stepUp: true,
-    connect: async () => connection(inject("idp").origin, await idpToken(AUDIENCE, "notes:read")),
-  },
-  secrets: async () => jwksTokens,
-});
-
-const opaqueTokens: string[] = [];
-describeMcpContract({
-  label: "introspection (dev-idp)",
-  pattern: "token-validation",
-  method: "introspection",
-  fullAccess: async () => {
-    const token = await idpToken(OPAQUE_RESOURCE);
-    opaqueTokens.push(token);
-    return connection(inject("idp").origin, token);
-  },
-  readOnly: {
-    stepUp: true,
-    connect: async () => connection(inject("idp").origin, await idpToken(OPAQUE_RESOURCE, "notes:read")),
-  },
-  secrets: async () => opaqueTokens,
-});
+// dev-idp's tokens, checked by their JWKS signature or by introspection: the same contract, the
+// resource the token is for decides which verifier takes it.
+for (const { label, method, resource } of [
+  { label: "JWT (JWKS, dev-idp)", method: "jwt", resource: AUDIENCE },
+  { label: "introspection (dev-idp)", method: "introspection", resource: OPAQUE_RESOURCE },
+] as const) {
+  const issued: string[] = [];
+  describeMcpContract({
+    label,
+    pattern: "token-validation",
+    method,
+    fullAccess: async () => {
+      const token = await idpToken(resource);
+      issued.push(token);
+      return connection(inject("idp").origin, token);
+    },
+    readOnly: {
+      stepUp: true,
+      connect: async () => connection(inject("idp").origin, await idpToken(resource, "notes:read")),
+    },
+    secrets: async () => issued,
+  });
+}
