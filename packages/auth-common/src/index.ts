@@ -9,18 +9,8 @@ export { readBearerToken, MAX_BEARER_LENGTH } from "./bearer.ts";
 export { asAuthError, bearerChallenge, challengeResponse, type ChallengeOptions } from "./challenge.ts";
 export { AuthError, type AuthErrorCode, type AuthErrorOptions } from "./errors.ts";
 // The identity schema lives in @mcp-auth/identity (the one source both packages read); the
-// names apps need are re-exported so an app imports auth from one place.
-export {
-  ANONYMOUS_SUBJECT,
-  SELF_ISSUER,
-  anonymousIdentity,
-  tenantKey,
-  toAuthInfo,
-  type Identity,
-  type Method,
-  type Pattern,
-  type VerifiedCredential,
-} from "@mcp-auth/identity";
+// names an app needs beside auth-common's own are re-exported, so it imports auth from one place.
+export { ANONYMOUS_SUBJECT, anonymousIdentity, tenantKey, type Identity, type Pattern } from "@mcp-auth/identity";
 export { jsonRpcErrorResponse } from "./json-rpc-error.ts";
 export type { SqlDatabase, SqlStatement } from "./d1.ts";
 export { checkHost, checkOrigin, originPolicy, type OriginPolicy } from "./origin.ts";
