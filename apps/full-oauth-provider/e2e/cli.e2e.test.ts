@@ -2,20 +2,17 @@
 // their grant, sign in again, disable them (their token stops at once), and read the audit rows
 // those steps produced.
 import { connectClient } from "@mcp-auth/mcp-core/testing";
-import { auth } from "@modelcontextprotocol/client";
 import { describe, expect, inject, it } from "vitest";
 import { usersCli } from "./global-setup.ts";
-import { HeadlessProvider } from "./flow.ts";
+import { HeadlessProvider, signInThroughSdk } from "./flow.ts";
 
 const cli = (args: string[], input?: string) => usersCli(inject("stateDir"), inject("pepper"), args, input);
 
-/** The whole flow for `provider` through SDK v2's auth(); the access token and a connection. */
+/** The whole flow for `provider` through SDK v2's auth(); the tokens and a connection. */
 async function signIn(provider: HeadlessProvider) {
-  const serverUrl = new URL("/mcp", inject("origin"));
-  expect(await auth(provider, { serverUrl })).toBe("REDIRECT");
-  await provider.finish("sdk-v2 (2026-07-28)", serverUrl);
-  const tokens = provider.tokens();
-  return { tokens, connection: { url: serverUrl, headers: { authorization: `Bearer ${tokens?.access_token ?? ""}` } } };
+  const tokens = await signInThroughSdk(provider);
+  const url = new URL("/mcp", inject("origin"));
+  return { tokens, connection: { url, headers: { authorization: `Bearer ${tokens.access_token}` } } };
 }
 
 async function refreshStatus(provider: HeadlessProvider, refreshToken: string) {
@@ -55,7 +52,7 @@ describe("users CLI against the running server", { timeout: 300_000 }, () => {
     const revoked = await cli(["grants", "revoke", grant?.id ?? "", "--user", email]);
     expect(revoked.output).toBe(`revoked ${grant?.id ?? ""} of ${email}\n`);
     await expect(connectClient("sdk-v2 (2026-07-28)", connection)).rejects.toThrow(/401|unauthorized/i);
-    expect(await refreshStatus(provider, tokens?.refresh_token ?? "")).toMatchObject({
+    expect(await refreshStatus(provider, tokens.refresh_token ?? "")).toMatchObject({
       status: 400,
       body: { error: "invalid_grant" },
     });
@@ -74,7 +71,7 @@ describe("users CLI against the running server", { timeout: 300_000 }, () => {
     const disabled = await cli(["disable", email]);
     expect(disabled.output).toBe(`disabled ${user.id} ${email} (1 grants revoked)\n`);
     await expect(connectClient("sdk-v2 (2026-07-28)", signedIn.connection)).rejects.toThrow(/401|unauthorized/i);
-    expect(await refreshStatus(second, signedIn.tokens?.refresh_token ?? "")).toMatchObject({
+    expect(await refreshStatus(second, signedIn.tokens.refresh_token ?? "")).toMatchObject({
       status: 400,
       body: { error: "invalid_grant" },
     });
@@ -103,7 +100,7 @@ describe("users CLI against the running server", { timeout: 300_000 }, () => {
         "user_disabled:ok",
       ]),
     );
-    for (const secret of [password, tokens?.access_token, tokens?.refresh_token, signedIn.tokens?.access_token]) {
+    for (const secret of [password, tokens.access_token, tokens.refresh_token, signedIn.tokens.access_token]) {
       expect(audit.output).not.toContain(secret);
     }
   });
@@ -124,7 +121,7 @@ describe("users CLI against the running server", { timeout: 300_000 }, () => {
     expect(after.status).toBe(303);
     expect(after.headers.get("location")).toBe("/login");
     await expect(connectClient("sdk-v2 (2026-07-28)", connection)).rejects.toThrow(/401|unauthorized/i);
-    expect(await refreshStatus(provider, tokens?.refresh_token ?? "")).toMatchObject({
+    expect(await refreshStatus(provider, tokens.refresh_token ?? "")).toMatchObject({
       status: 400,
       body: { error: "invalid_grant" },
     });

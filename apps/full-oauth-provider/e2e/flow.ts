@@ -49,17 +49,21 @@ export function signInAs(accounts: Record<string, string>, name: string) {
 }
 
 /**
- * The tokens `name@example.com` (an e2e account) gets for `scopes` through the whole flow as SDK
- * v2's auth() runs it: registration → our login page → our consent page → code exchange.
+ * The tokens `provider` gets through the whole flow as SDK v2's auth() runs it: registration →
+ * our login page → our consent page → code exchange; `scopes` asked for when given.
  */
-export async function tokensFromFlow(name: string, scopes: string[]): Promise<OAuthTokens> {
-  const email = `${name}@example.com`;
-  const provider = new HeadlessProvider(email, inject("accounts")[email] ?? "", scopes);
+export async function signInThroughSdk(provider: HeadlessProvider, scopes?: string[]): Promise<OAuthTokens> {
   const serverUrl = new URL("/mcp", inject("origin"));
-  if ((await auth(provider, { serverUrl, scope: scopes.join(" ") })) !== "REDIRECT")
-    throw new Error("expected a redirect");
+  const asked = scopes === undefined ? {} : { scope: scopes.join(" ") };
+  if ((await auth(provider, { serverUrl, ...asked })) !== "REDIRECT") throw new Error("expected a redirect");
   await provider.finish("sdk-v2 (2026-07-28)", serverUrl);
   const tokens = provider.tokens();
   if (tokens === undefined) throw new Error("no tokens");
   return tokens;
+}
+
+/** The tokens `name@example.com` (an e2e account) gets for `scopes` through the whole flow. */
+export function tokensFromFlow(name: string, scopes: string[]): Promise<OAuthTokens> {
+  const email = `${name}@example.com`;
+  return signInThroughSdk(new HeadlessProvider(email, inject("accounts")[email] ?? "", scopes), scopes);
 }
