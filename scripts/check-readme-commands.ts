@@ -352,10 +352,11 @@ export async function check(entry: ReadmeCommand, state: CheckState): Promise<Ou
   if (plan.mode === "until-ready") {
     for (const port of plan.ports) {
       if (!(await portIsFree(port))) {
+        // Not a skip: a check that could not run must not pass. Stop the dev server and run again.
         return outcome({
-          result: "skipped",
+          result: "ran",
           code: null,
-          reason: `port ${port} is in use on this machine (a dev server runs)`,
+          notReady: `port ${port} is in use on this machine (stop the running dev server and run the check again)`,
           tail: "",
         });
       }
@@ -429,28 +430,33 @@ export function allCommands(root = REPO_ROOT): ReadmeCommand[] {
 
 /** One test of the README check: its command, and why it is not run when it is not. */
 export interface ReadmeTest {
-  /** `where: command`, plus why when it is skipped. */
+  /** `where: command` (every place that prints it), plus why when it is skipped. */
   name: string;
   entry: ReadmeCommand;
-  /** Set when the command is not run: the test is reported as skipped with this reason, never as passed. */
+  /** Set when the plan does not run the command: the test is reported as skipped with this reason, never as passed. */
   skip?: string;
 }
 
 /**
- * The tests of `entries`, in README order. Skipped, with the reason: a command the plan does not
- * run (a Cloudflare account, a third-party client), and a command printed again (the same text in
- * the same directory), which is found or not either way and is checked where it first appears.
+ * The tests of `entries`, one per distinct command (the same text in the same directory), in
+ * README order: a command printed again is checked once, and its test names every place that
+ * prints it. Skipped, with the reason: a command the plan does not run (a Cloudflare account, a
+ * third-party client).
  */
 export function readmeTests(entries: readonly ReadmeCommand[]): ReadmeTest[] {
-  const firstSeen = new Map<string, string>();
-  return entries.map((entry) => {
+  const places = new Map<string, { entry: ReadmeCommand; wheres: string[] }>();
+  for (const entry of entries) {
     const key = `${entry.dir} ${entry.command}`;
-    const first = firstSeen.get(key);
-    if (first === undefined) firstSeen.set(key, entry.where);
+    const seen = places.get(key);
+    if (seen === undefined) places.set(key, { entry, wheres: [entry.where] });
+    else seen.wheres.push(entry.where);
+  }
+  return [...places.values()].map(({ entry, wheres }) => {
     const plan = planFor(entry.command);
-    const skip = plan.mode === "skip" ? plan.reason : first === undefined ? undefined : `checked at ${first}`;
-    const name = `${entry.where}: ${entry.command}`;
-    return skip === undefined ? { name, entry } : { name: `${name} (skipped: ${skip})`, entry, skip };
+    const name = `${wheres.join(", ")}: ${entry.command}`;
+    return plan.mode === "skip"
+      ? { name: `${name} (skipped: ${plan.reason})`, entry, skip: plan.reason }
+      : { name, entry };
   });
 }
 
@@ -469,7 +475,7 @@ if (process.argv[1] !== undefined && relative(process.argv[1], import.meta.filen
   try {
     for (const test of readmeTests(allCommands())) {
       if (test.skip !== undefined) {
-        console.log(`${test.entry.where}  ${test.entry.command}\n    skipped: ${test.skip}`);
+        console.log(`${test.name}`);
         continue;
       }
       const outcome = await check(test.entry, state);
