@@ -475,7 +475,7 @@ if (process.argv[1] !== undefined && relative(process.argv[1], import.meta.filen
   try {
     for (const test of readmeTests(allCommands())) {
       if (test.skip !== undefined) {
-        console.log(`${test.name}`);
+        console.log(test.name);
         continue;
       }
       const outcome = await check(test.entry, state);

@@ -210,7 +210,7 @@ export const mcp = (accessToken: string) =>
 /** The same Worker with other variables, as an operator might deploy it. */
 export function callWith(vars: Record<string, string>, path: string): Promise<Response> {
   const request = new Request(new URL(path, ORIGIN), { headers: { host: "localhost:8790" } });
-  return worker.fetch(request as Parameters<typeof worker.fetch>[0], { ...env, ...vars }, {
+  return worker.fetch(request, { ...env, ...vars }, {
     waitUntil: () => undefined,
     passThroughOnException: () => undefined,
     props: {},

@@ -12,7 +12,7 @@ const viaWorker: FetchLike = viaHandler((request) => exports.default.fetch(reque
 function withVars(vars: Partial<Env>): FetchLike {
   const configured = { ...env, ...vars };
   // A request built in a test has no `cf` properties; the handler never reads them.
-  return viaHandler(async (request) => worker.fetch(request as Parameters<typeof worker.fetch>[0], configured));
+  return viaHandler(async (request) => worker.fetch(request, configured));
 }
 
 describeMcpContract({

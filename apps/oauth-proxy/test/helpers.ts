@@ -24,7 +24,7 @@ export function callWith(vars: Partial<Env>, path: string, init: RequestInit = {
   const headers = new Headers(init.headers);
   headers.set("host", "localhost:8789");
   const request = new Request(new URL(path, ORIGIN), { ...init, headers });
-  return worker.fetch(request as Parameters<typeof worker.fetch>[0], { ...env, ...vars }, {
+  return worker.fetch(request, { ...env, ...vars }, {
     waitUntil: () => undefined,
     passThroughOnException: () => undefined,
     props: {},

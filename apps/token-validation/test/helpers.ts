@@ -15,7 +15,7 @@ export function withVars(vars: Partial<Env>, cf?: Record<string, unknown>): Fetc
   return viaHandler(async (request) => {
     const incoming = cf === undefined ? request : new Request(request, { cf });
     // A request built in a test has only the `cf` fields we give it; the handler reads no others.
-    return worker.fetch(incoming as Parameters<typeof worker.fetch>[0], configured);
+    return worker.fetch(incoming, configured);
   });
 }
 

@@ -99,7 +99,7 @@ export function resourceServerWorker<E extends ResourceServerEnv>(
     if (identity instanceof Response) return identity;
     return answerMcp(request, env, identity, app.resource, app.mcp);
   }
-  return configuredWorker<E, ResourceServerApp<E>, unknown>(build, async (app, request, env) => {
+  return configuredWorker<E, ResourceServerApp<E>>(build, async (app, request, env) => {
     const foreign = checkHost(request, app.origins);
     if (foreign) return foreign;
     const metadata = app.resource.metadataResponse(request);
