@@ -120,7 +120,13 @@ export async function showConsent(request: Request, context: RouteContext): Prom
 
 /** POST /authorize: the signed-in user's decision, from our page in this browser. */
 export async function decide(request: Request, context: RouteContext): Promise<Response> {
-  const checked = await checkedPost(request, context, { purpose: "consent", body: "form", signedIn: true });
+  const checked = await checkedPost(request, context, {
+    purpose: "consent",
+    body: "form",
+    signedIn: true,
+    signedOut: () =>
+      messagePage(400, "This sign-in cannot continue", "Your sign-in has ended. Start again from your MCP client."),
+  });
   if (checked instanceof Response) return checked;
   const { user, body: form } = checked;
   const handle = form.get("handle");

@@ -55,6 +55,11 @@ export interface PostCheck<B extends PostBody, S extends boolean> {
    * browser whose token is bound to its cookie's id alone (sign-in before a session, sign-out).
    */
   signedIn: S;
+  /**
+   * A page's answer when the caller must be signed in and is not (default: 303 to /login). The
+   * consent form's: its sign-in has ended mid-flow, and only the MCP client can start it again.
+   */
+  signedOut?: () => Response;
 }
 
 /** What a POST that passed carries: the cookie's id, the body, and the user when one must be signed in. */
@@ -117,9 +122,8 @@ export async function checkedPost<B extends PostBody, S extends boolean>(
   }
   const { id, user } = check.signedIn ? await currentSession(request, context.db) : { id: readSessionCookie(request) };
   if (check.signedIn && (user === undefined || id === undefined)) {
-    return page
-      ? new Response(null, { status: 303, headers: { Location: "/login" } })
-      : problem(401, "not_signed_in", "Sign in first.");
+    if (!page) return problem(401, "not_signed_in", "Sign in first.");
+    return check.signedOut?.() ?? new Response(null, { status: 303, headers: { Location: "/login" } });
   }
   const token = body instanceof URLSearchParams ? body.get("csrf") : body["csrf"];
   if (id === undefined || !(await checkCsrfToken(context.sessionSecret, id, purpose, token as string | undefined))) {

@@ -83,11 +83,21 @@ describe("one check for every state-changing POST", () => {
     expect(await forged.text()).toContain(FORGED_PAGE);
   });
 
-  it.each(FORMS.filter(([, , signedInOnly]) => signedInOnly))("%s: without a session → 303 to /login", async (path) => {
-    const answer = await new Browser().post(path, { csrf: "anything" });
-    expect(answer.status).toBe(303);
-    expect(answer.headers.get("location")).toBe("/login");
+  it("/authorize (the consent form) without a session → 400: the sign-in ended mid-flow, start again from the client", async () => {
+    const answer = await new Browser().post("/authorize", { csrf: "anything", handle: "h" });
+    expect(answer.status).toBe(400);
+    expect(answer.headers.get("location")).toBeNull();
+    expect(await answer.text()).toContain("Your sign-in has ended. Start again from your MCP client.");
   });
+
+  it.each(FORMS.filter(([path, , signedInOnly]) => signedInOnly && path !== "/authorize"))(
+    "%s: without a session → 303 to /login",
+    async (path) => {
+      const answer = await new Browser().post(path, { csrf: "anything" });
+      expect(answer.status).toBe(303);
+      expect(answer.headers.get("location")).toBe("/login");
+    },
+  );
 
   it.each(SCRIPT_POSTS)("%s: from another site or without its token → 403 forbidden JSON", async (path, purpose) => {
     const browser = await signedIn();
