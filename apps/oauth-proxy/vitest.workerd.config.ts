@@ -1,6 +1,7 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { clientMetadataDocuments } from "./test/cimd-documents.ts";
+import { fakeGithubApi } from "./test/fake-github-api.ts";
 import { fakeOidcUpstream } from "./test/fake-oidc-upstream.ts";
 
 // Integration tests inside workerd: the real Worker with real KV, Durable Objects and rate
@@ -11,10 +12,11 @@ export default defineConfig({
     cloudflareTest({
       wrangler: { configPath: "./wrangler.jsonc" },
       miniflare: {
-        // The Worker's outbound fetches (Client ID Metadata Documents, and the fake OIDC
-        // upstream some refusal tests switch to) are answered here, in Node, without a network.
+        // The Worker's outbound fetches (Client ID Metadata Documents, the fake OIDC upstream
+        // some refusal tests switch to, GitHub's token check at each refresh) are answered here,
+        // in Node, without a network.
         outboundService: async (request: Request) =>
-          (await fakeOidcUpstream(request)) ?? clientMetadataDocuments(request),
+          (await fakeOidcUpstream(request)) ?? fakeGithubApi(request) ?? clientMetadataDocuments(request),
         bindings: {
           PUBLIC_ORIGIN: "http://localhost:8789",
           UPSTREAM: "github",

@@ -19,8 +19,10 @@ import {
 import { withRevocationRecord } from "./revocation.ts";
 import { showLogin, signIn, signOut } from "./sessions.ts";
 import { refuseEndedGrants } from "./token-exchange.ts";
+import { recordAndAuditRevokedGrants } from "./users.ts";
 
 export { NotesObject } from "@mcp-auth/mcp-core/notes-object";
+export { RefreshLedger } from "@mcp-auth/auth-common/authorization-server";
 
 const SERVER_NAME = "MCP full-oauth-provider reference server";
 
@@ -81,6 +83,13 @@ export default authorizationServerWorker<Env>((env) => {
         address: event.address,
         detail: `${event.path} ${event.reason}`,
       });
+    },
+    // A reused refresh token ended its grant in KV: D1 refuses the grant everywhere within
+    // seconds too, and the audit log says why (RFC 9700 §4.14.2).
+    onRefreshReuse: async (_env, { userId, grantId, clientId, address }) => {
+      app.audit({ event: "refresh_reuse_detected", outcome: "refused", userId, clientId, grantId, address });
+      const why = { detail: "refresh_reuse", address };
+      await recordAndAuditRevokedGrants(app.db, userId, [{ id: grantId, clientId }], why, app.audit);
     },
     onClientRegistered: (clientId, request) => {
       app.audit({ event: "client_registered", outcome: "ok", clientId, address: clientAddress(request) });

@@ -10,6 +10,7 @@ import { buildUpstream } from "./upstream.ts";
 import { gatedRevalidate } from "./upstream-gate.ts";
 
 export { NotesObject } from "@mcp-auth/mcp-core/notes-object";
+export { RefreshLedger } from "@mcp-auth/auth-common/authorization-server";
 export { UpstreamGate } from "./upstream-gate.ts";
 
 const SERVER_NAME = "MCP oauth-proxy reference server";

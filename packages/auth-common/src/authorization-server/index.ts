@@ -24,6 +24,16 @@ export {
   pkceRefusal,
   repeatedParameterRedirect,
 } from "./authorize.ts";
+export {
+  REMEMBERED_RETIRED,
+  RefreshLedger,
+  refreshOnce,
+  refreshRequestOf,
+  type RefreshOnceOptions,
+  type RefreshRequest,
+  type RefreshReuse,
+  type RefreshTurn,
+} from "./refresh-reuse.ts";
 export { MAX_REGISTRATION_BYTES, metadataProblem, registrationPolicy, type MetadataProblem } from "./registration.ts";
 export {
   MAX_CLIENT_ID_LENGTH,

@@ -1,5 +1,6 @@
 import {
   OAuthProvider,
+  getOAuthApi,
   type OAuthHelpers,
   type OAuthProviderOptions,
   type OAuthResourceAuth,
@@ -19,6 +20,7 @@ import { resourceServer, type ResourceServer } from "../resource-server.ts";
 import { siteRoute, type Routes } from "../routes.ts";
 import { sha256Hex } from "../verifier.ts";
 import { authorizeQueryRefusal, boundedRequest, fitsTokenKey, tokenRequestRefusal } from "./front-door.ts";
+import { refreshOnce, refreshRequestOf, type RefreshLedger, type RefreshReuse } from "./refresh-reuse.ts";
 import { registrationPolicy } from "./registration.ts";
 
 /** The bindings every authorization-server app declares in its wrangler.jsonc. */
@@ -26,6 +28,8 @@ export interface AuthorizationServerEnv {
   OAUTH_KV: KVNamespace;
   RATE_LIMITER: RateLimiter;
   REGISTRATION_LIMITER: RateLimiter;
+  /** One {@link RefreshLedger} per grant: its refreshes one at a time, and reuse detection. */
+  REFRESH_LEDGER: DurableObjectNamespace<RefreshLedger>;
 }
 
 /** A security event the library reported through `onError` (never a credential). */
@@ -75,6 +79,11 @@ export interface AuthorizationServerOptions<E extends AuthorizationServerEnv> {
   tokenExchangeCallback?: OAuthProviderOptions<E>["tokenExchangeCallback"];
   /** Called after the log line for each security event the library reports. */
   onProviderError?: (event: ProviderErrorEvent, env: E) => void;
+  /**
+   * A refresh token was reused (RFC 9700 §4.14.2), after the grant and all its tokens were
+   * revoked and the `refresh_reuse_detected` line logged: e.g. to record the revocation.
+   */
+  onRefreshReuse?: (env: E, reuse: RefreshReuse) => void | Promise<void>;
   /** A client registered (dynamic registration), after the policy accepted it. */
   onClientRegistered?: (clientId: string, request: Request, env: E) => void;
 }
@@ -180,7 +189,7 @@ export function authorizationServer<E extends AuthorizationServerEnv>(
     }
   }
 
-  const provider = new OAuthProvider<E>({
+  const providerOptions: OAuthProviderOptions<E> = {
     apiRoute: "/mcp",
     apiHandler: { fetch: (request, env, ctx) => serveMcp(request, env, ctx as ApiContext) },
     defaultHandler: {
@@ -213,14 +222,15 @@ export function authorizationServer<E extends AuthorizationServerEnv>(
         path: request === undefined ? endpointOf(internal.category) : new URL(request.url).pathname,
         address: request === undefined ? "" : clientAddress(request),
       });
-      if (options.onProviderError === undefined) return undefined;
-      // The library's own answer, tagged so that `reported` can pass the event on with the env.
+      // The library's own answer, tagged so that `reported` can pass the event on with the env
+      // (and a refresh's reuse check can read why the library refused it).
       return Response.json(
         { error: code, error_description: description },
         { status, headers: { ...headers, [EVENT_HEADER]: reason } },
       );
     },
-  });
+  };
+  const provider = new OAuthProvider<E>(providerOptions);
 
   async function registerClient(request: Request, env: E, ctx: ExecutionContext): Promise<Response> {
     const answer = await provider.fetch(request, env, ctx);
@@ -301,7 +311,21 @@ export function authorizationServer<E extends AuthorizationServerEnv>(
       if (refusedToken) return refusedToken;
     }
     if (pathname === "/register" && request.method === "POST") return registerClient(bounded, env, ctx);
-    return provider.fetch(bounded, env, ctx);
+    const refresh = pathname === "/token" ? await refreshRequestOf(bounded) : undefined;
+    if (refresh === undefined) return provider.fetch(bounded, env, ctx);
+    const grantKey = `grant:${refresh.userId}:${refresh.grantId}`;
+    return refreshOnce(bounded, refresh, {
+      ledgers: env.REFRESH_LEDGER,
+      library: (forwarded) => provider.fetch(forwarded, env, ctx),
+      reasonOf: (answer) => answer.headers.get(EVENT_HEADER),
+      // The library's documented KV layout: `grant:{userId}:{grantId}` holds the grant's client.
+      clientOf: async () => {
+        const grant = await env.OAUTH_KV.get<{ clientId?: unknown }>(grantKey, "json");
+        return typeof grant?.clientId === "string" ? grant.clientId : undefined;
+      },
+      revokeGrant: ({ userId, grantId }) => getOAuthApi(providerOptions, env).revokeGrant(grantId, userId),
+      onReuse: options.onRefreshReuse === undefined ? undefined : (reuse) => options.onRefreshReuse?.(env, reuse),
+    });
   }
 
   /**

@@ -601,3 +601,11 @@ export function describeAuthorizationRequests(
     });
   });
 }
+
+export {
+  IN_PROGRESS_DESCRIPTION,
+  REUSE_DESCRIPTION,
+  describeRefreshReuse,
+  type IssuedGrant,
+  type RefreshReuseTarget,
+} from "./refresh-reuse.ts";

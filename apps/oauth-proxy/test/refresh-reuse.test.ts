@@ -1,0 +1,65 @@
+import { getOAuthApi } from "@cloudflare/workers-oauth-provider";
+import { describeRefreshReuse, TEST_VERIFIER } from "@mcp-auth/auth-common/testing";
+import { env } from "cloudflare:workers";
+import { FAKE_GITHUB_USER_ID } from "./fake-github-api.ts";
+import { ORIGIN, REDIRECT_URI, authorizePath, call, registerClient } from "./helpers.ts";
+
+// Refresh-token reuse (auth-common's RefreshLedger): the same cases as full-oauth-provider's. A
+// grant is made as /callback makes one after a GitHub sign-in (the library's
+// completeAuthorization with the user's GitHub token in its props), without a browser; each
+// refresh then asks the fake GitHub token check (test/fake-github-api.ts) whether it stands.
+// A reuse has no audit table here: its record is the `request_refused` `refresh_reuse_detected`
+// log line.
+
+/** The library's helpers on this Worker's KV, with the app's endpoints. */
+const library = getOAuthApi<Env>(
+  {
+    apiRoute: "/mcp",
+    apiHandler: { fetch: () => Promise.resolve(new Response(null, { status: 500 })) },
+    defaultHandler: { fetch: () => Promise.resolve(new Response(null, { status: 500 })) },
+    authorizeEndpoint: "/authorize",
+    tokenEndpoint: "/token",
+    clientRegistrationEndpoint: "/register",
+    resourceMetadata: { resource: `${ORIGIN}/mcp` },
+  },
+  env,
+);
+
+let users = 0;
+
+describeRefreshReuse({
+  call,
+  ledgers: env.REFRESH_LEDGER,
+  grant: async () => {
+    const clientId = await registerClient();
+    const request = await library.parseAuthRequest(new Request(new URL(authorizePath(clientId), ORIGIN)));
+    const { redirectTo } = await library.completeAuthorization({
+      request,
+      // A user of its own per grant: completing an authorization replaces the same user's grants.
+      userId: `github-test-${++users}`,
+      metadata: {},
+      scope: request.scope,
+      props: {
+        subject: String(FAKE_GITHUB_USER_ID),
+        issuer: "https://github.invalid",
+        upstream: { accessToken: "gho-test-upstream-token" },
+      },
+    });
+    const code = new URL(redirectTo).searchParams.get("code") ?? "";
+    const exchanged = await call("/token", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        grant_type: "authorization_code",
+        code,
+        redirect_uri: REDIRECT_URI,
+        client_id: clientId,
+        code_verifier: TEST_VERIFIER,
+        resource: `${ORIGIN}/mcp`,
+      }),
+    });
+    if (exchanged.status !== 200) throw new Error(`code exchange failed: ${exchanged.status}`);
+    const tokens = await exchanged.json<{ access_token: string; refresh_token: string }>();
+    return { clientId, accessToken: tokens.access_token, refreshToken: tokens.refresh_token };
+  },
+});
