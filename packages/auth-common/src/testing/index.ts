@@ -602,10 +602,5 @@ export function describeAuthorizationRequests(
   });
 }
 
-export {
-  IN_PROGRESS_DESCRIPTION,
-  REUSE_DESCRIPTION,
-  describeRefreshReuse,
-  type IssuedGrant,
-  type RefreshReuseTarget,
-} from "./refresh-reuse.ts";
+export { describeRefreshReuse, type IssuedGrant, type RefreshReuseTarget } from "./refresh-reuse.ts";
+export { IN_PROGRESS_DESCRIPTION, REUSE_DESCRIPTION } from "./refresh-messages.ts";

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { RefreshLedger } from "../authorization-server/refresh-reuse.ts";
 import { sha256Hex } from "../verifier.ts";
 import type { WorkerCall } from "./index.ts";
+import { IN_PROGRESS_DESCRIPTION, REUSE_DESCRIPTION } from "./refresh-messages.ts";
 
 /** The tokens of a grant's code exchange, and its public client. */
 export interface IssuedGrant {
@@ -21,12 +22,6 @@ export interface RefreshReuseTarget {
   /** The app's `REFRESH_LEDGER` binding, to hold a grant's ledger as a refresh in progress does. */
   ledgers: DurableObjectNamespace<RefreshLedger>;
 }
-
-/** What the server answers a reused refresh token. */
-export const REUSE_DESCRIPTION =
-  "This refresh token was already used: the grant is revoked, with every token of it; authorize again.";
-/** What the server answers the loser of two racing refreshes of one grant. */
-export const IN_PROGRESS_DESCRIPTION = "Another refresh of this grant is in progress; try again shortly.";
 
 /** The cases, run by each OAuth app's workerd tests; `target.grant` makes each test's grant. */
 export function describeRefreshReuse(target: RefreshReuseTarget): void {

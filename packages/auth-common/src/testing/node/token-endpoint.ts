@@ -2,12 +2,14 @@ import * as oauth from "oauth4webapi";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   authorize,
+  insecure,
   postMcp,
   registerFrom,
   tokenRequest,
   type AuthorizeOptions,
   type Peer,
 } from "@mcp-auth/dev-harness";
+import { REUSE_DESCRIPTION } from "../refresh-messages.ts";
 
 // attack-cases.md, "Authorization server" (/token, refresh, registration) against the running
 // app: each refusal is asserted by status, OAuth error code and description, `Cache-Control:
@@ -41,6 +43,7 @@ export const TOKEN_ENDPOINT_LOGINS = [
   "te-resource",
   "te-confidential",
   "te-rotation",
+  "te-reuse",
   "te-refresh-scope",
   "te-cross-refresh",
   "te-cross-revoke",
@@ -318,17 +321,18 @@ export function describeTokenEndpoint(target: AuthorizationServerTarget): void {
   });
 
   describe("/token: refresh", () => {
-    it("rotates; the previous refresh token keeps working until its replacement is first used, then fails", async () => {
+    it("rotates; the previous refresh token keeps working until its replacement is first used, then its reuse ends the grant", async () => {
       const code = await codeFor(clientA, "te-rotation");
       const t0 = expectIssued(await tokenRequest(clientA, codeGrant(clientA, code)));
       const t1 = expectIssued(await tokenRequest(clientA, refreshGrant(clientA, t0.refreshToken)));
       expect(t1.refreshToken).not.toBe(t0.refreshToken);
       expect(t1.accessToken).not.toBe(t0.accessToken);
 
-      // The library's grace rule (docs/authorization-server.md, "PKCE and token lifecycle"): "The
-      // immediately previous token remains valid until its replacement is first used". A client
-      // that lost an answer retries with the token it still has — not once, but until it uses
-      // what it gets back. Each retry answers a new pair and retires the pair it replaces.
+      // The library's grace rule (docs/authorization-server.md, "PKCE and token lifecycle"), kept
+      // by our reuse check: "The immediately previous token remains valid until its replacement
+      // is first used". A client that lost an answer retries with the token it still has — not
+      // once, but until it uses what it gets back. Each retry answers a new pair and retires the
+      // pair it replaces.
       const t2 = expectIssued(await tokenRequest(clientA, refreshGrant(clientA, t0.refreshToken)));
       const t3 = expectIssued(await tokenRequest(clientA, refreshGrant(clientA, t0.refreshToken)));
       expect(new Set([t0, t1, t2, t3].map((tokens) => tokens.refreshToken)).size).toBe(4);
@@ -341,22 +345,61 @@ export function describeTokenEndpoint(target: AuthorizationServerTarget): void {
         );
       }
 
-      // The replacement is used: from now on t0 is refused.
+      // t1 and t2 were never used, so presenting them is no reuse: nothing was revoked. Rotation
+      // retires refresh tokens only: access tokens issued earlier live out their own lifetime.
       const t4 = expectIssued(await tokenRequest(clientA, refreshGrant(clientA, t3.refreshToken)));
+      expect(await mcpStatus(t4.accessToken)).toBe(200);
+      expect(await mcpStatus(t0.accessToken)).toBe(200);
+
+      // The replacement was used: t0, used and superseded by a used successor, is a reuse now
+      // (RFC 9700 §4.14.2): the grant ends with every access and refresh token of it.
       expectRefused(
         await tokenRequest(clientA, refreshGrant(clientA, t0.refreshToken)),
         400,
         "invalid_grant",
-        "Invalid refresh token",
+        REUSE_DESCRIPTION,
       );
+      for (const tokens of [t0, t4]) expect(await mcpStatus(tokens.accessToken)).toBe(401);
+      expectRefused(
+        await tokenRequest(clientA, refreshGrant(clientA, t4.refreshToken)),
+        400,
+        "invalid_grant",
+        "Grant not found",
+      );
+    });
 
-      // A refused superseded token does not end the grant: the library has no reuse detection
-      // (RFC 9700 §4.14.2 lets a server revoke on reuse; this one only refuses). The newest refresh
-      // token keeps working, and rotation retires refresh tokens only: access tokens issued
-      // earlier live out their own lifetime.
-      const t5 = expectIssued(await tokenRequest(clientA, refreshGrant(clientA, t4.refreshToken)));
-      expect(await mcpStatus(t5.accessToken)).toBe(200);
-      expect(await mcpStatus(t0.accessToken)).toBe(200);
+    it("oauth4webapi: a refresh token used again after its successor was used → invalid_grant (OAuth error), the grant revoked", async () => {
+      const code = await codeFor(clientA, "te-reuse");
+      const t0 = expectIssued(await tokenRequest(clientA, codeGrant(clientA, code)));
+      /** A refresh as oauth4webapi sends and reads it: the tokens, or its ResponseBodyError. */
+      const refreshWith = async (refreshToken: string) => {
+        const response = await oauth.refreshTokenGrantRequest(
+          clientA.as,
+          clientA.client,
+          oauth.None(),
+          refreshToken,
+          insecure,
+        );
+        return oauth.processRefreshTokenResponse(clientA.as, clientA.client, response);
+      };
+      const t1 = await refreshWith(t0.refreshToken);
+      const t2 = await refreshWith(t1.refresh_token ?? "");
+      expect(await mcpStatus(t2.access_token)).toBe(200);
+
+      const reused = await refreshWith(t0.refreshToken).catch((error: unknown) => error);
+      expect(reused).toBeInstanceOf(oauth.ResponseBodyError);
+      expect(reused).toMatchObject({
+        status: 400,
+        error: "invalid_grant",
+        error_description: REUSE_DESCRIPTION,
+      });
+      for (const accessToken of [t0.accessToken, t1.access_token, t2.access_token]) {
+        expect(await mcpStatus(accessToken)).toBe(401);
+      }
+      await expect(refreshWith(t2.refresh_token ?? "")).rejects.toMatchObject({
+        error: "invalid_grant",
+        error_description: "Grant not found",
+      });
     });
 
     it("scope never grows on refresh", async () => {

@@ -1,0 +1,8 @@
+// What both OAuth apps answer a reused or concurrent refresh (auth-common's refresh-reuse.ts),
+// for the workerd and the Node suites alike: no import that only one of them can load.
+
+/** What the server answers a reused refresh token (400 `invalid_grant`). */
+export const REUSE_DESCRIPTION =
+  "This refresh token was already used: the grant is revoked, with every token of it; authorize again.";
+/** What the server answers the loser of two racing refreshes of one grant (400 `invalid_grant`). */
+export const IN_PROGRESS_DESCRIPTION = "Another refresh of this grant is in progress; try again shortly.";
