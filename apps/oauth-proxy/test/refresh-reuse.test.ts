@@ -1,8 +1,9 @@
 import { getOAuthApi } from "@cloudflare/workers-oauth-provider";
-import { describeRefreshReuse, TEST_VERIFIER } from "@mcp-auth/auth-common/testing";
+import { describeRefreshReuse, TEST_VERIFIER, type IssuedGrant } from "@mcp-auth/auth-common/testing";
 import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
 import { FAKE_GITHUB_USER_ID } from "./fake-github-api.ts";
-import { ORIGIN, REDIRECT_URI, authorizePath, call, registerClient } from "./helpers.ts";
+import { ORIGIN, REDIRECT_URI, authorizePath, call, callWith, registerClient } from "./helpers.ts";
 
 // Refresh-token reuse (auth-common's RefreshLedger): the same cases as full-oauth-provider's. A
 // grant is made as /callback makes one after a GitHub sign-in (the library's
@@ -27,39 +28,63 @@ const library = getOAuthApi<Env>(
 
 let users = 0;
 
-describeRefreshReuse({
-  call,
-  ledgers: env.REFRESH_LEDGER,
-  grant: async () => {
-    const clientId = await registerClient();
-    const request = await library.parseAuthRequest(new Request(new URL(authorizePath(clientId), ORIGIN)));
-    const { redirectTo } = await library.completeAuthorization({
-      request,
-      // A user of its own per grant: completing an authorization replaces the same user's grants.
-      userId: `github-test-${++users}`,
-      metadata: {},
-      scope: request.scope,
-      props: {
-        subject: String(FAKE_GITHUB_USER_ID),
-        issuer: "https://github.invalid",
-        upstream: { accessToken: "gho-test-upstream-token" },
-      },
-    });
-    const code = new URL(redirectTo).searchParams.get("code") ?? "";
-    const exchanged = await call("/token", {
+/** A grant as /callback makes one after a GitHub sign-in, and its code exchange's tokens. */
+async function githubGrant(): Promise<IssuedGrant> {
+  const clientId = await registerClient();
+  const request = await library.parseAuthRequest(new Request(new URL(authorizePath(clientId), ORIGIN)));
+  const { redirectTo } = await library.completeAuthorization({
+    request,
+    // A user of its own per grant: completing an authorization replaces the same user's grants.
+    userId: `github-test-${++users}`,
+    metadata: {},
+    scope: request.scope,
+    props: {
+      subject: String(FAKE_GITHUB_USER_ID),
+      issuer: "https://github.invalid",
+      upstream: { accessToken: "gho-test-upstream-token" },
+    },
+  });
+  const code = new URL(redirectTo).searchParams.get("code") ?? "";
+  const exchanged = await call("/token", {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({
+      grant_type: "authorization_code",
+      code,
+      redirect_uri: REDIRECT_URI,
+      client_id: clientId,
+      code_verifier: TEST_VERIFIER,
+      resource: `${ORIGIN}/mcp`,
+    }),
+  });
+  if (exchanged.status !== 200) throw new Error(`code exchange failed: ${exchanged.status}`);
+  const tokens = await exchanged.json<{ access_token: string; refresh_token: string }>();
+  return { clientId, accessToken: tokens.access_token, refreshToken: tokens.refresh_token };
+}
+
+describeRefreshReuse({ call, ledgers: env.REFRESH_LEDGER, grant: githubGrant });
+
+describe("a refresh ledger that does not answer", () => {
+  it("→ 503 temporarily_unavailable with Retry-After, the library not asked: the same token refreshes once it answers", async () => {
+    const grant = await githubGrant();
+    const broken = {
+      idFromName: (name: string) => env.REFRESH_LEDGER.idFromName(name),
+      get: () => ({ begin: () => Promise.reject(new Error("Durable Object reset because its code was updated.")) }),
+    } as unknown as Env["REFRESH_LEDGER"];
+    const form = { grant_type: "refresh_token", refresh_token: grant.refreshToken, client_id: grant.clientId };
+    const init = {
       method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({
-        grant_type: "authorization_code",
-        code,
-        redirect_uri: REDIRECT_URI,
-        client_id: clientId,
-        code_verifier: TEST_VERIFIER,
-        resource: `${ORIGIN}/mcp`,
-      }),
+      headers: { "content-type": "application/x-www-form-urlencoded", "cf-connecting-ip": "192.0.2.55" },
+      body: new URLSearchParams(form),
+    };
+    const refused = await callWith({ REFRESH_LEDGER: broken }, "/token", init);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("retry-after")).toBe("5");
+    expect(await refused.json()).toEqual({
+      error: "temporarily_unavailable",
+      error_description: "Refreshing is briefly unavailable; try again shortly.",
     });
-    if (exchanged.status !== 200) throw new Error(`code exchange failed: ${exchanged.status}`);
-    const tokens = await exchanged.json<{ access_token: string; refresh_token: string }>();
-    return { clientId, accessToken: tokens.access_token, refreshToken: tokens.refresh_token };
-  },
+    const renewed = await call("/token", { ...init, body: new URLSearchParams(form) });
+    expect(renewed.status).toBe(200);
+  });
 });

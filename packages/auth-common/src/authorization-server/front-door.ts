@@ -112,6 +112,18 @@ function tokenClientIds(form: URLSearchParams, authorization: string | null): st
 }
 
 /**
+ * The form of a POST /token (already bounded), read from a clone so the library reads it again;
+ * undefined when it is not a form post (the library refuses those itself).
+ */
+export async function tokenForm(request: Request): Promise<URLSearchParams | undefined> {
+  if (request.method !== "POST") return undefined;
+  const type = (request.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
+  if (type !== "application/x-www-form-urlencoded") return undefined;
+  // Bytes, not .text(): workerd warns on .text() of a form body.
+  return new URLSearchParams(new TextDecoder().decode(await request.clone().arrayBuffer()));
+}
+
+/**
  * /token (and revocation, which the library serves there): identifiers checked before the
  * library looks them up, on the already bounded request.
  *
@@ -122,11 +134,8 @@ function tokenClientIds(form: URLSearchParams, authorization: string | null): st
  * Does not validate: anything else (the library does, including repeated parameters).
  */
 export async function tokenRequestRefusal(request: Request, fetcher: typeof fetch): Promise<Response | undefined> {
-  if (request.method !== "POST") return undefined;
-  const type = (request.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
-  if (type !== "application/x-www-form-urlencoded") return undefined;
-  // Bytes, not .text(): workerd warns on .text() of a form body. The body is already bounded.
-  const form = new URLSearchParams(new TextDecoder().decode(await request.clone().arrayBuffer()));
+  const form = await tokenForm(request);
+  if (form === undefined) return undefined;
   // RFC 6749 §5.2: a client that tried Basic authentication gets the Basic challenge.
   const authenticate: Record<string, string> = request.headers.has("authorization")
     ? { "WWW-Authenticate": 'Basic realm="token"' }

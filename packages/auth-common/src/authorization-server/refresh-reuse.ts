@@ -5,7 +5,7 @@ import { DurableObject } from "cloudflare:workers";
 import { consoleLog, refusal } from "../log.ts";
 import { clientAddress } from "../rate-limit.ts";
 import { sha256Hex } from "../verifier.ts";
-import { oauthProblem } from "./front-door.ts";
+import { oauthProblem, tokenForm } from "./front-door.ts";
 
 /**
  * How long one refresh holds its grant's ledger: a Worker that died between `begin` and `finish`
@@ -111,10 +111,8 @@ export interface RefreshReuse {
  * repeated parameter, a token not of the `userId:grantId:secret` shape.
  */
 export async function refreshRequestOf(request: Request): Promise<RefreshRequest | undefined> {
-  if (request.method !== "POST") return undefined;
-  const type = (request.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
-  if (type !== "application/x-www-form-urlencoded") return undefined;
-  const form = new URLSearchParams(new TextDecoder().decode(await request.clone().arrayBuffer()));
+  const form = await tokenForm(request);
+  if (form === undefined) return undefined;
   const grantTypes = form.getAll("grant_type");
   const tokens = form.getAll("refresh_token");
   if (grantTypes.length !== 1 || grantTypes[0] !== "refresh_token" || tokens.length !== 1) return undefined;
@@ -172,11 +170,7 @@ export async function refreshOnce(
   }
   if ("busy" in turn) {
     consoleLog("warn", refusal(request, 400, "refresh_in_progress"));
-    return oauthProblem(
-      400,
-      "invalid_grant",
-      "Another refresh of this grant is in progress; try again shortly.",
-    );
+    return oauthProblem(400, "invalid_grant", "Another refresh of this grant is in progress; try again shortly.");
   }
   let issued: string | undefined;
   let revoked = false;
@@ -194,10 +188,18 @@ export async function refreshOnce(
     const clientId = await options.clientOf(refresh);
     await options.revokeGrant(refresh);
     revoked = true;
-    await ledger.forget();
-    const address = clientAddress(request);
     consoleLog("warn", refusal(request, 400, "refresh_reuse_detected", { clientId }));
-    await options.onReuse?.({ userId: refresh.userId, grantId: refresh.grantId, clientId, address });
+    // The grant is gone either way: a hook or a ledger that fails now is logged, and the client
+    // still hears why its refresh was refused.
+    const reuse = { userId: refresh.userId, grantId: refresh.grantId, clientId, address: clientAddress(request) };
+    await Promise.resolve()
+      .then(() => options.onReuse?.(reuse))
+      .catch((error: unknown) => {
+        consoleLog("error", { event: "dependency_failed", dependency: "on_refresh_reuse", reason: String(error) });
+      });
+    await ledger.forget().catch((error: unknown) => {
+      consoleLog("error", { event: "dependency_failed", dependency: "refresh_ledger", reason: String(error) });
+    });
     return oauthProblem(
       400,
       "invalid_grant",
