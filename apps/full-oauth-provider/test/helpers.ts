@@ -110,7 +110,7 @@ export class Browser {
   }
 }
 
-export const { registerClient, authorizePath } = testClient(call, ORIGIN);
+export const { registerClient, authorizePath, exchangeCode, refresh } = testClient(call, ORIGIN);
 
 /** Exchanges a code (or refreshes) at /token. */
 export async function token(form: Record<string, string>): Promise<Response> {
@@ -148,23 +148,6 @@ export async function auditOf(
     (found) => found.some(match),
   );
   return { row: rows.find(match), rows };
-}
-
-/** Exchanges `code` as the test client would: its redirect, the PKCE verifier, the /mcp resource. */
-export function exchangeCode(clientId: string, code: string): Promise<Response> {
-  return token({
-    grant_type: "authorization_code",
-    code,
-    redirect_uri: REDIRECT_URI,
-    client_id: clientId,
-    code_verifier: VERIFIER,
-    resource: `${ORIGIN}/mcp`,
-  });
-}
-
-/** Refreshes as `clientId` (a public client: no secret). */
-export function refresh(clientId: string, refreshToken: string): Promise<Response> {
-  return token({ grant_type: "refresh_token", refresh_token: refreshToken, client_id: clientId });
 }
 
 export interface Tokens {

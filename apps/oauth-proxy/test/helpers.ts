@@ -31,7 +31,7 @@ export function callWith(vars: Partial<Env>, path: string, init: RequestInit = {
   } as unknown as ExecutionContext);
 }
 
-export const { registerClient, authorizePath } = testClient(call, ORIGIN);
+export const { registerClient, authorizePath, exchangeCode } = testClient(call, ORIGIN);
 
 /** The consent form's handle and the binding cookie, from a consent page response. */
 export async function consentOf(response: Response): Promise<{ handle: string; cookie: string; html: string }> {

@@ -1,9 +1,9 @@
 import { getOAuthApi } from "@cloudflare/workers-oauth-provider";
-import { describeRefreshReuse, TEST_VERIFIER, type IssuedGrant } from "@mcp-auth/auth-common/testing";
+import { describeRefreshReuse, type IssuedGrant } from "@mcp-auth/auth-common/testing";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { FAKE_GITHUB_USER_ID } from "./fake-github-api.ts";
-import { ORIGIN, REDIRECT_URI, authorizePath, call, callWith, registerClient } from "./helpers.ts";
+import { ORIGIN, authorizePath, call, callWith, exchangeCode, registerClient } from "./helpers.ts";
 
 // Refresh-token reuse (auth-common's RefreshLedger): the same cases as full-oauth-provider's. A
 // grant is made as /callback makes one after a GitHub sign-in (the library's
@@ -45,18 +45,7 @@ async function githubGrant(): Promise<IssuedGrant> {
     },
   });
   const code = new URL(redirectTo).searchParams.get("code") ?? "";
-  const exchanged = await call("/token", {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({
-      grant_type: "authorization_code",
-      code,
-      redirect_uri: REDIRECT_URI,
-      client_id: clientId,
-      code_verifier: TEST_VERIFIER,
-      resource: `${ORIGIN}/mcp`,
-    }),
-  });
+  const exchanged = await exchangeCode(clientId, code);
   if (exchanged.status !== 200) throw new Error(`code exchange failed: ${exchanged.status}`);
   const tokens = await exchanged.json<{ access_token: string; refresh_token: string }>();
   return { clientId, accessToken: tokens.access_token, refreshToken: tokens.refresh_token };

@@ -26,6 +26,19 @@ export interface TestClient {
   registerClient: (metadata?: Record<string, unknown>) => Promise<string>;
   /** `/authorize?…` with PKCE S256, `state-123`, `notes:read` and the /mcp resource; `extra` overrides (undefined deletes). */
   authorizePath: (clientId: string, extra?: Record<string, string | undefined>) => string;
+  /** POST /token exchanging `code` as this client: its redirect URI, {@link TEST_VERIFIER}, the /mcp resource. */
+  exchangeCode: (clientId: string, code: string) => Promise<Response>;
+  /** POST /token refreshing as `clientId` (a public client: no secret). */
+  refresh: (clientId: string, refreshToken: string) => Promise<Response>;
+}
+
+/** POST /token with `form` (urlencoded). */
+export function tokenRequest(call: WorkerCall, form: Record<string, string>): Promise<Response> {
+  return call("/token", {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams(form).toString(),
+  });
 }
 
 export function testClient(call: WorkerCall, origin: string): TestClient {
@@ -62,6 +75,17 @@ export function testClient(call: WorkerCall, origin: string): TestClient {
       }
       return `/authorize?${params.toString()}`;
     },
+    exchangeCode: (clientId, code) =>
+      tokenRequest(call, {
+        grant_type: "authorization_code",
+        code,
+        redirect_uri: TEST_REDIRECT_URI,
+        client_id: clientId,
+        code_verifier: TEST_VERIFIER,
+        resource: `${origin}/mcp`,
+      }),
+    refresh: (clientId, refreshToken) =>
+      tokenRequest(call, { grant_type: "refresh_token", refresh_token: refreshToken, client_id: clientId }),
   };
 }
 

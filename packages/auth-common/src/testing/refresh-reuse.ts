@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import type { RefreshLedger } from "../authorization-server/refresh-reuse.ts";
 import { sha256Hex } from "../verifier.ts";
-import type { WorkerCall } from "./index.ts";
+import { tokenRequest, type WorkerCall } from "./index.ts";
 import { IN_PROGRESS_DESCRIPTION, REUSE_DESCRIPTION } from "./refresh-messages.ts";
 
 /** The tokens of a grant's code exchange, and its public client. */
@@ -28,11 +28,7 @@ export function describeRefreshReuse(target: RefreshReuseTarget): void {
   const { call } = target;
 
   const refresh = (clientId: string, refreshToken: string) =>
-    call("/token", {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: refreshToken, client_id: clientId }),
-    });
+    tokenRequest(call, { grant_type: "refresh_token", refresh_token: refreshToken, client_id: clientId });
 
   /** A refresh that must succeed: its new tokens. */
   async function refreshed(clientId: string, refreshToken: string): Promise<IssuedGrant> {
