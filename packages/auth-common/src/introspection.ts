@@ -64,6 +64,39 @@ export function clientSecretBasic(clientId: string, clientSecret: string): strin
   return `Basic ${btoa(`${formEncode(clientId)}:${formEncode(clientSecret)}`)}`;
 }
 
+/** Longest `Authorization: Basic` value read; a registered id and secret are far shorter. */
+const MAX_BASIC_LENGTH = 1024;
+
+/**
+ * The client id and secret of an `Authorization: Basic …` header, the inverse of
+ * {@link clientSecretBasic}; `undefined` when there is none or it is malformed.
+ *
+ * Validates: one header value of at most 1024 characters; the `Basic` scheme (case-insensitive);
+ * base64 that decodes to UTF-8 `id:secret` with a `:`; each part form-urldecoded (RFC 6749
+ * §2.3.1) and non-empty.
+ */
+export function readClientSecretBasic(request: Request): { clientId: string; clientSecret: string } | undefined {
+  const header = request.headers.get("authorization");
+  if (header === null || header.length > MAX_BASIC_LENGTH) return undefined;
+  const match = /^Basic +([A-Za-z0-9+/]+=*)$/i.exec(header);
+  if (match?.[1] === undefined) return undefined;
+  let decoded: string;
+  try {
+    decoded = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(
+      Uint8Array.from(atob(match[1]), (c) => c.charCodeAt(0)),
+    );
+  } catch {
+    return undefined;
+  }
+  const colon = decoded.indexOf(":");
+  if (colon <= 0) return undefined;
+  const decode = (value: string) => new URLSearchParams(`v=${value}`).get("v") ?? "";
+  const clientId = decode(decoded.slice(0, colon));
+  const clientSecret = decode(decoded.slice(colon + 1));
+  if (clientId === "" || clientSecret === "") return undefined;
+  return { clientId, clientSecret };
+}
+
 function unavailable(cause: unknown): AuthError {
   return new AuthError("temporarily_unavailable", "The token introspection service is unavailable right now.", {
     cause,

@@ -30,6 +30,7 @@ export {
   INTROSPECTION_NEGATIVE_TTL_SECONDS,
   clientSecretBasic,
   introspectionVerifier,
+  readClientSecretBasic,
   type IntrospectionOptions,
 } from "./introspection.ts";
 export { mtlsVerifier, normalizeFingerprint, type MtlsOptions } from "./mtls.ts";

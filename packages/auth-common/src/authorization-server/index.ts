@@ -34,6 +34,13 @@ export {
   type RefreshReuse,
   type RefreshTurn,
 } from "./refresh-reuse.ts";
+export {
+  INTROSPECTION_PATH,
+  introspect,
+  type IntrospectionCaller,
+  type IntrospectionContext,
+  type IntrospectionEndpointOptions,
+} from "./introspect.ts";
 export { MAX_REGISTRATION_BYTES, metadataProblem, registrationPolicy, type MetadataProblem } from "./registration.ts";
 export {
   MAX_CLIENT_ID_LENGTH,

@@ -1,9 +1,8 @@
 import {
-  OAuthProvider,
-  getOAuthApi,
+  OAuthAuthorizationServer,
+  type OAuthAuthorizationServerOptions,
   type OAuthHelpers,
   type OAuthProviderOptions,
-  type OAuthResourceAuth,
 } from "@cloudflare/workers-oauth-provider";
 import type { Identity, Pattern } from "@mcp-auth/identity";
 import { challengeResponse } from "../challenge.ts";
@@ -20,6 +19,7 @@ import { resourceServer, type ResourceServer } from "../resource-server.ts";
 import { siteRoute, type Routes } from "../routes.ts";
 import { sha256Hex } from "../verifier.ts";
 import { authorizeQueryRefusal, boundedRequest, fitsTokenKey, tokenRequestRefusal } from "./front-door.ts";
+import { INTROSPECTION_PATH, introspect, type IntrospectionEndpointOptions } from "./introspect.ts";
 import { refreshOnce, refreshRequestOf, type RefreshLedger, type RefreshReuse } from "./refresh-reuse.ts";
 import { registrationPolicy } from "./registration.ts";
 
@@ -59,6 +59,14 @@ export interface AuthorizationServerOptions<E extends AuthorizationServerEnv> {
   scopes: readonly string[];
   /** What a client starts with (PRM `scopes_supported`, the 401's `scope`); the rest is step-up. */
   initialScopes: readonly string[];
+  /**
+   * Resources besides this server's own `/mcp` that it issues tokens for (RFC 8707), e.g. another
+   * MCP server that checks them here by introspection: canonical URLs, fixed at construction.
+   * A client names one with `resource` at /authorize; one that names none gets `/mcp`.
+   */
+  extraResources?: readonly string[];
+  /** Serve RFC 7662 introspection at /introspect to the app's registered resource servers. */
+  introspection?: IntrospectionEndpointOptions<E>;
   /** The app's MCP endpoint, called for a caller the provider authenticated (and `admit` let in). */
   mcp: McpHandler<E>;
   /**
@@ -106,6 +114,8 @@ export interface PageContext<E> {
 
 export interface AuthorizationServer<E extends AuthorizationServerEnv> {
   readonly resource: ResourceServer;
+  /** Every resource tokens are issued for: this server's `/mcp` first, then the extra ones. */
+  readonly resources: readonly string[];
   readonly origins: OriginPolicy;
   fetch(request: Request, env: E, ctx: ExecutionContext): Promise<Response>;
 }
@@ -126,13 +136,15 @@ const EVENT_HEADER = "x-mcp-auth-provider-event";
 /** Paths a browser-based MCP client calls cross-origin. */
 const OAUTH_API_PATHS = new Set(["/token", "/register", "/.well-known/oauth-authorization-server"]);
 
-type ApiContext = ExecutionContext & { props: unknown; auth: OAuthResourceAuth };
-type ProviderEnv<E> = E & { OAUTH_PROVIDER: OAuthHelpers };
+/** The library's access tokens, `userId:grantId:secret`, in the header the way it reads them. */
+const BEARER = /^Bearer[\t ]+([^\s,]+)$/i;
 
 /**
- * The authorization server both OAuth apps run, in one place: `OAuthProvider` 1.2.3 on
- * `OAUTH_KV` with PKCE, exact redirect URIs, CIMD, the registration policy, `notes:read` first
- * and step-up; and in front of it, the host pin to PUBLIC_ORIGIN, the transport guard, CORS for
+ * The authorization server both OAuth apps run, in one place: the library's
+ * `OAuthAuthorizationServer` (1.2.3) on `OAUTH_KV` with PKCE, exact redirect URIs, CIMD, the
+ * registration policy, `notes:read` first and step-up, for `/mcp` and any extra resources; `/mcp`
+ * itself, its tokens checked with the library's `validateToken`; optionally RFC 7662
+ * introspection; and in front of it, the host pin to PUBLIC_ORIGIN, the transport guard, CORS for
  * browser clients on `/token` and `/register`, and the per-address registration limit.
  *
  * The apps differ only in `pages` (how a person signs in and consents) and in what a grant's
@@ -173,40 +185,71 @@ export function authorizationServer<E extends AuthorizationServerEnv>(
     return untagged;
   }
 
-  async function serveMcp(request: Request, env: E, ctx: ApiContext): Promise<Response> {
+  const ownResource = resource.resource(new Request(options.publicOrigin));
+  const resources = [ownResource, ...(options.extraResources ?? [])];
+  if (new Set(resources).size !== resources.length) {
+    throw new Error("authorizationServer: extraResources must be distinct and not this server's /mcp");
+  }
+
+  /** `admit` in the shape both /mcp and /introspect ask it. */
+  const admit =
+    options.admit === undefined
+      ? undefined
+      : async (env: E, identity: Identity, grantId: string | undefined, tokenHash: string) =>
+          options.admit?.(env, { identity, grantId, tokenHash });
+
+  /**
+   * /mcp: the bearer token checked by the library for this server's own resource (a token for an
+   * extra resource is refused here: its audience is another server), then `admit`, then the app.
+   */
+  async function serveMcp(request: Request, env: E): Promise<Response> {
     try {
-      const identity = identityFromGrant(ctx.auth, ctx.props, options.pattern);
-      if (options.admit !== undefined) {
-        const token = ctx.auth.token;
-        await options.admit(env, { identity, grantId: grantIdOf(token), tokenHash: await sha256Hex(token) });
+      const token = BEARER.exec(request.headers.get("authorization") ?? "")?.[1];
+      if (token === undefined) {
+        throw new AuthError(
+          "missing_credentials",
+          "This MCP server needs an OAuth access token (Authorization: Bearer).",
+        );
       }
+      // A token the library would look up under a key longer than KV allows was never issued.
+      if (!fitsTokenKey(token))
+        throw new AuthError("invalid_token", "The access token is longer than any this server issues.");
+      let validated;
+      try {
+        validated = await authServer.validateToken(ownResource, token, env);
+      } catch (cause) {
+        throw new AuthError("temporarily_unavailable", "The token store is unavailable right now.", {
+          cause,
+          retryAfterSeconds: 30,
+        });
+      }
+      if (validated === null) {
+        throw new AuthError(
+          "invalid_token",
+          "The access token is unknown, expired or revoked, or was issued for another resource.",
+        );
+      }
+      const identity = identityFromGrant(validated, validated.props, options.pattern);
+      await admit?.(env, identity, grantIdOf(token), await sha256Hex(token));
       return await answerMcp(request, env, identity, resource, options.mcp);
     } catch (error) {
       if (!(error instanceof AuthError)) throw error;
       const answer = challengeResponse(error, resource.challenge(request));
-      consoleLog("warn", refusal(request, answer.status, error.code));
+      const reason = error.code === "missing_credentials" ? "missing_token" : error.code;
+      consoleLog(error.code === "temporarily_unavailable" ? "error" : "warn", refusal(request, answer.status, reason));
       return answer;
     }
   }
 
-  const providerOptions: OAuthProviderOptions<E> = {
-    apiRoute: "/mcp",
-    apiHandler: { fetch: (request, env, ctx) => serveMcp(request, env, ctx as ApiContext) },
-    defaultHandler: {
-      fetch: (request, env, ctx) =>
-        siteRoute(request, options.routes, { env, oauth: (env as ProviderEnv<E>).OAUTH_PROVIDER, ctx }),
-    },
+  const serverOptions: OAuthAuthorizationServerOptions<E> = {
+    issuer: options.publicOrigin,
+    resources,
+    // A client that names no resource (older ones) is asking for this server's own /mcp.
+    defaultResource: ownResource,
     authorizeEndpoint: "/authorize",
     tokenEndpoint: "/token",
     clientRegistrationEndpoint: "/register",
     scopesSupported: [...options.scopes],
-    requiredScopes: [...options.initialScopes],
-    resourceMetadata: {
-      resource: resource.resource(new Request(options.publicOrigin)),
-      authorization_servers: [options.publicOrigin],
-      bearer_methods_supported: ["header"],
-      resource_name: options.serverName,
-    },
     clientIdMetadataDocumentEnabled: true,
     clientRegistrationCallback: registrationPolicy,
     ...(options.tokenExchangeCallback === undefined ? {} : { tokenExchangeCallback: options.tokenExchangeCallback }),
@@ -230,10 +273,10 @@ export function authorizationServer<E extends AuthorizationServerEnv>(
       );
     },
   };
-  const provider = new OAuthProvider<E>(providerOptions);
+  const authServer = new OAuthAuthorizationServer<E>(serverOptions);
 
   async function registerClient(request: Request, env: E, ctx: ExecutionContext): Promise<Response> {
-    const answer = await provider.fetch(request, env, ctx);
+    const answer = await authServer.fetch(request, env, ctx);
     if (answer.status === 201 && options.onClientRegistered !== undefined) {
       const { client_id: clientId } = await answer.clone().json<{ client_id: string }>();
       options.onClientRegistered(clientId, request, env);
@@ -265,20 +308,23 @@ export function authorizationServer<E extends AuthorizationServerEnv>(
     if (isMcp) {
       const preflight = mcpCors.preflight(request);
       if (preflight) return preflight;
-      const overlong = overlongBearer(request);
-      if (overlong) return mcpCors.apply(request, overlong);
-      const answer = await provider.fetch(request, env, ctx);
-      // The provider answers a missing or unknown token itself; the operator still sees it.
-      if (answer.status === 401) {
-        consoleLog(
-          "warn",
-          refusal(request, 401, request.headers.has("authorization") ? "invalid_token" : "missing_token"),
-        );
-      }
-      return mcpCors.apply(request, answer);
+      return mcpCors.apply(request, await serveMcp(request, env));
     }
     const metadata = resource.metadataResponse(request);
     if (metadata) return metadata;
+    if (pathname === INTROSPECTION_PATH && options.introspection !== undefined) {
+      const bounded = await boundedRequest(request, true);
+      if (bounded instanceof Response) return bounded;
+      return introspect(bounded, options.introspection, {
+        env,
+        oauth: authServer.getOAuthApi(env),
+        issuer: options.publicOrigin,
+        pattern: options.pattern,
+        resources,
+        admit:
+          admit === undefined ? undefined : (identity, grantId, tokenHash) => admit(env, identity, grantId, tokenHash),
+      });
+    }
     if (OAUTH_API_PATHS.has(pathname)) {
       const preflight = oauthCors.preflight(request);
       if (preflight) return preflight;
@@ -291,7 +337,7 @@ export function authorizationServer<E extends AuthorizationServerEnv>(
       const refusedQuery = await authorizeQueryRefusal(bounded, platformFetch);
       if (refusedQuery) return refusedQuery;
     }
-    return provider.fetch(bounded, env, ctx);
+    return siteRoute(bounded, options.routes, { env, oauth: authServer.getOAuthApi(env), ctx });
   }
 
   /** /token (and revocation), /register and the AS metadata: bounded, identifiers checked, then the library. */
@@ -311,38 +357,41 @@ export function authorizationServer<E extends AuthorizationServerEnv>(
       if (refusedToken) return refusedToken;
     }
     if (pathname === "/register" && request.method === "POST") return registerClient(bounded, env, ctx);
+    if (pathname === "/.well-known/oauth-authorization-server") {
+      return withIntrospectionEndpoint(await authServer.fetch(bounded, env, ctx));
+    }
     const refresh = pathname === "/token" ? await refreshRequestOf(bounded) : undefined;
-    if (refresh === undefined) return provider.fetch(bounded, env, ctx);
+    if (refresh === undefined) return authServer.fetch(bounded, env, ctx);
     const grantKey = `grant:${refresh.userId}:${refresh.grantId}`;
     return refreshOnce(bounded, refresh, {
       ledgers: env.REFRESH_LEDGER,
-      library: (forwarded) => provider.fetch(forwarded, env, ctx),
+      library: (forwarded) => authServer.fetch(forwarded, env, ctx),
       reasonOf: (answer) => answer.headers.get(EVENT_HEADER),
       // The library's documented KV layout: `grant:{userId}:{grantId}` holds the grant's client.
       clientOf: async () => {
         const grant = await env.OAUTH_KV.get<{ clientId?: unknown }>(grantKey, "json");
         return typeof grant?.clientId === "string" ? grant.clientId : undefined;
       },
-      revokeGrant: ({ userId, grantId }) => getOAuthApi(providerOptions, env).revokeGrant(grantId, userId),
+      revokeGrant: ({ userId, grantId }) => authServer.getOAuthApi(env).revokeGrant(grantId, userId),
       onReuse: options.onRefreshReuse === undefined ? undefined : (reuse) => options.onRefreshReuse?.(env, reuse),
     });
   }
 
-  /**
-   * A bearer token the library would look up under a key longer than KV allows (it would throw,
-   * a 500): no such token was issued, so 401 `invalid_token` with the usual challenge.
-   */
-  function overlongBearer(request: Request): Response | undefined {
-    const bearer = /^Bearer[\t ]+([^\s,]+)$/i.exec(request.headers.get("authorization") ?? "");
-    if (bearer?.[1] === undefined || fitsTokenKey(bearer[1])) return undefined;
-    consoleLog("warn", refusal(request, 401, "invalid_token"));
-    return challengeResponse(
-      new AuthError("invalid_token", "The access token is longer than any this server issues."),
-      resource.challenge(request),
+  /** RFC 8414 metadata with `introspection_endpoint` (RFC 7662 §4) when introspection is served. */
+  async function withIntrospectionEndpoint(answer: Response): Promise<Response> {
+    if (options.introspection === undefined || answer.status !== 200 || answer.body === null) return answer;
+    const metadata = await answer.json<Record<string, unknown>>();
+    return Response.json(
+      {
+        ...metadata,
+        introspection_endpoint: new URL(INTROSPECTION_PATH, options.publicOrigin).href,
+        introspection_endpoint_auth_methods_supported: ["client_secret_basic"],
+      },
+      { headers: answer.headers },
     );
   }
 
-  return { resource, origins, fetch };
+  return { resource, resources, origins, fetch };
 }
 
 /**
