@@ -21,6 +21,8 @@ export default defineConfig(async () => {
             PASSWORD_PEPPER_PREVIOUS: "",
             SESSION_SECRET: "workerd-test-session-secret-0123456789ab",
             ALLOW_INSECURE_HTTP_LOOPBACK: "true",
+            // A second resource (token-validation's /mcp) with fewer scopes than this server's own.
+            EXTRA_RESOURCES: '{"http://localhost:8788/mcp":["notes:read"]}',
           },
         },
       }),

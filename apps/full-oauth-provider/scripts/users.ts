@@ -8,6 +8,9 @@
 //   npm run users -- audit [--user <user-id or email>] [--since-hours 24] [--limit 100]
 //   npm run users -- grants list [--user <user-id or email>]
 //   npm run users -- grants revoke <grant-id> --user <user-id or email>
+//   npm run resource-servers -- add --name "token-validation" --resource https://tv.example.com/mcp
+//   npm run resource-servers -- list
+//   npm run resource-servers -- remove <rs_…>
 //
 // Works on the local dev database while `pnpm dev` runs (no restart); add --remote for the
 // deployed database (after `wrangler login`; PASSWORD_PEPPER in the environment for passwords).
@@ -22,6 +25,12 @@ import { join } from "node:path";
 import { text } from "node:stream/consumers";
 import { parseArgs } from "node:util";
 import { DEV_USER } from "../src/dev-seed.ts";
+import {
+  DEV_RESOURCE_SERVER,
+  addResourceServer,
+  listResourceServers,
+  removeResourceServer,
+} from "../src/resource-servers.ts";
 import { changePassword, disableAccount, listGrants, revokeGrant, type GrantStore } from "../src/grants.ts";
 import {
   EmailTaken,
@@ -40,7 +49,7 @@ enableCompileCache();
 
 const APP_DIR = join(import.meta.dirname, "..");
 
-const USAGE = `usage: npm run users -- <add|list|disable|enable|set-password|audit|grants|seed-dev> [options]
+const USAGE = `usage: npm run users -- <add|list|disable|enable|set-password|audit|grants|resource-servers|seed-dev> [options]
   add --email EMAIL --name NAME [--password-stdin]
   list
   disable USER            (a user id or an email; also revokes all their grants)
@@ -50,6 +59,10 @@ const USAGE = `usage: npm run users -- <add|list|disable|enable|set-password|aud
   audit [--user USER] [--since-hours N] [--limit N]
   grants list [--user USER]
   grants revoke GRANT_ID --user USER   (its tokens stop working at once; its refresh is invalid_grant)
+  resource-servers add --name NAME --resource URL [--resource URL…]
+                          (may introspect tokens for those resources at /introspect; secret shown once)
+  resource-servers list
+  resource-servers remove ID   (its secret stops working at once)
   seed-dev                (local only: the dev account pnpm dev prints)
 options: --remote (deployed database)  --persist-to DIR (local state directory)  --json`;
 
@@ -67,6 +80,7 @@ function parse() {
       allowPositionals: true,
       options: {
         email: { type: "string" },
+        resource: { type: "string", multiple: true },
         name: { type: "string" },
         user: { type: "string" },
         "since-hours": { type: "string" },
@@ -281,8 +295,64 @@ async function run(
       }
       throw new UsageError("grants takes list or revoke");
     }
+    case "resource-servers": {
+      if (argument === "add") {
+        if (values.name === undefined || values.resource === undefined) {
+          throw new UsageError("resource-servers add needs --name and at least one --resource");
+        }
+        let added: Awaited<ReturnType<typeof addResourceServer>>;
+        try {
+          added = await addResourceServer(db, { name: values.name, resources: values.resource });
+        } catch (error) {
+          if (error instanceof RangeError) throw new CommandError(error.message);
+          throw error;
+        }
+        const { server, secret } = added;
+        await audit(db, {
+          event: "resource_server_added",
+          outcome: "ok",
+          clientId: server.id,
+          detail: server.resources.join(" "),
+        });
+        show(values, { ...server, secret }, [
+          `added ${server.id} ${server.name} for ${server.resources.join(" ")}`,
+          `client id: ${server.id}`,
+          `client secret (shown once): ${secret}`,
+        ]);
+        return;
+      }
+      if (argument === "list") {
+        const servers = await listResourceServers(db);
+        show(
+          values,
+          servers,
+          servers.length === 0
+            ? ["no resource servers"]
+            : table(
+                ["id", "name", "since", "resources"],
+                servers.map((server) => [server.id, server.name, when(server.createdAt), server.resources.join(" ")]),
+              ),
+        );
+        return;
+      }
+      if (argument === "remove") {
+        if (third === undefined) throw new UsageError("resource-servers remove needs the id (rs_…)");
+        if (!(await removeResourceServer(db, third))) throw new CommandError(`no resource server ${third}`);
+        await audit(db, { event: "resource_server_removed", outcome: "ok", clientId: third, detail: "cli" });
+        show(values, { id: third, removed: true }, [`removed ${third}: its secret no longer introspects`]);
+        return;
+      }
+      throw new UsageError("resource-servers takes add, list or remove");
+    }
     case "seed-dev": {
       if (values.remote) throw new UsageError("seed-dev is for local development only");
+      // token-validation's introspection recipe uses this registration as printed.
+      const servers = await listResourceServers(db);
+      if (!servers.some((server) => server.id === DEV_RESOURCE_SERVER.id)) {
+        const { id, secret, name, resources } = DEV_RESOURCE_SERVER;
+        await addResourceServer(db, { name, resources }, { id, secret });
+        await audit(db, { event: "resource_server_added", outcome: "ok", clientId: id, detail: "seed-dev" });
+      }
       const existing = await findByEmail(db, DEV_USER.email);
       if (existing === undefined) {
         const pepper = await pepperFromSecret(pepperSecret(false));

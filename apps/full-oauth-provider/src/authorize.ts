@@ -52,12 +52,14 @@ async function complete(
     issuer: context.publicOrigin,
   });
   replaced ??= await grantsReplacedBy(context, authRequest, user);
+  // Never more than the resource allows, whatever was asked or remembered.
+  const scope = knownScopes(context.consent(authRequest.resource).scopes, authRequest.scope);
   const { redirectTo } = await context.oauth.completeAuthorization({
     request: authRequest,
     // The user id holds no ":" (the library's separator) by construction; see users.ts.
     userId: user.id,
     metadata: {},
-    scope: authRequest.scope,
+    scope,
     props,
   });
   const address = clientAddress(request);
@@ -70,7 +72,7 @@ async function complete(
     clientId: authRequest.clientId,
     grantId,
     address,
-    detail: authRequest.scope.join(" "),
+    detail: scope.join(" "),
   });
   await recordAndAuditRevokedGrants(context.db, user.id, replaced, { detail: "replaced", address }, context.audit);
   return redirect(redirectTo, headers);
@@ -107,7 +109,7 @@ export async function showConsent(request: Request, context: RouteContext): Prom
   if ((await approvalCovers(context.db, user.id, authRequest)) && (replaces.length === 0 || startedByUser(request))) {
     return complete(request, context, authRequest, user, new Headers(), replaces);
   }
-  return askConsent(context.oauth, authRequest, context.consent, {
+  return askConsent(context.oauth, authRequest, context.consent(authRequest.resource), {
     csrf: await csrfToken(context.sessionSecret, id, "consent"),
     signedInAs: user.email,
     ...(replaces.length === 0
@@ -143,7 +145,8 @@ export async function decide(request: Request, context: RouteContext): Promise<R
     return redirect(denied.redirectTo, denied.headers);
   }
   const approved = await context.oauth.approveConsent(request, handle, {
-    scope: knownScopes(context.consent.scopes, form.getAll("scope")),
+    // Capped by the request's resource when the grant is issued (complete).
+    scope: knownScopes(context.consent(undefined).scopes, form.getAll("scope")),
   });
   await rememberApproval(context.db, user.id, approved.request, approved.request.scope);
   context.audit({

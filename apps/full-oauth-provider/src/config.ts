@@ -1,14 +1,19 @@
 import {
+  INVALID,
+  TRUSTED_URL_RULE,
   envRules,
   flagVar,
   hostnamesVar,
   intVar,
+  isTrustedServerUrl,
   optionalVar,
   parseEnvRequiring,
   publicOriginRule,
 } from "@mcp-auth/auth-common";
 import { MIN_PEPPER_LENGTH } from "@mcp-auth/auth-common/accounts";
+import { SCOPES } from "@mcp-auth/mcp-core";
 import { z } from "zod";
+import { canonicalResource } from "./resource-servers.ts";
 
 const secret = (name: string) =>
   optionalVar()
@@ -31,6 +36,35 @@ const schema = envRules(
     ALLOW_INSECURE_HTTP_LOOPBACK: flagVar(),
     ALLOWED_ORIGINS: hostnamesVar(),
     RATE_LIMIT_PERIOD_SECONDS: intVar(60, 3600),
+    /**
+     * Other resources this server issues tokens for (RFC 8707), each with the scopes a token for
+     * it may carry: a JSON object `{"<resource URL>": ["notes:read", …]}`. Such a server checks
+     * its tokens at /introspect (register it with `npm run resource-servers -- add`).
+     */
+    EXTRA_RESOURCES: optionalVar().pipe(
+      z
+        .string()
+        .transform((text, context) => {
+          try {
+            return JSON.parse(text) as unknown;
+          } catch {
+            context.addIssue({
+              code: "custom",
+              message: 'a JSON object such as {"https://mcp.example.com/mcp": ["notes:read"]}',
+            });
+            return z.NEVER;
+          }
+        })
+        .pipe(
+          z.record(
+            z
+              .string()
+              .refine((url) => canonicalResource(url) === url, "a resource URL, written as the WHATWG URL parser does"),
+            z.array(z.enum(SCOPES)).min(1, "at least one scope"),
+          ),
+        )
+        .optional(),
+    ),
   }),
   (env, problem) => {
     publicOriginRule(env, problem);
@@ -39,6 +73,15 @@ const schema = envRules(
     }
     if (env.SESSION_SECRET === undefined) {
       problem("SESSION_SECRET", "required: set it with `wrangler secret put SESSION_SECRET`");
+    }
+    const extra = env.EXTRA_RESOURCES;
+    const insecureLoopback = env.ALLOW_INSECURE_HTTP_LOOPBACK;
+    if (extra !== INVALID && extra !== undefined && insecureLoopback !== INVALID) {
+      const own = typeof env.PUBLIC_ORIGIN === "string" ? new URL("/mcp", env.PUBLIC_ORIGIN).href : undefined;
+      for (const resource of Object.keys(extra)) {
+        if (resource === own) problem("EXTRA_RESOURCES", "lists this server's own /mcp, which is always served");
+        else if (!isTrustedServerUrl(new URL(resource), insecureLoopback)) problem("EXTRA_RESOURCES", TRUSTED_URL_RULE);
+      }
     }
   },
 );

@@ -14,8 +14,12 @@ const SIGN_IN_LIMIT_PERIOD_SECONDS = 60;
 export interface AppContext {
   db: UserDatabase;
   publicOrigin: string;
-  /** What the consent page offers (every scope, the initial ones, their descriptions) and its server name. */
-  consent: ConsentScopes;
+  /**
+   * What the consent page offers for a resource (RFC 8707; `undefined` is this server's /mcp):
+   * its scopes, the initial ones, their descriptions, and the name it is shown by. A grant for
+   * the resource never holds more than these scopes.
+   */
+  consent: (resource: string | undefined) => ConsentScopes;
   sessionSecret: string;
   /** The current pepper and any previous one, derived once per configuration. */
   peppers: Promise<Peppers>;
@@ -49,10 +53,20 @@ async function peppersOf(config: Config): Promise<Peppers> {
 
 /** The app's context for one configuration and its bindings. */
 export function appContext(env: Env, config: Config, consent: ConsentScopes): AppContext {
+  const extra = config.EXTRA_RESOURCES ?? {};
   return {
     db: env.DB,
     publicOrigin: config.PUBLIC_ORIGIN,
-    consent,
+    consent: (resource) => {
+      const scopes: readonly string[] | undefined = resource === undefined ? undefined : extra[resource];
+      if (scopes === undefined) return consent;
+      return {
+        ...consent,
+        scopes: consent.scopes.filter((scope) => scopes.includes(scope)),
+        initialScopes: consent.initialScopes.filter((scope) => scopes.includes(scope)),
+        serverName: resource ?? consent.serverName,
+      };
+    },
     sessionSecret: config.SESSION_SECRET,
     peppers: peppersOf(config),
     addressLimiter: env.SIGN_IN_ADDRESS_LIMITER,

@@ -9,6 +9,7 @@ import { loadConfig } from "./config.ts";
 import { appContext, type RouteContext } from "./context.ts";
 import { devSignIn } from "./dev-seed.ts";
 import { pageContent } from "./page.ts";
+import { authenticateResourceServer } from "./resource-servers.ts";
 import {
   authenticationOptions,
   authenticationVerify,
@@ -50,6 +51,13 @@ export default authorizationServerWorker<Env>((env) => {
     rateLimitPeriodSeconds: config.RATE_LIMIT_PERIOD_SECONDS,
     scopes: SCOPES,
     initialScopes: INITIAL_SCOPES,
+    extraResources: Object.keys(config.EXTRA_RESOURCES ?? {}),
+    // Registered resource servers (`npm run resource-servers`) ask here whether a token is active.
+    introspection: {
+      authenticate: (_env, id, secret) => authenticateResourceServer(app.db, id, secret),
+      limiter: ({ INTROSPECTION_LIMITER }) => INTROSPECTION_LIMITER,
+      periodSeconds: 60,
+    },
     mcp: (request, env, call) => endpoint.fetch(request, { ...call, notes: durableNotes(env.NOTES) }),
     // D1 says whether the token's grant and account still stand (KV may lag behind a revocation).
     admit: (_env, caller) => admitGrantInForce(app, caller),
