@@ -16,12 +16,15 @@ export interface Recipe {
   command: string;
 }
 
-/** `NAME="value"` (or unquoted) lines of a .dev.vars-style text; comments and blank lines skipped. */
+/**
+ * `NAME="value"`, `NAME='value'` (as wrangler's dotenv reads it: a JSON value keeps its double
+ * quotes) or unquoted lines of a .dev.vars-style text; comments and blank lines skipped.
+ */
 export function parseDevVars(text: string): Record<string, string> {
   const vars: Record<string, string> = {};
   for (const line of text.split("\n")) {
-    const match = /^\s*([A-Z][A-Z0-9_]*)\s*=\s*(?:"([^"]*)"|([^#\s]*))\s*(?:#.*)?$/.exec(line);
-    if (match?.[1] !== undefined) vars[match[1]] = match[2] ?? match[3] ?? "";
+    const match = /^\s*([A-Z][A-Z0-9_]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^#\s'"]*))\s*(?:#.*)?$/.exec(line);
+    if (match?.[1] !== undefined) vars[match[1]] = match[2] ?? match[3] ?? match[4] ?? "";
   }
   return vars;
 }

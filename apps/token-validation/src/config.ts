@@ -66,6 +66,11 @@ const schema = envRules(
     INTROSPECTION_AUDIENCE: optionalVar(),
     /** When set, an introspection answer must carry this `iss` (for an endpoint serving several issuers). */
     INTROSPECTION_ISSUER: optionalVar(),
+    /**
+     * How long an active introspection answer is reused, seconds (default 30, at most 300; never
+     * past the token's `exp`): the bound on how late a revocation is seen. 0 asks every time.
+     */
+    INTROSPECTION_CACHE_SECONDS: intVar(30, 300, 0),
     /** Local development only: lets JWKS, introspection, Access and AS URLs be http on loopback. */
     ALLOW_INSECURE_HTTP_LOOPBACK: flagVar(),
     MTLS_SCOPES: scopesVar(SCOPES, "notes:read notes:write"),

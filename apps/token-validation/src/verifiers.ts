@@ -45,6 +45,7 @@ export function buildVerifiers(config: Config, env: Env): CredentialVerifier[] {
         clientSecret: config.INTROSPECTION_CLIENT_SECRET ?? "",
         audience: config.INTROSPECTION_AUDIENCE ?? "",
         ...(config.INTROSPECTION_ISSUER === undefined ? {} : { issuer: config.INTROSPECTION_ISSUER }),
+        cacheSeconds: config.INTROSPECTION_CACHE_SECONDS,
         allowInsecureLoopback: config.ALLOW_INSECURE_HTTP_LOOPBACK,
       }),
     mtls: () => mtlsVerifier({ scopes: config.MTLS_SCOPES, allowedFingerprints: config.MTLS_FINGERPRINTS }),

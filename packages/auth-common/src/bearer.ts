@@ -3,8 +3,13 @@ import { AuthError } from "./errors.ts";
 /** Longest bearer token accepted before any parsing or crypto (a JWT with many claims fits). */
 export const MAX_BEARER_LENGTH = 8192;
 
-/** RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=". */
-const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+/**
+ * RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=", and
+ * `:`, which the grammar lacks but `@cloudflare/workers-oauth-provider` puts in every token it
+ * issues (`userId:grantId:secret`): without it, this server could not take full-oauth-provider's
+ * tokens by introspection. `:` is inert in a header value (no list, quoting or parameter syntax).
+ */
+const B64TOKEN = /^[A-Za-z0-9\-._~+/:]+=*$/;
 
 /**
  * Reads the bearer token from the `Authorization` header — the only place MCP allows it
@@ -12,7 +17,7 @@ const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
  *
  * Validates: exactly one `Authorization` value (the runtime joins repeated headers with ", ");
  * the `Bearer` scheme (case-insensitive) and one or more spaces (RFC 6750 §2.1: `1*SP`; a tab is
- * not SP); a non-empty RFC 6750 b64token no longer than {@link MAX_BEARER_LENGTH}, measured before
+ * not SP); a non-empty RFC 6750 b64token (and `:`, see {@link B64TOKEN}) no longer than {@link MAX_BEARER_LENGTH}, measured before
  * any regular expression runs over it.
  * Does not validate: the token itself (that is the verifier's job). Ignores `?access_token=` and
  * form-body tokens entirely (RFC 6750 §2.2/§2.3 methods are not offered).

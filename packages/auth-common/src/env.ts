@@ -62,14 +62,14 @@ export function flagVar() {
     .transform((value) => value === "true");
 }
 
-/** A positive integer variable with a default. */
-export function intVar(fallback: number, max = Number.MAX_SAFE_INTEGER) {
+/** A whole-number variable with a default, at least `min` (1 unless given) and at most `max`. */
+export function intVar(fallback: number, max = Number.MAX_SAFE_INTEGER, min = 1) {
   return z
     .string()
     .optional()
     .transform((value) => (value === undefined || value === "" ? String(fallback) : value))
     .pipe(z.string().regex(/^\d+$/, "a whole number").transform(Number))
-    .pipe(z.number().int().positive().max(max));
+    .pipe(z.number().int().min(min).max(max));
 }
 
 /** Configuration that cannot be used: the app refuses to serve and names the variables. */

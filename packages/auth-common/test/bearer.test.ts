@@ -149,6 +149,8 @@ describe("readBearerToken: valid tokens", () => {
     ["Bearer", "YWI=="],
     ["Bearer", "a-._~+/b"],
     ["Bearer", "0"],
+    // workers-oauth-provider's shape (full-oauth-provider's tokens, taken by introspection).
+    ["Bearer", "u_0123abcd:g_4567:c2VjcmV0LXBhcnQ"],
   ])("%s %s", (scheme, token) => {
     expect(readBearerToken(requestWith(`${scheme} ${token}`))).toBe(token);
   });

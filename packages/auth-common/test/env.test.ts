@@ -289,7 +289,7 @@ describe("envRules", () => {
       'LOOPBACK: Invalid option: expected one of "true"|"false"|""',
     ]);
     expect(problems({ MODE: "local", URL: "http://a.example", LOOPBACK: "false", TTL: "0" })).toEqual([
-      "TTL: Too small: expected number to be >0",
+      "TTL: Too small: expected number to be >=1",
       "URL: must be https",
     ]);
   });

@@ -112,7 +112,7 @@ describe("check-dev-config (the start of `pnpm dev`)", () => {
     expect(run.stderr).toContain("✗ no-auth not started: its configuration has 2 problems");
     expect(problems(run)).toEqual([
       "ANONYMOUS_SCOPES: 1 unknown scope; allowed: notes:read notes:write",
-      "RATE_LIMIT_PERIOD_SECONDS: Too small: expected number to be >0",
+      "RATE_LIMIT_PERIOD_SECONDS: Too small: expected number to be >=1",
     ]);
   });
 
