@@ -161,4 +161,60 @@ describe("users CLI against the running server", { timeout: 300_000 }, () => {
     expect(unknown.code).toBe(1);
     expect(unknown.output).toBe("users: no user nobody@example.com\n");
   });
+
+  it("resource-servers add → its secret introspects (RFC 7662) → list → remove → the secret is refused", async () => {
+    const resource = new URL("/mcp", inject("origin")).href;
+    const added = await cli([
+      "resource-servers",
+      "add",
+      "--name",
+      "CLI resource server",
+      "--resource",
+      resource,
+      "--json",
+    ]);
+    expect(added.code).toBe(0);
+    const server = JSON.parse(added.output) as { id: string; secret: string; resources: string[] };
+    expect(server.id).toMatch(/^rs_[0-9a-f]{16}$/);
+    expect(server.resources).toEqual([resource]);
+    const { tokens } = await signIn(
+      new HeadlessProvider("cli-introspect@example.com", inject("accounts")["cli-introspect@example.com"] ?? ""),
+    );
+    const introspect = () =>
+      fetch(new URL("/introspect", inject("origin")), {
+        method: "POST",
+        headers: {
+          authorization: `Basic ${btoa(`${server.id}:${server.secret}`)}`,
+          "content-type": "application/x-www-form-urlencoded",
+        },
+        body: new URLSearchParams({ token: tokens.access_token }),
+      });
+    expect(await (await introspect()).json()).toMatchObject({ active: true, aud: resource, iss: inject("origin") });
+    const listed = await cli(["resource-servers", "list"]);
+    expect(listed.output).toContain(`${server.id}  CLI resource server`);
+    expect(listed.output).not.toContain(server.secret);
+    const removed = await cli(["resource-servers", "remove", server.id]);
+    expect(removed.output).toBe(`removed ${server.id}: its secret no longer introspects\n`);
+    const refused = await introspect();
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toEqual({
+      error: "invalid_client",
+      error_description: "Client authentication failed.",
+    });
+    const audit = (await cli(["audit", "--limit", "20"])).output;
+    expect(audit).toContain("resource_server_added");
+    expect(audit).toContain("resource_server_removed");
+  });
+
+  it("resource-servers: a missing --resource is a usage error; a bad URL or unknown id one sentence", async () => {
+    const missing = await cli(["resource-servers", "add", "--name", "x"]);
+    expect(missing.code).toBe(2);
+    expect(missing.output).toContain("resource-servers add needs --name and at least one --resource");
+    const ftp = await cli(["resource-servers", "add", "--name", "x", "--resource", "ftp://example.com/mcp"]);
+    expect(ftp.code).toBe(1);
+    expect(ftp.output).toBe("users: ftp://example.com/mcp is not an http(s) URL without fragment or userinfo\n");
+    const unknown = await cli(["resource-servers", "remove", "rs_0000000000000000"]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.output).toBe("users: no resource server rs_0000000000000000\n");
+  });
 });

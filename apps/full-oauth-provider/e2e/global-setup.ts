@@ -43,6 +43,7 @@ const ACCOUNTS = [
   "transport-suite",
   "strict-peer",
   "conformance",
+  "cli-introspect",
   ...TOKEN_ENDPOINT_LOGINS,
   ...DISCOVERY_LOGINS,
 ];

@@ -203,6 +203,11 @@ export function authorizationServer<E extends AuthorizationServerEnv>(
    * extra resource is refused here: its audience is another server), then `admit`, then the app.
    */
   async function serveMcp(request: Request, env: E): Promise<Response> {
+    // A loopback alias of this server (127.0.0.1 for localhost) is not the resource its tokens
+    // name: no token is good there, and its 401 carries no `resource_metadata` (RFC 9728 §3.3: the
+    // only metadata names PUBLIC_ORIGIN, which a client must refuse for another URL).
+    const canonical = new URL(request.url).origin === publicUrl.origin;
+    const challenge = canonical ? resource.challenge(request) : { scope: options.initialScopes };
     try {
       const token = BEARER.exec(request.headers.get("authorization") ?? "")?.[1];
       if (token === undefined) {
@@ -212,8 +217,12 @@ export function authorizationServer<E extends AuthorizationServerEnv>(
         );
       }
       // A token the library would look up under a key longer than KV allows was never issued.
-      if (!fitsTokenKey(token))
+      if (!fitsTokenKey(token)) {
         throw new AuthError("invalid_token", "The access token is longer than any this server issues.");
+      }
+      if (!canonical) {
+        throw new AuthError("invalid_token", `The access token is for ${ownResource}; call that URL, not this one.`);
+      }
       let validated;
       try {
         validated = await authServer.validateToken(ownResource, token, env);
@@ -234,7 +243,7 @@ export function authorizationServer<E extends AuthorizationServerEnv>(
       return await answerMcp(request, env, identity, resource, options.mcp);
     } catch (error) {
       if (!(error instanceof AuthError)) throw error;
-      const answer = challengeResponse(error, resource.challenge(request));
+      const answer = challengeResponse(error, challenge);
       const reason = error.code === "missing_credentials" ? "missing_token" : error.code;
       consoleLog(error.code === "temporarily_unavailable" ? "error" : "warn", refusal(request, answer.status, reason));
       return answer;
