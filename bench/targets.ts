@@ -1,7 +1,12 @@
 // What the benchmark measures: one row per target. Adding a target is adding a row here.
 import { apiKeyPool, hs256Jwt, type Credential } from "./lib/credentials.ts";
 import { oauthFlow } from "./lib/oauth.ts";
-import { devIdpUpstream, ownIdentityProvider, type ServerSetup } from "./lib/setup.ts";
+import {
+  devIdpUpstream,
+  introspectingAuthorizationServer,
+  ownIdentityProvider,
+  type ServerSetup,
+} from "./lib/setup.ts";
 
 /** One benchmark target: a Worker under `wrangler dev` and how its requests are sent. */
 export interface BenchTarget {
@@ -55,6 +60,11 @@ const OAUTH_PROXY_UPSTREAM = devIdpUpstream();
 /** full-oauth-provider hashes passwords with this pepper for the run (the CLI needs it too). */
 const FOP_PEPPER = "bench-only-password-pepper-never-deployed-0123456789";
 
+/** token-validation checking full-oauth-provider's tokens at /introspect, with and without its cache. */
+const INTROSPECTED = introspectingAuthorizationServer(FOP_PEPPER, 30);
+const INTROSPECTED_UNCACHED = introspectingAuthorizationServer(FOP_PEPPER, 0);
+const BOTH_SCOPES = ["notes:read", "notes:write"];
+
 /**
  * The targets, measured in this order in every round. Targets with the same dir, config, vars,
  * prepare and setup share one `wrangler dev` (tv-jwt and tv-api-key do).
@@ -104,6 +114,25 @@ export const TARGETS: readonly BenchTarget[] = [
     }),
     // Issue 6: echo with a valid access token (and the D1 user check every request makes).
     compare: { with: "baseline+rl", target: 0.75 },
+  },
+  {
+    name: "tv-introspect",
+    dir: "apps/token-validation",
+    prepare: [TV_MIGRATE],
+    setup: INTROSPECTED.setup,
+    credential: oauthFlow({ scopes: BOTH_SCOPES, signIn: INTROSPECTED.account }),
+    // Issue 18: an introspected token, answers cached 30 s (one /introspect per token per isolate
+    // and half minute), against the JWT row's local signature check.
+    compare: { with: "tv-jwt", target: 0.8 },
+  },
+  {
+    name: "tv-introspect-nocache",
+    dir: "apps/token-validation",
+    prepare: [TV_MIGRATE],
+    setup: INTROSPECTED_UNCACHED.setup,
+    credential: oauthFlow({ scopes: BOTH_SCOPES, signIn: INTROSPECTED_UNCACHED.account }),
+    // Every request asks full-oauth-provider (a second Worker, its KV and D1): what the cache saves.
+    compare: { with: "tv-introspect", target: 0.2 },
   },
 ];
 

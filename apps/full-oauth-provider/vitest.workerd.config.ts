@@ -14,6 +14,13 @@ export default defineConfig(async () => {
         miniflare: {
           // The Worker's outbound fetches (Client ID Metadata Documents) are answered in Node.
           outboundService: clientMetadataDocuments,
+          // The per-resource-server introspection limit, small enough for a test to reach
+          // (wrangler.jsonc: 3000 a minute).
+          ratelimits: {
+            INTROSPECTION_LIMITER: { namespace_id: "1044", simple: { limit: 20, period: 60 } },
+            // Per address (wrangler.jsonc: 600 a minute): small enough to spend in a test.
+            RATE_LIMITER: { namespace_id: "1004", simple: { limit: 100, period: 60 } },
+          },
           bindings: {
             TEST_MIGRATIONS: migrations,
             PUBLIC_ORIGIN: "http://localhost:8790",

@@ -190,13 +190,16 @@ export function oauthFlow(settings: {
    * on its own login page; without it, the login page is dev-idp's (any name, any password).
    */
   account?: { cli: string; pepper: string };
+  /** The account to sign in with at an authorization server elsewhere (added by the row's setup). */
+  signIn?: () => { login: string; password: string };
 }): () => Credential {
   return () => {
     let header = "";
     let flow: FlowResult | undefined;
     return {
       async ready(context) {
-        const signIn = settings.account === undefined ? undefined : await addAccount(context, settings.account);
+        const signIn =
+          settings.account === undefined ? settings.signIn?.() : await addAccount(context, settings.account);
         flow = await runFlow(context.origin, settings.scopes, signIn);
         header = `Bearer ${flow.accessToken}`;
       },
@@ -205,7 +208,7 @@ export function oauthFlow(settings: {
         flow === undefined
           ? "the OAuth flow did not run"
           : `first tool call through the whole headless OAuth flow in ${Math.round(flow.ms)} ms ` +
-            `(discovery → registration → ${settings.account === undefined ? "consent → dev-idp login" : "login → consent"} → token → echo; ` +
+            `(discovery → registration → ${settings.account === undefined && settings.signIn === undefined ? "consent → dev-idp login" : "login → consent"} → token → echo; ` +
             `${flow.browserSteps} browser requests)`,
     };
   };

@@ -30,15 +30,24 @@ async function resourceServer(resources: string[] = [SECOND]) {
   return { ...server, secret, basic: clientSecretBasic(server.id, secret) };
 }
 
-function introspect(basic: string | undefined, form: Record<string, string> | string, init: RequestInit = {}) {
+function introspect(
+  basic: string | undefined,
+  form: Record<string, string> | string,
+  init: RequestInit = {},
+  address?: string,
+) {
   const headers = new Headers({ "content-type": "application/x-www-form-urlencoded" });
   if (basic !== undefined) headers.set("authorization", basic);
-  return call("/introspect", {
-    method: "POST",
-    headers,
-    body: typeof form === "string" ? form : new URLSearchParams(form).toString(),
-    ...init,
-  });
+  return call(
+    "/introspect",
+    {
+      method: "POST",
+      headers,
+      body: typeof form === "string" ? form : new URLSearchParams(form).toString(),
+      ...init,
+    },
+    address,
+  );
 }
 
 /** A signed-in user's tokens for the second resource, approved for `scope`. */
@@ -236,8 +245,8 @@ describe("POST /introspect", () => {
     const busy = await resourceServer();
     const other = await resourceServer();
     let limited: Response | undefined;
-    // The binding allows 300 a minute per caller (wrangler.jsonc).
-    for (let i = 0; i < 400 && limited === undefined; i++) {
+    // The test binding allows 20 a minute per caller (vitest.workerd.config.ts).
+    for (let i = 0; i < 40 && limited === undefined; i++) {
       const answer = await introspect(busy.basic, { token: "unknown" });
       if (answer.status === 429) limited = answer;
       else expect(answer.status).toBe(200);
@@ -248,6 +257,26 @@ describe("POST /introspect", () => {
       error_description: "Too many introspection requests from this resource server; retry after 60 seconds.",
     });
     expect((await introspect(other.basic, { token: "unknown" })).status).toBe(200);
+  });
+});
+
+describe("POST /introspect and the per-address limit", () => {
+  it("failed authentications spend the address's budget (429); a registered caller there is still answered", async () => {
+    const rs = await resourceServer();
+    const address = "198.51.100.77";
+    let limited: Response | undefined;
+    // The test binding allows 100 a minute per address (vitest.workerd.config.ts).
+    for (let i = 0; i < 150 && limited === undefined; i++) {
+      const answer = await introspect(clientSecretBasic(rs.id, "wrong"), { token: "x" }, {}, address);
+      if (answer.status === 429) limited = answer;
+      else expect(answer.status).toBe(401);
+    }
+    expect(limited?.headers.get("retry-after")).toBe("60");
+    // The right secret from the same address: answered (a resource server asks for all its users
+    // from one address; it has its own limit).
+    const answer = await introspect(rs.basic, { token: "x" }, {}, address);
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toEqual({ active: false });
   });
 });
 

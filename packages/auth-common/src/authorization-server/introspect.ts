@@ -6,7 +6,7 @@ import { AuthError } from "../errors.ts";
 import { identityFromGrant } from "../grant.ts";
 import { readClientSecretBasic } from "../introspection.ts";
 import { consoleLog, refusal } from "../log.ts";
-import type { RateLimiter } from "../rate-limit.ts";
+import { checkRateLimit, clientAddress, type RateLimiter } from "../rate-limit.ts";
 import { sha256Hex } from "../verifier.ts";
 import { fitsTokenKey, oauthProblem, tokenForm } from "./front-door.ts";
 import type { Identity, Pattern } from "@mcp-auth/identity";
@@ -40,6 +40,8 @@ export interface IntrospectionContext<E> {
   pattern: Pattern;
   /** Every resource the authorization server issues tokens for. */
   resources: readonly string[];
+  /** The per-address limit, counted for a request whose client authentication failed. */
+  addressLimit: { limiter: RateLimiter; periodSeconds: number };
   /** The app's own checks (disabled user, revoked grant): an {@link AuthError} makes the token inactive. */
   admit?: ((identity: Identity, grantId: string, tokenHash: string) => Promise<void>) | undefined;
 }
@@ -54,8 +56,8 @@ const inactive = () => Response.json({ active: false }, { headers: NO_STORE });
  *
  * Validates: `POST` only (405 otherwise); the caller, by HTTP Basic (RFC 6749 §2.3.1) against the
  * app's registered resource servers — none, malformed or wrong is 401 `invalid_client` with
- * `WWW-Authenticate: Basic` (§2.1: the endpoint is never open); the per-caller rate limit (429
- * with `Retry-After`); a urlencoded form with exactly one non-empty `token` (400
+ * `WWW-Authenticate: Basic` (§2.1: the endpoint is never open), counted against the address's
+ * limit (429 once spent); the per-caller rate limit (429 with `Retry-After`); a urlencoded form with exactly one non-empty `token` (400
  * `invalid_request`). Then the token: issued here, unexpired, not revoked (the library's record),
  * its audience one of the caller's resources, and the app's `admit` (a disabled user, a revoked
  * grant) — failing any of them is the same `{"active": false}` (§2.2), so a caller learns
@@ -77,6 +79,14 @@ export async function introspect<E>(
       ? undefined
       : await options.authenticate(context.env, credentials.clientId, credentials.clientSecret);
   if (caller === undefined) {
+    // Guessing secrets costs the guesser's address its budget (a right one is never limited by
+    // address: a resource server asks for all its users from one).
+    const { limiter, periodSeconds } = context.addressLimit;
+    const limited = await checkRateLimit(limiter, clientAddress(request), periodSeconds);
+    if (limited) {
+      consoleLog("warn", refusal(request, 429, "rate_limited"));
+      return limited;
+    }
     consoleLog(
       "warn",
       refusal(request, 401, credentials === undefined ? "introspection_unauthenticated" : "introspection_bad_client"),

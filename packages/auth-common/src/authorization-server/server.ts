@@ -308,10 +308,14 @@ export function authorizationServer<E extends AuthorizationServerEnv>(
       consoleLog("warn", refusal(request, 403, "host_not_allowed"));
       return jsonRpcErrorResponse(403, `Forbidden: this server answers on ${options.publicOrigin} only`);
     }
+    const addressLimit = { limiter: env.RATE_LIMITER, periodSeconds: options.rateLimitPeriodSeconds };
+    // A resource server asks /introspect from one address for all its users: it is limited per
+    // caller once authenticated, and by address only when its authentication fails.
+    const introspection = pathname === INTROSPECTION_PATH ? options.introspection : undefined;
     const refused = await guardTransport(request, {
       origins,
       checkOrigin: isMcp,
-      rateLimit: { limiter: env.RATE_LIMITER, periodSeconds: options.rateLimitPeriodSeconds },
+      rateLimit: introspection === undefined ? addressLimit : undefined,
     });
     if (refused) return refused;
     if (isMcp) {
@@ -321,10 +325,11 @@ export function authorizationServer<E extends AuthorizationServerEnv>(
     }
     const metadata = resource.metadataResponse(request);
     if (metadata) return metadata;
-    if (pathname === INTROSPECTION_PATH && options.introspection !== undefined) {
+    if (introspection !== undefined) {
       const bounded = await boundedRequest(request, true);
       if (bounded instanceof Response) return bounded;
-      return introspect(bounded, options.introspection, {
+      return introspect(bounded, introspection, {
+        addressLimit,
         env,
         oauth: authServer.getOAuthApi(env),
         issuer: options.publicOrigin,
