@@ -6,7 +6,9 @@ import {
   hostnamesVar,
   intVar,
   isTrustedServerUrl,
+  listVar,
   optionalVar,
+  type EnvView,
   parseEnvRequiring,
   publicOriginRule,
 } from "@mcp-auth/auth-common";
@@ -24,6 +26,50 @@ const secret = (name: string) =>
         .optional(),
     )
     .describe(name);
+
+/** The ID-JAG signing algorithms workers-oauth-provider 1.2.3 verifies. */
+const ENTERPRISE_ALGORITHMS = ["RS256", "ES256"] as const;
+
+/** The variables that name the trusted enterprise IdP: all or none. */
+const ENTERPRISE_REQUIRED = ["ENTERPRISE_IDP_ISSUER", "ENTERPRISE_IDP_JWKS_URL", "ENTERPRISE_IDP_ALGORITHMS"] as const;
+
+/**
+ * The enterprise IdP settings: all of {@link ENTERPRISE_REQUIRED} or none (AUDIENCE only with
+ * them), the URLs https. The library refuses an enterprise IdP whose issuer or JWKS is not https,
+ * even on loopback, so ALLOW_INSECURE_HTTP_LOOPBACK cannot allow it: such a value would fail
+ * every exchange instead of failing here.
+ */
+function enterpriseIdpRule(
+  env: EnvView<{
+    ENTERPRISE_IDP_ISSUER?: string | undefined;
+    ENTERPRISE_IDP_JWKS_URL?: string | undefined;
+    ENTERPRISE_IDP_ALGORITHMS: readonly string[];
+    ENTERPRISE_IDP_AUDIENCE?: string | undefined;
+  }>,
+  problem: (name: (typeof ENTERPRISE_REQUIRED)[number] | "ENTERPRISE_IDP_AUDIENCE", message: string) => void,
+): void {
+  const set = (name: (typeof ENTERPRISE_REQUIRED)[number]) => {
+    const value = env[name];
+    return value === INVALID || (Array.isArray(value) ? value.length > 0 : value !== undefined);
+  };
+  const present = ENTERPRISE_REQUIRED.filter(set);
+  if (present.length > 0) {
+    for (const name of ENTERPRISE_REQUIRED) {
+      if (!present.includes(name)) problem(name, `required with ${present.join(", ")} (enterprise IdP: all or none)`);
+    }
+  } else if (env.ENTERPRISE_IDP_AUDIENCE !== undefined) {
+    problem(
+      "ENTERPRISE_IDP_AUDIENCE",
+      "only with ENTERPRISE_IDP_ISSUER, ENTERPRISE_IDP_JWKS_URL and ENTERPRISE_IDP_ALGORITHMS",
+    );
+  }
+  for (const name of ["ENTERPRISE_IDP_ISSUER", "ENTERPRISE_IDP_JWKS_URL"] as const) {
+    const value = env[name];
+    if (typeof value === "string" && new URL(value).protocol !== "https:") {
+      problem(name, "https only: the library refuses an enterprise IdP over http, on loopback too");
+    }
+  }
+}
 
 const schema = envRules(
   z.object({
@@ -65,6 +111,14 @@ const schema = envRules(
         )
         .optional(),
     ),
+    /** Enterprise-managed authorization: the trusted enterprise IdP's issuer, exactly as its ID-JAGs' `iss`. */
+    ENTERPRISE_IDP_ISSUER: optionalVar().pipe(z.url().optional()),
+    /** Its JWKS, fetched by the library (cached five minutes). */
+    ENTERPRISE_IDP_JWKS_URL: optionalVar().pipe(z.url().optional()),
+    /** The algorithms its ID-JAGs are signed with: RS256 and/or ES256, the library's only two. */
+    ENTERPRISE_IDP_ALGORITHMS: listVar().pipe(z.array(z.enum(ENTERPRISE_ALGORITHMS))),
+    /** The `aud` its ID-JAGs must carry; default PUBLIC_ORIGIN (this server's issuer). */
+    ENTERPRISE_IDP_AUDIENCE: optionalVar().pipe(z.url().optional()),
   }),
   (env, problem) => {
     publicOriginRule(env, problem);
@@ -83,6 +137,7 @@ const schema = envRules(
         else if (!isTrustedServerUrl(new URL(resource), insecureLoopback)) problem("EXTRA_RESOURCES", TRUSTED_URL_RULE);
       }
     }
+    enterpriseIdpRule(env, problem);
   },
 );
 
@@ -94,3 +149,23 @@ export function loadConfig(env: unknown) {
   return parseEnvRequiring(schema, env, ["PUBLIC_ORIGIN", "PASSWORD_PEPPER", "SESSION_SECRET"]);
 }
 export type Config = ReturnType<typeof loadConfig>;
+
+/** The trusted enterprise IdP, when the ENTERPRISE_IDP_* variables name one (the rules made them all-or-none). */
+export interface EnterpriseIdp {
+  issuer: string;
+  jwksUrl: string;
+  algorithms: string[];
+  audience: string;
+}
+
+/** The enterprise IdP of a parsed configuration, or undefined when none is configured. */
+export function enterpriseIdpOf(config: Config): EnterpriseIdp | undefined {
+  const { ENTERPRISE_IDP_ISSUER: issuer, ENTERPRISE_IDP_JWKS_URL: jwksUrl } = config;
+  if (issuer === undefined || jwksUrl === undefined) return undefined;
+  return {
+    issuer,
+    jwksUrl,
+    algorithms: config.ENTERPRISE_IDP_ALGORITHMS,
+    audience: config.ENTERPRISE_IDP_AUDIENCE ?? config.PUBLIC_ORIGIN,
+  };
+}

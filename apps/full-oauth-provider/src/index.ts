@@ -5,9 +5,10 @@ import { durableNotes } from "@mcp-auth/mcp-core/notes-object";
 import { removePasskeyForm, revokeApp, showAccount } from "./account.ts";
 import { admitGrantInForce } from "./account-check.ts";
 import { decide, showConsent } from "./authorize.ts";
-import { loadConfig } from "./config.ts";
+import { enterpriseIdpOf, loadConfig } from "./config.ts";
 import { appContext, type RouteContext } from "./context.ts";
 import { devSignIn } from "./dev-seed.ts";
+import { enterpriseAuthorization } from "./enterprise.ts";
 import { pageContent } from "./page.ts";
 import { authenticateResourceServer } from "./resource-servers.ts";
 import {
@@ -38,6 +39,7 @@ export default authorizationServerWorker<Env>((env) => {
     serverName: SERVER_NAME,
   };
   const app = appContext(env, config, consent);
+  const enterpriseIdp = enterpriseIdpOf(config);
   /** A route of this app's own pages, given the app's context and this request's library helpers. */
   const page =
     (route: (request: Request, context: RouteContext) => Promise<Response>): Route<PageContext<Env>> =>
@@ -82,9 +84,21 @@ export default authorizationServerWorker<Env>((env) => {
     around: (request, { OAUTH_KV }, next) => withRevocationRecord(request, OAUTH_KV, app, next),
     // A disabled account's or a revoked grant's code exchange and refresh end with invalid_grant.
     tokenExchangeCallback: refuseEndedGrants(app),
+    // An ID-JAG from the configured enterprise IdP, for an existing user (jwt-bearer at /token).
+    ...(enterpriseIdp === undefined
+      ? {}
+      : { enterpriseManagedAuthorization: enterpriseAuthorization(enterpriseIdp, app) }),
     onProviderError: (event) => {
       // A bad bearer token on /mcp is a log line (it can come by the thousand), not an audit row.
       if (event.reason.includes(":protected-resource:")) return;
+      const enterprise = /:enterprise-managed-authorization:(.+)$/.exec(event.reason)?.[1];
+      if (enterprise !== undefined) {
+        // mapper_denied was audited with its user and why (enterprise.ts).
+        if (enterprise === "mapper_denied") return;
+        const detail = enterprise;
+        app.audit({ event: "enterprise_assertion_refused", outcome: "refused", address: event.address, detail });
+        return;
+      }
       app.audit({
         event: "security",
         outcome: "refused",

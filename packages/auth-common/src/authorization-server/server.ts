@@ -85,6 +85,8 @@ export interface AuthorizationServerOptions<E extends AuthorizationServerEnv> {
    */
   around?: (request: Request, env: E, next: (request: Request) => Promise<Response>) => Promise<Response>;
   tokenExchangeCallback?: OAuthProviderOptions<E>["tokenExchangeCallback"];
+  /** Enterprise-managed authorization (ID-JAG jwt-bearer grant at /token), passed to the library as is. */
+  enterpriseManagedAuthorization?: OAuthProviderOptions<E>["enterpriseManagedAuthorization"];
   /** Called after the log line for each security event the library reports. */
   onProviderError?: (event: ProviderErrorEvent, env: E) => void;
   /**
@@ -262,6 +264,9 @@ export function authorizationServer<E extends AuthorizationServerEnv>(
     clientIdMetadataDocumentEnabled: true,
     clientRegistrationCallback: registrationPolicy,
     ...(options.tokenExchangeCallback === undefined ? {} : { tokenExchangeCallback: options.tokenExchangeCallback }),
+    ...(options.enterpriseManagedAuthorization === undefined
+      ? {}
+      : { enterpriseManagedAuthorization: options.enterpriseManagedAuthorization }),
     onError: ({ code, description, status, headers, internal, request }) => {
       // The stable reason, never the description's inputs or a credential. The library passes
       // the request only for some errors; the category says which endpoint answered.
