@@ -5,9 +5,25 @@
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference -- an ambient module declaration has no import form
 /// <reference path="./oidc-provider.d.ts" />
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from "jose";
-import Provider, { errors, type ClientMetadata, type Configuration, type ResourceServerInfo } from "oidc-provider";
+import {
+  SignJWT,
+  calculateJwkThumbprint,
+  createLocalJWKSet,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  jwtVerify,
+  type JWK,
+} from "jose";
+import Provider, {
+  errors,
+  type ClientMetadata,
+  type Configuration,
+  type KoaContextWithOIDC,
+  type ResourceServerInfo,
+} from "oidc-provider";
 import { createMemoryAdapter } from "./adapter.ts";
 
 export interface DevIdpOptions {
@@ -58,6 +74,13 @@ export interface DevClient {
   redirectUris?: string[];
   /** Scopes this client may request; unset means any scope a resource offers. */
   scope?: string;
+  /**
+   * The ID-JAGs this client may get ({@link TOKEN_EXCHANGE_GRANT}): an authorization server's
+   * issuer (the exchange's `audience`) → this client's id there, the ID-JAG's `client_id`, as an
+   * enterprise IdP's administrator registers it. Also add {@link TOKEN_EXCHANGE_GRANT} to
+   * `grantTypes`. Unset: none.
+   */
+  idJagClientIds?: Record<string, string>;
 }
 
 export interface DevResource {
@@ -75,6 +98,17 @@ export interface TokenResponse {
   access_token: string;
   expires_in: number;
   token_type: string;
+  scope?: string;
+}
+
+/** An ID-JAG from {@link DevIdp.exchangeForIdJag}: RFC 8693 §2.2.1 as the ID-JAG draft profiles it. */
+export interface IdJagResponse {
+  /** The ID-JAG (`typ: oauth-id-jag+jwt`), despite the name: RFC 8693 puts every issued token here. */
+  access_token: string;
+  issued_token_type: typeof ID_JAG_TOKEN_TYPE;
+  /** `N_A`: the ID-JAG is a grant for an authorization server, not an access token. */
+  token_type: "N_A";
+  expires_in: number;
   scope?: string;
 }
 
@@ -115,10 +149,31 @@ export interface DevIdp {
    * answers `200 {"revoked": <count>}`. `undefined` otherwise.
    */
   controlUrl: string | undefined;
+  /**
+   * RFC 8693 token exchange of `idToken` (an ID token this IdP issued to `client`) for an ID-JAG
+   * for the authorization server `audience` (its issuer) and, optionally, the MCP server
+   * `resource` and `scope`. Throws {@link OAuthError}.
+   */
+  exchangeForIdJag(input: {
+    client: ClientCredentials;
+    idToken: string;
+    audience: string;
+    resource?: string;
+    scope?: string;
+  }): Promise<IdJagResponse>;
   /** The current private signing JWKs, signer first: what `pnpm dev` saves to reuse on restart. */
   exportSigningKeys(): JWK[];
   stop(): Promise<void>;
 }
+
+/** RFC 8693 §2.1: the token exchange grant type. */
+export const TOKEN_EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange";
+/** RFC 8693 §3: an OpenID Connect ID token as the subject token. */
+export const ID_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:id_token";
+/** The ID-JAG draft §9: the token type of an Identity Assertion JWT Authorization Grant. */
+export const ID_JAG_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:id-jag";
+/** How long an ID-JAG lives: short, as the draft asks (authorization servers accept up to five minutes). */
+export const ID_JAG_TTL_SECONDS = 300;
 
 /** DEV ONLY credentials of the default clients. */
 export const DEV_TEST_CLIENT: DevClient = {
@@ -238,6 +293,38 @@ function parseTokenResponse(body: unknown): TokenResponse {
   };
   if (typeof body.scope === "string") response.scope = body.scope;
   return response;
+}
+
+function parseIdJagResponse(body: unknown): IdJagResponse {
+  if (
+    !isRecord(body) ||
+    typeof body.access_token !== "string" ||
+    body.issued_token_type !== ID_JAG_TOKEN_TYPE ||
+    body.token_type !== "N_A" ||
+    typeof body.expires_in !== "number"
+  ) {
+    throw new Error("token endpoint returned a malformed token exchange response");
+  }
+  const response: IdJagResponse = {
+    access_token: body.access_token,
+    issued_token_type: ID_JAG_TOKEN_TYPE,
+    token_type: "N_A",
+    expires_in: body.expires_in,
+  };
+  if (typeof body.scope === "string") response.scope = body.scope;
+  return response;
+}
+
+/** The public half of a private JWK (what the JWKS endpoint publishes). */
+function publicJwk(key: JWK): JWK {
+  const privateMembers = new Set(["d", "p", "q", "dp", "dq", "qi"]);
+  return Object.fromEntries(Object.entries(key).filter(([name]) => !privateMembers.has(name)));
+}
+
+/** An absolute URL without a fragment (RFC 8707 §2), or undefined. */
+function resourceIndicator(value: string): string | undefined {
+  if (!URL.canParse(value)) return undefined;
+  return new URL(value).hash === "" && !value.includes("#") ? value : undefined;
 }
 
 /** A private signing JWK as {@link DevIdpOptions.signingKeys} needs it; throws naming what is wrong. */
@@ -449,11 +536,110 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
     };
   }
 
+  const clientsById = new Map(clients.map((client) => [client.clientId, client]));
+
+  /**
+   * The RFC 8693 token exchange of an ID token for an ID-JAG (draft-ietf-oauth-identity-assertion-
+   * authz-grant §4.3), after oidc-provider authenticated the client (every dev-idp client is
+   * confidential) and checked its `grant_types`.
+   * Validates: `requested_token_type` is an ID-JAG and `subject_token_type` an ID token; the
+   * subject token is an ID token of this issuer, signed with one of its keys, issued to this
+   * client, not expired; the client may get ID-JAGs for `audience` ({@link DevClient.idJagClientIds});
+   * `resource`, when given, is an absolute URL without a fragment.
+   * Does not validate: that the user still has a session here, or which resources and scopes the
+   * audience offers (the authorization server decides what the ID-JAG is worth).
+   */
+  function idJagExchange(keys: JWK[]) {
+    const verificationKeys = createLocalJWKSet({ keys: keys.map(publicJwk) });
+    return async (ctx: KoaContextWithOIDC): Promise<void> => {
+      const params = ctx.oidc.params ?? {};
+      const text = (name: string): string | undefined => {
+        const value = params[name];
+        return typeof value === "string" && value !== "" ? value : undefined;
+      };
+      if (text("requested_token_type") !== ID_JAG_TOKEN_TYPE) {
+        throw new errors.InvalidRequest(`requested_token_type must be ${ID_JAG_TOKEN_TYPE}`);
+      }
+      if (text("subject_token_type") !== ID_TOKEN_TYPE) {
+        throw new errors.InvalidRequest(`subject_token_type must be ${ID_TOKEN_TYPE}`);
+      }
+      const subjectToken = text("subject_token");
+      if (subjectToken === undefined) throw new errors.InvalidRequest("subject_token is required");
+      const audience = text("audience");
+      if (audience === undefined) {
+        throw new errors.InvalidRequest("audience is required: the authorization server's issuer");
+      }
+      const client = ctx.oidc.client;
+      if (client === undefined) throw new errors.InvalidRequest("no authenticated client");
+      const clientIdThere = clientsById.get(client.clientId)?.idJagClientIds?.[audience];
+      if (clientIdThere === undefined) {
+        throw new errors.InvalidTarget(`client ${client.clientId} may not get ID-JAGs for audience ${audience}`);
+      }
+      const given = text("resource");
+      const resource = given === undefined ? undefined : resourceIndicator(given);
+      if (given !== undefined && resource === undefined) {
+        throw new errors.InvalidTarget("resource must be an absolute URL without a fragment");
+      }
+      let subject: string;
+      try {
+        const { payload } = await jwtVerify(subjectToken, verificationKeys, {
+          issuer,
+          audience: client.clientId,
+          algorithms: ["RS256"],
+          requiredClaims: ["sub", "exp", "iat"],
+        });
+        subject = String(payload.sub);
+      } catch {
+        // RFC 8693 §2.2.2: an unusable subject token is invalid_request. Which check failed stays here.
+        throw new errors.InvalidRequest("subject_token is not a valid ID token this issuer gave this client");
+      }
+      const signer = keys.find((key) => key.kty === "RSA");
+      if (signer === undefined) throw new Error("dev-idp has no RSA signing key for ID-JAGs");
+      const { email, email_verified } = devAccountClaims(subject);
+      const scope = text("scope");
+      const now = Math.floor(Date.now() / 1000);
+      const assertion = await new SignJWT({
+        sub: subject,
+        client_id: clientIdThere,
+        jti: randomUUID(),
+        email,
+        email_verified,
+        ...(resource === undefined ? {} : { resource }),
+        ...(scope === undefined ? {} : { scope }),
+      })
+        .setProtectedHeader({
+          alg: "RS256",
+          typ: "oauth-id-jag+jwt",
+          ...(signer.kid === undefined ? {} : { kid: signer.kid }),
+        })
+        .setIssuer(issuer)
+        .setAudience(audience)
+        .setIssuedAt(now)
+        .setExpirationTime(now + ID_JAG_TTL_SECONDS)
+        .sign(await importJWK(signer, "RS256"));
+      ctx.body = {
+        access_token: assertion,
+        issued_token_type: ID_JAG_TOKEN_TYPE,
+        token_type: "N_A",
+        expires_in: ID_JAG_TTL_SECONDS,
+        ...(scope === undefined ? {} : { scope }),
+      };
+    };
+  }
+
   function install(keys: JWK[]): void {
     const provider = new Provider(issuer, configuration(keys));
     provider.on("server_error", (_ctx, error) => {
       console.error("dev-idp server_error:", error);
     });
+    provider.registerGrantType(TOKEN_EXCHANGE_GRANT, idJagExchange(keys), [
+      "subject_token",
+      "subject_token_type",
+      "requested_token_type",
+      "audience",
+      "resource",
+      "scope",
+    ]);
     handle = provider.callback();
   }
 
@@ -491,6 +677,20 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
       );
       if (!response.ok) throw await oauthError(response);
       return parseTokenResponse(await response.json());
+    },
+
+    async exchangeForIdJag({ client, idToken, audience, resource, scope }) {
+      const response = await post(tokenUrl, client, {
+        grant_type: TOKEN_EXCHANGE_GRANT,
+        requested_token_type: ID_JAG_TOKEN_TYPE,
+        subject_token: idToken,
+        subject_token_type: ID_TOKEN_TYPE,
+        audience,
+        ...(resource === undefined ? {} : { resource }),
+        ...(scope === undefined ? {} : { scope }),
+      });
+      if (!response.ok) throw await oauthError(response);
+      return parseIdJagResponse(await response.json());
     },
 
     async revoke(token, client) {

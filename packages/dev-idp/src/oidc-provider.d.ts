@@ -38,10 +38,14 @@ declare module "oidc-provider" {
   export interface OIDCContext {
     readonly route: string | undefined;
     readonly params?: Readonly<Record<string, unknown>>;
+    /** The authenticated client, at the token endpoint. */
+    readonly client?: Client;
   }
 
   export interface KoaContextWithOIDC {
     readonly oidc: OIDCContext;
+    /** The response body (Koa). */
+    body: unknown;
   }
 
   export interface ResourceServerInfo {
@@ -117,9 +121,15 @@ declare module "oidc-provider" {
     /** Koa's request handler; it handles its own errors, the promise never rejects. */
     callback(): (req: IncomingMessage, res: ServerResponse) => Promise<void>;
     on(event: "server_error", listener: (ctx: KoaContextWithOIDC, error: Error) => void): this;
+    /**
+     * Adds a grant type to the token endpoint, after client authentication and the client's
+     * `grant_types` check; `params` are the request parameters it reads besides `grant_type`.
+     */
+    registerGrantType(name: string, handler: (ctx: KoaContextWithOIDC) => Promise<void>, params?: string[]): void;
   }
 
   export const errors: {
+    InvalidRequest: new (description?: string) => Error;
     InvalidTarget: new (description?: string) => Error;
     InvalidScope: new (description: string, scope?: string) => Error;
   };
