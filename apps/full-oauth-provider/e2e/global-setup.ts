@@ -1,8 +1,17 @@
 import { hashPassword, pepperFromSecret } from "@mcp-auth/auth-common/accounts";
 import { DISCOVERY_LOGINS, TOKEN_ENDPOINT_LOGINS } from "@mcp-auth/auth-common/testing/node";
-import { freePort, serveOnLoopback, startWranglerDev, withD1Binding } from "@mcp-auth/dev-harness";
+import {
+  TOKEN_EXCHANGE_GRANT,
+  freePort,
+  selfSignedCertificate,
+  serveOnLoopback,
+  startDevIdp,
+  startWranglerDev,
+  withD1Binding,
+  type DevClient,
+} from "@mcp-auth/dev-harness";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
@@ -22,8 +31,32 @@ declare module "vitest" {
     accounts: Record<string, string>;
     /** GET answers the Worker's last log lines (what an operator would see in `wrangler tail`). */
     logTapUrl: string;
+    /** The enterprise IdP the server trusts: dev-idp over HTTPS with a certificate made for the run. */
+    enterprise: EnterpriseSetup;
   }
 }
+
+/** What enterprise.e2e.test.ts needs of the enterprise IdP (dev-idp) and this server. */
+export interface EnterpriseSetup {
+  /** dev-idp's issuer, `https://127.0.0.1:<port>`. */
+  issuer: string;
+  /** The PEM certificate dev-idp serves: trust it to call dev-idp. */
+  certificate: string;
+  /** The MCP client at dev-idp (it signs people in there and exchanges their ID tokens). */
+  agent: { clientId: string; clientSecret: string; redirectUri: string };
+  /** The same client at this server (a confidential client registered there), as the ID-JAG names it. */
+  client: { clientId: string; clientSecret: string };
+  /** The dev-idp login whose email has an account here. */
+  login: string;
+}
+
+/** The dev-idp login with an account here (dev-idp's email for it: `enterprise-user@example.test`). */
+const ENTERPRISE_LOGIN = "enterprise-user";
+const ENTERPRISE_AGENT = {
+  clientId: "mcp-enterprise-agent",
+  clientSecret: "e2e-only-mcp-enterprise-agent-secret",
+  redirectUri: "http://127.0.0.1:43219/callback",
+};
 
 export const APP_DIR = join(import.meta.dirname, "..");
 const PEPPER = "e2e-only-password-pepper-0123456789abcdef";
@@ -76,6 +109,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const port = await freePort();
   const origin = `http://localhost:${port}`;
   const stateDir = mkdtempSync(join(tmpdir(), "full-oauth-provider-e2e-"));
+  // The enterprise IdP: the library trusts only https issuers, so dev-idp serves HTTPS with a
+  // certificate made now, which wrangler's workerd trusts through NODE_EXTRA_CA_CERTS. It starts
+  // once this server is up: it must know the client id this server gave the agent.
+  const tls = await selfSignedCertificate();
+  const certificateFile = join(stateDir, "enterprise-idp-cert.pem");
+  writeFileSync(certificateFile, tls.cert);
+  const idpPort = await freePort();
+  const idpIssuer = `https://127.0.0.1:${idpPort}`;
   const dev = await startWranglerDev({
     cwd: APP_DIR,
     port,
@@ -87,8 +128,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
       PASSWORD_PEPPER_PREVIOUS: "",
       SESSION_SECRET: "e2e-only-session-secret-0123456789abcdefgh",
       ALLOW_INSECURE_HTTP_LOOPBACK: "true",
+      ENTERPRISE_IDP_ISSUER: idpIssuer,
+      ENTERPRISE_IDP_JWKS_URL: `${idpIssuer}/jwks`,
+      ENTERPRISE_IDP_ALGORITHMS: "RS256",
     },
+    env: { NODE_EXTRA_CA_CERTS: certificateFile },
   });
+  let idp: Awaited<ReturnType<typeof startDevIdp>> | undefined;
   try {
     // The accounts go straight into the running server's D1 through one binding proxy, with the
     // Worker's own users.ts (the CLI is tested on its own, in cli.e2e.test.ts).
@@ -103,8 +149,34 @@ export default async function setup(project: TestProject): Promise<() => Promise
         await addUser(db, { email, displayName: name, passwordHash });
         accounts[email] = password;
       }
+      // No password: this account signs in only through its enterprise IdP.
+      await addUser(db, {
+        email: `${ENTERPRISE_LOGIN}@example.test`,
+        displayName: "Enterprise User",
+        passwordHash: null,
+      });
       return undefined;
     });
+    const registered = await fetch(`${origin}/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        client_name: "enterprise agent",
+        redirect_uris: [ENTERPRISE_AGENT.redirectUri],
+        token_endpoint_auth_method: "client_secret_basic",
+      }),
+    });
+    if (registered.status !== 201) throw new Error(`registering the enterprise agent: HTTP ${registered.status}`);
+    const client = (await registered.json()) as { client_id: string; client_secret: string };
+    const agent: DevClient = {
+      clientId: ENTERPRISE_AGENT.clientId,
+      clientSecret: ENTERPRISE_AGENT.clientSecret,
+      grantTypes: ["authorization_code", TOKEN_EXCHANGE_GRANT],
+      redirectUris: [ENTERPRISE_AGENT.redirectUri],
+      scope: "openid profile email",
+      idJagClientIds: { [origin]: client.client_id },
+    };
+    idp = await startDevIdp({ port: idpPort, tls, clients: [agent] });
     const logTap = await serveOnLoopback((_req, res) => {
       res.writeHead(200, { "content-type": "text/plain; charset=utf-8" }).end(dev.output());
     });
@@ -114,13 +186,22 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide("pepper", PEPPER);
     project.provide("accounts", accounts);
     project.provide("logTapUrl", logTap.origin);
+    project.provide("enterprise", {
+      issuer: idp.issuer,
+      certificate: tls.cert,
+      agent: ENTERPRISE_AGENT,
+      client: { clientId: client.client_id, clientSecret: client.client_secret },
+      login: ENTERPRISE_LOGIN,
+    });
     return async () => {
       if (process.env["E2E_SHOW_WORKER_OUTPUT"] === "1") console.log(dev.output());
       await logTap.stop();
+      await idp?.stop();
       await dev.stop();
       rmSync(stateDir, { recursive: true, force: true });
     };
   } catch (error) {
+    await idp?.stop();
     await dev.stop();
     rmSync(stateDir, { recursive: true, force: true });
     throw error;

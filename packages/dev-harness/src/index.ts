@@ -49,6 +49,7 @@ export {
   type Tokens,
 } from "./oauth-peer.ts";
 export { jsonRpcOf, rawRequest, type RawResponse } from "./raw-http.ts";
+export { selfSignedCertificate, type TestCertificate } from "./tls-certificate.ts";
 export {
   WranglerStartError,
   runWrangler,

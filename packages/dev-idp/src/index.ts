@@ -1,10 +1,11 @@
 // A real OAuth 2.0 / OpenID Connect authorization server (panva's oidc-provider) for local
 // development and tests. DEV ONLY: fixed secrets, fixed cookie keys, in-memory storage, plain
-// HTTP on 127.0.0.1. Never deploy it.
+// HTTP (or HTTPS with a test certificate) on 127.0.0.1. Never deploy it.
 // oidc-provider ships no types; our declaration must travel with every program importing us.
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference -- an ambient module declaration has no import form
 /// <reference path="./oidc-provider.d.ts" />
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import {
@@ -29,8 +30,17 @@ import { createMemoryAdapter } from "./adapter.ts";
 export interface DevIdpOptions {
   /** Port to listen on (127.0.0.1 only). 0 picks a free port. Default 0. */
   port?: number;
-  /** Issuer identifier, an origin without a path. Default `http://127.0.0.1:<port>`. */
+  /**
+   * Issuer identifier, an origin without a path. Default `http://127.0.0.1:<port>`, or
+   * `https://127.0.0.1:<port>` with {@link DevIdpOptions.tls}.
+   */
   issuer?: string;
+  /**
+   * Serve HTTPS with this PEM key and certificate (e.g. dev-harness's `selfSignedCertificate`)
+   * instead of plain HTTP: for a relying party that accepts only https issuers, as
+   * workers-oauth-provider does for an enterprise IdP. Its clients must trust the certificate.
+   */
+  tls?: { key: string; cert: string };
   /** Registered clients. Default {@link DEFAULT_CLIENTS}. */
   clients?: DevClient[];
   /** Resource servers tokens can be issued for. Default {@link DEFAULT_RESOURCES}. */
@@ -401,7 +411,7 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
 
   let handle: ReturnType<Provider["callback"]> | undefined;
   const storage = createMemoryAdapter();
-  const server = createServer((req, res) => {
+  const listener: RequestListener = (req, res) => {
     if (handle === undefined) {
       res.writeHead(503).end();
       return;
@@ -411,7 +421,8 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
       return;
     }
     void handle(req, res);
-  });
+  };
+  const server = options.tls === undefined ? createServer(listener) : createTlsServer(options.tls, listener);
 
   /** The control routes; see {@link DevIdp.controlUrl}. */
   function control(req: IncomingMessage, res: ServerResponse): void {
@@ -437,7 +448,8 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
   }
   const port = await listen(server, options.port ?? 0);
 
-  const issuer = stripTrailingSlash(options.issuer ?? `http://127.0.0.1:${port}`);
+  const scheme = options.tls === undefined ? "http" : "https";
+  const issuer = stripTrailingSlash(options.issuer ?? `${scheme}://127.0.0.1:${port}`);
   if (new URL(issuer).pathname !== "/") {
     server.close();
     throw new Error(`dev-idp issuer must be an origin without a path, got ${issuer}`);
