@@ -45,6 +45,8 @@ export function mapEnterpriseClaims(context: Pick<AppContext, "db" | "audit" | "
     const { user } = found;
     if (user.disabled) return refuse("user_disabled", user.id);
     const scope = enterpriseScopes(requestedScope, context.consent);
+    // Written as the mapping admits the user: the library mints the token right after, and the
+    // grant id it makes is not known here.
     context.audit({
       event: "enterprise_token_issued",
       outcome: "ok",
