@@ -7,9 +7,9 @@ import { freshAddress } from "@mcp-auth/dev-harness/limits";
 import { env } from "cloudflare:workers";
 import { SignJWT, exportJWK, generateKeyPair, importJWK, type JWK, type JWTPayload } from "jose";
 import { describe, expect, it } from "vitest";
-import { listGrants, revokeGrant } from "../src/grants.ts";
+import { listGrants } from "../src/grants.ts";
 import { readAudit, setDisabled, type AuditRow } from "../src/users.ts";
-import { ORIGIN, call, eventually, testUser } from "./helpers.ts";
+import { Browser, ORIGIN, call, eventually, hiddenValue, testUser } from "./helpers.ts";
 
 const JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 const ISSUER = env.ENTERPRISE_IDP_ISSUER;
@@ -140,7 +140,7 @@ describe("enterprise-managed authorization (ID-JAG, jwt-bearer at /token)", () =
     });
   });
 
-  it("the grant is the user's like any other: listed, and revoking it ends the token at /mcp", async () => {
+  it("the grant is the user's like any other: on /account, where Revoke ends the token at /mcp", async () => {
     const user = await testUser();
     const client = await confidentialClient();
     const response = await redeem(client, await idJag(client, user.email), freshAddress());
@@ -148,8 +148,17 @@ describe("enterprise-managed authorization (ID-JAG, jwt-bearer at /token)", () =
     const [grant] = await listGrants(env.OAUTH_KV, user.id);
     expect(grant).toMatchObject({ userId: user.id, clientId: client.clientId, scope: ["notes:read", "notes:write"] });
     expect((await whoami(accessToken)).status).toBe(200);
-    await revokeGrant(env.DB, env.OAUTH_KV, user.id, grant?.id ?? "");
+
+    const browser = new Browser();
+    await browser.signIn(user.email);
+    const html = await (await browser.fetch("/account")).text();
+    expect(html).toContain("enterprise agent");
+    expect(hiddenValue(html, "grant")).toBe(grant?.id);
+    const csrf = /action="\/account\/revoke">\s*<input type="hidden" name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? "";
+    const revoked = await browser.post("/account/revoke", { grant: grant?.id ?? "", csrf });
+    expect(revoked.status).toBe(303);
     expect((await whoami(accessToken)).status).toBe(401);
+    expect(await listGrants(env.OAUTH_KV, user.id)).toEqual([]);
   });
 
   it("asks for no scope and the assertion names none: the initial scope only", async () => {
