@@ -5,6 +5,7 @@
 import type { EmaClaimsMapperInput, EmaClaimsMapperResult, EmaOptions } from "@cloudflare/workers-oauth-provider";
 import { clientAddress } from "@mcp-auth/auth-common";
 import { grantPropsSchema } from "@mcp-auth/auth-common/authorization-server";
+import type { ConsentScopes } from "@mcp-auth/auth-common/authorization-server";
 import type { EnterpriseIdp } from "./config.ts";
 import type { AppContext } from "./context.ts";
 import { findByEmail } from "./users.ts";
@@ -14,10 +15,10 @@ export type EnterpriseRefusal = "no_verified_email" | "unknown_user" | "user_dis
 
 /**
  * The scopes an enterprise token gets: what the client asked for (the library already cut it to
- * the assertion's `scope`), capped by what this server offers; nothing asked, the initial scopes.
+ * the assertion's `scope`), capped by what the resource allows; nothing asked, its initial scopes.
  * Users have no scopes of their own here: every user may hold every scope the server offers.
  */
-export function enterpriseScopes(requested: readonly string[], consent: AppContext["consent"]): string[] {
+export function enterpriseScopes(requested: readonly string[], consent: ConsentScopes): string[] {
   if (requested.length === 0) return [...consent.initialScopes];
   return consent.scopes.filter((scope) => requested.includes(scope));
 }
@@ -32,7 +33,7 @@ export function enterpriseScopes(requested: readonly string[], consent: AppConte
  * §5, RFC 7523 §3).
  */
 export function mapEnterpriseClaims(context: Pick<AppContext, "db" | "audit" | "consent" | "publicOrigin">) {
-  return async ({ claims, clientInfo, requestedScope, request }: EmaClaimsMapperInput<Env>) => {
+  return async ({ claims, clientInfo, requestedScope, request, resource }: EmaClaimsMapperInput<Env>) => {
     const who = { clientId: clientInfo.clientId, address: clientAddress(request) };
     const refuse = (detail: EnterpriseRefusal, userId?: string): null => {
       context.audit({ event: "enterprise_assertion_refused", outcome: "refused", ...who, userId, detail });
@@ -44,7 +45,8 @@ export function mapEnterpriseClaims(context: Pick<AppContext, "db" | "audit" | "
     if (found === undefined) return refuse("unknown_user");
     const { user } = found;
     if (user.disabled) return refuse("user_disabled", user.id);
-    const scope = enterpriseScopes(requestedScope, context.consent);
+    // Capped by the resource the assertion is for (this server's /mcp, or an EXTRA_RESOURCES one).
+    const scope = enterpriseScopes(requestedScope, context.consent(resource));
     // Written as the mapping admits the user: the library mints the token right after, and the
     // grant id it makes is not known here.
     context.audit({
