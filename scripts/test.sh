@@ -17,6 +17,18 @@ if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
   fi
 fi
 
+# full-oauth-provider's e2e serves dev-idp over HTTPS (an enterprise IdP must be https) with a
+# certificate made per run by openssl.
+if ! command -v openssl >/dev/null; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "Installing openssl for the e2e certificate (apt-get install openssl)…"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
+  else
+    echo "openssl is missing: run 'sudo apt-get install -y openssl'." >&2
+    exit 1
+  fi
+fi
+
 rm -rf apps/*/test-results packages/*/test-results
 status=0
 failed_steps=()
