@@ -6,28 +6,23 @@ set -euo pipefail
 export TURBO_TELEMETRY_DISABLED=1 WRANGLER_SEND_METRICS=false
 cd "$(dirname "$0")/.."
 
-# Page tests drive Debian's Chromium (the project never downloads a browser of its own).
-if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
+# A Debian package the tests need, installed when missing (as root), else a clear stop.
+need_package() {
+  local package=$1 why=$2
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
-    echo "Installing Chromium for the page tests (apt-get install chromium)…"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    echo "Installing $package for $why (apt-get install $package)…"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null
   else
-    echo "Chromium is missing: run 'sudo apt-get install -y chromium' (or set CHROMIUM_PATH)." >&2
+    echo "$package is missing ($why): run 'sudo apt-get install -y $package'." >&2
     exit 1
   fi
-fi
-
+}
+# Page tests drive Debian's Chromium (the project never downloads a browser of its own; or set
+# CHROMIUM_PATH).
+[ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || need_package chromium "the page tests"
 # full-oauth-provider's e2e serves dev-idp over HTTPS (an enterprise IdP must be https) with a
 # certificate made per run by openssl.
-if ! command -v openssl >/dev/null; then
-  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
-    echo "Installing openssl for the e2e certificate (apt-get install openssl)…"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
-  else
-    echo "openssl is missing: run 'sudo apt-get install -y openssl'." >&2
-    exit 1
-  fi
-fi
+command -v openssl >/dev/null || need_package openssl "the e2e certificate"
 
 rm -rf apps/*/test-results packages/*/test-results
 status=0
