@@ -2,7 +2,13 @@
 // obtained the way an MCP client obtains one, with plain fetch: discovery from the 401, dynamic
 // registration, PKCE, our consent page and the upstream login (played by the headless driver),
 // the code exchange. The time to the first tool call is part of the report.
-import { authorizeHeadlessly, bearerChallenge, runToCompletion, wranglerEnv } from "@mcp-auth/dev-harness";
+import {
+  HeadlessBrowser,
+  authorizeHeadlessly,
+  bearerChallenge,
+  runToCompletion,
+  wranglerEnv,
+} from "@mcp-auth/dev-harness";
 import { createHash, randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { Credential, CredentialContext } from "./credentials.ts";
@@ -40,13 +46,39 @@ function stringField(step: string, object: Record<string, unknown>, name: string
   return value;
 }
 
+/** The phases of one flow, in milliseconds (sign-in: login pages; consent: the rest of the browser's part). */
+export interface FlowPhases {
+  discovery: number;
+  registration: number;
+  "sign-in": number;
+  consent: number;
+  token: number;
+  "first call": number;
+}
+
 /** What one run of the flow gave. */
-interface FlowResult {
+export interface FlowResult {
   accessToken: string;
+  refreshToken: string | undefined;
+  /** The code the token was exchanged for (already used): for a replay check. */
+  code: string;
+  clientId: string;
+  tokenEndpoint: string;
+  redirectUri: string;
+  codeVerifier: string;
+  resource: string;
   /** From the first unauthenticated POST /mcp to the first successful `echo` with the token. */
   ms: number;
+  phases: FlowPhases;
   /** Requests the headless browser made (our pages, dev-idp's, the redirects). */
   browserSteps: number;
+  /** The browser, signed in at the authorization server (and upstream): for the account page. */
+  browser: HeadlessBrowser;
+}
+
+/** A sign-in page's request (ours, or dev-idp's login interaction), as opposed to consent and redirects. */
+function isSignIn(url: URL): boolean {
+  return /\/login\b|\/interaction\/[^/]+(\/login)?$/.test(url.pathname) && !url.pathname.endsWith("/confirm");
 }
 
 /**
@@ -57,12 +89,20 @@ interface FlowResult {
  * answers 201 with a client id; the callback has no `error`, our `state` and (RFC 9207) the
  * issuer; the token response is a Bearer token carrying every scope asked for; `echo` answers.
  */
-async function runFlow(
+export async function runFlow(
   origin: string,
   scopes: readonly string[],
   signIn: { login: string; password: string } | undefined,
 ): Promise<FlowResult> {
   const started = performance.now();
+  let mark = started;
+  /** Milliseconds since the last phase ended. */
+  const lap = () => {
+    const now = performance.now();
+    const ms = now - mark;
+    mark = now;
+    return ms;
+  };
   const resource = `${origin}/mcp`;
   const unauthenticated = await fetch(resource, {
     method: "POST",
@@ -98,12 +138,13 @@ async function runFlow(
   const registrationEndpoint = stringField("AS metadata", as, "registration_endpoint");
   const authorizationEndpoint = stringField("AS metadata", as, "authorization_endpoint");
   const tokenEndpoint = stringField("AS metadata", as, "token_endpoint");
+  const discovery = lap();
 
   const registration = JSON.stringify({
     client_name: "mcp-auth benchmark",
     redirect_uris: [REDIRECT_URI],
     token_endpoint_auth_method: "none",
-    grant_types: ["authorization_code"],
+    grant_types: ["authorization_code", "refresh_token"],
     response_types: ["code"],
   });
   const client = await jsonOf(
@@ -116,6 +157,7 @@ async function runFlow(
     201,
   );
   const clientId = stringField("registration", client, "client_id");
+  const registration_ = lap();
 
   // RFC 7636 §4.1-4.2: 32 random octets, base64url; S256 challenge of that.
   const codeVerifier = randomBytes(32).toString("base64url");
@@ -133,12 +175,27 @@ async function runFlow(
   })) {
     authorizationUrl.searchParams.set(name, value);
   }
+  // The browser's requests, timed one by one: login pages are sign-in, the rest consent.
+  let signInMs = 0;
+  let browserMs = 0;
+  const timed = new HeadlessBrowser({
+    fetch: async (url, init) => {
+      const at = performance.now();
+      const answer = await fetch(url, init);
+      const ms = performance.now() - at;
+      browserMs += ms;
+      if (isSignIn(new URL(url instanceof Request ? url.url : url))) signInMs += ms;
+      return answer;
+    },
+  });
   const browser = await authorizeHeadlessly({
     authorizationUrl,
     redirectUri: REDIRECT_URI,
     consent: { decision: "approve", scopes: [...scopes] },
+    browser: timed,
     ...signIn,
   });
+  const browserPart = lap();
   const { callback } = browser;
   const refused = callback.searchParams.get("error");
   if (refused !== null) throw new Error(`OAuth flow: the authorization ended with error=${refused}`);
@@ -165,6 +222,7 @@ async function runFlow(
     200,
   );
   const accessToken = stringField("token", tokens, "access_token");
+  const tokenMs = lap();
   if (String(tokens["token_type"]).toLowerCase() !== "bearer") {
     throw new Error(`OAuth flow: token_type ${String(tokens["token_type"])}, expected Bearer`);
   }
@@ -174,7 +232,31 @@ async function runFlow(
 
   const echo = await callEcho({ name: "oauth flow", url: resource, authorization: () => `Bearer ${accessToken}` });
   if (!echo.ok) throw new Error(`OAuth flow: echo with the new token failed: ${echo.problem ?? "?"}`);
-  return { accessToken, ms: performance.now() - started, browserSteps: browser.steps.length };
+  const firstCall = lap();
+  const refreshToken = typeof tokens["refresh_token"] === "string" ? tokens["refresh_token"] : undefined;
+  return {
+    accessToken,
+    refreshToken,
+    code,
+    clientId,
+    tokenEndpoint,
+    redirectUri: REDIRECT_URI,
+    codeVerifier,
+    resource,
+    ms: performance.now() - started,
+    phases: {
+      discovery,
+      registration: registration_,
+      // The browser's share of its phase that went to sign-in pages; the rest (authorize,
+      // consent, redirects) is consent.
+      "sign-in": browserMs === 0 ? 0 : (browserPart * signInMs) / browserMs,
+      consent: browserMs === 0 ? browserPart : (browserPart * (browserMs - signInMs)) / browserMs,
+      token: tokenMs,
+      "first call": firstCall,
+    },
+    browserSteps: browser.steps.length,
+    browser: timed,
+  };
 }
 
 /**
