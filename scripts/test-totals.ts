@@ -60,15 +60,25 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const runs: string[] = [];
-for (const group of ["apps", "packages", "bench"]) {
-  if (!existsSync(join(root, group))) continue;
-  for (const name of readdirSync(join(root, group)).sort()) {
+/** Every workspace package: the groups' members, then the packages at the root (compare). */
+const packageDirs: [string, string][] = [
+  ...["apps", "packages", "bench"].flatMap((group) =>
+    existsSync(join(root, group))
+      ? readdirSync(join(root, group))
+          .sort()
+          .map((name): [string, string] => [group, name])
+      : [],
+  ),
+  ["", "compare"],
+];
+{
+  for (const [group, name] of packageDirs) {
     const dir = join(root, group, name);
     if (!existsSync(join(dir, "package.json"))) continue;
     const resultsDir = join(dir, "test-results");
     const written = existsSync(resultsDir) ? readdirSync(resultsDir).filter((entry) => entry.endsWith(".json")) : [];
     for (const file of [...new Set([...expectedReports(dir), ...written])].sort()) {
-      const suite = `${group}/${name} ${file.replace(/\.json$/, "")}`;
+      const suite = `${group === "" ? name : `${group}/${name}`} ${file.replace(/\.json$/, "")}`;
       if (!written.includes(file)) {
         failed += 1;
         runs.push(`${suite}: FAILED, no results (the suite did not finish: see its output above for why)`);

@@ -52,7 +52,7 @@ export async function rpc(
 }
 
 /** JSON, or the first `data:` line of an SSE answer. */
-function parseBody(text: string): Record<string, unknown> | undefined {
+export function parseBody(text: string): Record<string, unknown> | undefined {
   const data = text.trimStart().startsWith("{") ? text : /^data: (.*)$/m.exec(text)?.[1];
   if (data === undefined) return undefined;
   try {
@@ -133,7 +133,7 @@ async function withForeignHost(
 }
 
 /** "HTTP 401 invalid_token", "200 result", "200 tool error: …". */
-function outcome(answer: { status: number; body: Record<string, unknown> | undefined }): string {
+export function outcome(answer: { status: number; body: Record<string, unknown> | undefined }): string {
   const body = answer.body;
   const error = body?.["error"];
   if (answer.status !== 200) {
@@ -168,7 +168,7 @@ async function mustRefuse(kit: Kit, made: Caller | string, headers: Record<strin
   return measured(outcome(answer), refused(answer.status) ? "good" : "bad");
 }
 
-function countLines(dir: string): number {
+export function countLines(dir: string): number {
   let lines = 0;
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);

@@ -1,0 +1,57 @@
+// The scenario runners' pure parts: how an answer becomes a cell's words, and which servers a
+// selection of columns needs. (Each scenario against the real apps: compare.e2e.test.ts.)
+import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { countLines, outcome, parseBody } from "../lib/scenarios.ts";
+import { serversFor } from "../lib/stack.ts";
+
+describe("outcome: an answer in a few words", () => {
+  it.each([
+    [401, { error: "invalid_token", error_description: "x" }, "HTTP 401 invalid_token"],
+    [
+      403,
+      { jsonrpc: "2.0", error: { code: -32000, message: "Forbidden: Invalid Host: evil.example" } },
+      "HTTP 403 Forbidden: Invalid Host: evil.example",
+    ],
+    [200, { jsonrpc: "2.0", id: 1, result: { content: [{ type: "text", text: "hi" }] } }, "200 result"],
+    [
+      200,
+      { jsonrpc: "2.0", id: 1, result: { isError: true, content: [{ type: "text", text: "needs notes:write" }] } },
+      "200 tool error: needs notes:write",
+    ],
+    [200, { jsonrpc: "2.0", id: 1, error: { code: -32602, message: "bad" } }, "200 JSON-RPC error -32602"],
+    [500, undefined, "HTTP 500"],
+  ])("%i %j → %s", (status, body, expected) => {
+    expect(outcome({ status, body: body as Record<string, unknown> | undefined })).toBe(expected);
+  });
+});
+
+describe("parseBody", () => {
+  it("reads JSON, the first data line of an SSE answer, and nothing else", () => {
+    expect(parseBody('{"a":1}')).toEqual({ a: 1 });
+    expect(parseBody('event: message\ndata: {"b":2}\n\n')).toEqual({ b: 2 });
+    expect(parseBody("not json")).toBeUndefined();
+    expect(parseBody("data: {broken")).toBeUndefined();
+  });
+});
+
+describe("countLines", () => {
+  it("counts non-blank lines of .ts files, recursively, and nothing else", () => {
+    const dir = mkdtempSync(join(tmpdir(), "compare-lines-"));
+    mkdirSync(join(dir, "sub"));
+    writeFileSync(join(dir, "a.ts"), "one\n\n two\n");
+    writeFileSync(join(dir, "sub", "b.ts"), "three\n");
+    writeFileSync(join(dir, "c.md"), "not code\n");
+    expect(countLines(dir)).toBe(3);
+  });
+});
+
+describe("serversFor", () => {
+  it("starts what the columns need, the other OAuth app for each OAuth column, and always the baseline", () => {
+    expect(serversFor(["no-auth"])).toEqual(["no-auth", "baseline-rl"]);
+    expect(serversFor(["tv-jwt", "tv-api-key"])).toEqual(["tv-keys", "baseline-rl"]);
+    expect(serversFor(["oauth-proxy"])).toEqual(["oauth-proxy", "full-oauth-provider", "baseline-rl"]);
+  });
+});
