@@ -42,7 +42,7 @@ export async function checkReportInBrowser(htmlPath: string, options: { browser?
         [...document.querySelectorAll(`${selector} g.bar-row`)].map((row) => ({
           column: row.getAttribute("data-column") ?? "",
           bars: row.querySelectorAll("rect.bar").length,
-          text: row.textContent?.trim() ?? "",
+          text: row.textContent.trim(),
         }));
       return {
         columns: [...document.querySelectorAll("table.matrix thead th[data-column]")].map(

@@ -12,7 +12,9 @@ const PRETTIER = join(REPO_ROOT, "node_modules", "prettier", "bin", "prettier.cj
 
 describe("scripts/readme-matrix.ts", () => {
   const dir = mkdtempSync(join(tmpdir(), "readme-matrix-"));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
   const resultsPath = join(dir, "results.json");
   writeFileSync(resultsPath, JSON.stringify(fixtureResults()));
 

@@ -14,7 +14,7 @@ describe("the report page in headless Chromium", () => {
     browser = await launchChromium();
   });
   afterAll(async () => {
-    await browser?.close();
+    await browser.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -57,9 +57,13 @@ describe("renderHtml", () => {
     expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
     expect(html).toContain("from a hostile &lt;b&gt;server&lt;/b&gt;");
     const hostile = fixtureResults();
-    hostile.columns[0]!.label = '"><img src=x onerror=alert(1)>';
-    hostile.rows[0]!.explains = "<iframe>";
-    hostile.revocations[0]!.action = "</text><script>";
+    const [column] = hostile.columns;
+    const [row] = hostile.rows;
+    const [revocation] = hostile.revocations;
+    if (column === undefined || row === undefined || revocation === undefined) throw new Error("fixture changed");
+    column.label = '"><img src=x onerror=alert(1)>';
+    row.explains = "<iframe>";
+    revocation.action = "</text><script>";
     const out = renderHtml(hostile);
     expect(out).not.toMatch(/<img|<iframe|<script/);
   });
@@ -177,7 +181,9 @@ describe("renderMarkdown", () => {
 
 describe("writeReport", () => {
   const dir = mkdtempSync(join(tmpdir(), "compare-report-"));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it("writes index.html, results.json (pretty) and matrix.md", () => {
     const results = fixtureResults();
