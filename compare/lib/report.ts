@@ -144,7 +144,7 @@ table.matrix th.group { background: #eef1f4; font-size: 14px; }
 .detail { display: block; color: var(--neutral); font-size: 12px; }
 td.good { background: #e6f4ea; } td.bad { background: #fdecea; } td.none { background: #f6f8fa; color: var(--neutral); }
 td.good .v { color: var(--good); font-weight: 600; } td.bad .v { color: var(--bad); font-weight: 600; }
-svg text { font: 12px system-ui, sans-serif; fill: var(--ink); }
+svg { max-width: 100%; height: auto; } svg text { font: 12px system-ui, sans-serif; fill: var(--ink); } svg text.label { font-weight: 600; }
 svg .bar { fill: #4c6ef5; } svg .bar.unbounded { fill: #fdecea; stroke: var(--bad); stroke-dasharray: 5 3; }
 svg .axis { stroke: var(--neutral); }
 `;
@@ -182,12 +182,15 @@ function matrixHtml(results: CompareResults): string {
   return `<div class="scroll"><table class="matrix"><caption>The matrix: each cell is what happened in this run</caption><thead><tr><th scope="col">Question</th>${head}</tr></thead>${body}</table></div>`;
 }
 
-const LABEL_W = 220;
+// Each chart row: its label on a line of its own, then the bar with its numbers after it, so neither
+// a long label nor a long number line is cut off.
+const X0 = 4;
 const BAR_W = 420;
-const ROW_H = 30;
+const ROW_H = 44;
+const WIDTH = X0 + BAR_W + 520;
 
 function svg(id: string, label: string, height: number, content: string): string {
-  const width = LABEL_W + BAR_W + 260;
+  const width = WIDTH;
   return `<svg id="${id}" role="img" aria-label="${escapeHtml(label)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}"><title>${escapeHtml(label)}</title>${content}</svg>`;
 }
 
@@ -202,18 +205,18 @@ function throughputSvg(results: CompareResults): string {
   const scale = Math.max(1, ...results.throughput.map((entry) => entry.ratioToBaseline).filter(Number.isFinite));
   const rows = ids.map((id, index) => {
     const y = 10 + index * ROW_H;
-    const label = `<text x="${LABEL_W - 8}" y="${y + 15}" text-anchor="end">${escapeHtml(columnLabel(results.columns, id))}</text>`;
+    const label = `<text class="label" x="${X0}" y="${y + 12}">${escapeHtml(columnLabel(results.columns, id))}</text>`;
     const entry = byColumn.get(id);
     if (entry === undefined) {
-      return `<g class="bar-row" data-column="${escapeHtml(id)}">${label}<text x="${LABEL_W + 4}" y="${y + 15}">not measured: no throughput for this column</text></g>`;
+      return `<g class="bar-row" data-column="${escapeHtml(id)}">${label}<text x="${X0}" y="${y + 32}">not measured: no throughput for this column</text></g>`;
     }
     const w = length(entry.ratioToBaseline, scale, BAR_W);
     const agent = entry.ratioToAgent === null ? "" : `, ×${num(entry.ratioToAgent, 2)} McpAgent`;
     const text = `×${num(entry.ratioToBaseline, 2)} baseline${agent} · ${num(entry.reqPerSec)} req/s · p50 ${num(entry.p50Ms, 1)} ms · p99 ${num(entry.p99Ms, 1)} ms`;
-    return `<g class="bar-row" data-column="${escapeHtml(id)}">${label}<rect class="bar" x="${LABEL_W}" y="${y + 3}" width="${w.toFixed(1)}" height="${ROW_H - 10}"><title>${escapeHtml(text)}</title></rect><text x="${LABEL_W + w + 6}" y="${y + 15}">${escapeHtml(text)}</text></g>`;
+    return `<g class="bar-row" data-column="${escapeHtml(id)}">${label}<rect class="bar" x="${X0}" y="${y + 18}" width="${w.toFixed(1)}" height="18"><title>${escapeHtml(text)}</title></rect><text x="${(X0 + w + 6).toFixed(1)}" y="${y + 32}">${escapeHtml(text)}</text></g>`;
   });
   const height = 20 + ids.length * ROW_H;
-  const one = LABEL_W + length(1, scale, BAR_W);
+  const one = X0 + length(1, scale, BAR_W);
   const baseline = `<line class="axis" x1="${one.toFixed(1)}" x2="${one.toFixed(1)}" y1="4" y2="${height - 4}" stroke-dasharray="4 3"><title>ratio 1: the rate-limited baseline</title></line>`;
   return svg(
     "throughput-chart",
@@ -235,7 +238,7 @@ function revocationSvg(results: CompareResults): string {
     const text = unbounded
       ? `✗ still accepted after ${num(entry.waitedMs)} ms`
       : `refused after ${num(entry.ms ?? Number.NaN)} ms`;
-    return `<g class="bar-row" data-column="${escapeHtml(entry.column)}"><text x="${LABEL_W - 8}" y="${y + 15}" text-anchor="end">${escapeHtml(label)}</text><rect class="bar${unbounded ? " unbounded" : ""}" x="${LABEL_W}" y="${y + 3}" width="${w.toFixed(1)}" height="${ROW_H - 10}"><title>${escapeHtml(text)}</title></rect><text x="${LABEL_W + w + 6}" y="${y + 15}">${escapeHtml(text)}</text></g>`;
+    return `<g class="bar-row" data-column="${escapeHtml(entry.column)}"><text class="label" x="${X0}" y="${y + 12}">${escapeHtml(label)}</text><rect class="bar${unbounded ? " unbounded" : ""}" x="${X0}" y="${y + 18}" width="${w.toFixed(1)}" height="18"><title>${escapeHtml(text)}</title></rect><text x="${(X0 + w + 6).toFixed(1)}" y="${y + 32}">${escapeHtml(text)}</text></g>`;
   });
   return svg(
     "revocation-chart",
@@ -252,19 +255,19 @@ function flowsSvg(results: CompareResults): string {
   const total = (flow: Flow): number =>
     flow.phases.reduce((sum, phase) => sum + (Number.isFinite(phase.ms) ? Math.max(0, phase.ms) : 0), 0);
   const scale = Math.max(1, ...results.flows.map(total));
-  const FLOW_H = 54;
+  const FLOW_H = 64;
   const rows = results.flows.map((flow, index) => {
     const y = 10 + index * FLOW_H;
-    let x = LABEL_W;
+    let x = X0;
     const segments = flow.phases.map((phase, p) => {
       const w = length(phase.ms, scale, BAR_W);
       const text = `${phase.name} ${num(phase.ms)} ms`;
-      const segment = `<rect class="phase" data-phase="${escapeHtml(phase.name)}" x="${x.toFixed(1)}" y="${y + 3}" width="${w.toFixed(1)}" height="20" fill="${PHASE_FILL[p % PHASE_FILL.length]}"><title>${escapeHtml(text)}</title></rect>`;
+      const segment = `<rect class="phase" data-phase="${escapeHtml(phase.name)}" x="${x.toFixed(1)}" y="${y + 18}" width="${w.toFixed(1)}" height="18" fill="${PHASE_FILL[p % PHASE_FILL.length]}"><title>${escapeHtml(text)}</title></rect>`;
       x += w;
       return segment;
     });
     const legend = flow.phases.map((phase) => `${phase.name} ${num(phase.ms)} ms`).join(" → ");
-    return `<g class="flow" data-column="${escapeHtml(flow.column)}"><text x="${LABEL_W - 8}" y="${y + 17}" text-anchor="end">${escapeHtml(columnLabel(results.columns, flow.column))}</text>${segments.join("")}<text x="${(x + 6).toFixed(1)}" y="${y + 17}">${escapeHtml(`${num(total(flow))} ms in all`)}</text><text x="${LABEL_W}" y="${y + 40}">${escapeHtml(legend)}</text></g>`;
+    return `<g class="flow" data-column="${escapeHtml(flow.column)}"><text class="label" x="${X0}" y="${y + 12}">${escapeHtml(columnLabel(results.columns, flow.column))}</text>${segments.join("")}<text x="${(x + 6).toFixed(1)}" y="${y + 32}">${escapeHtml(`${num(total(flow))} ms in all`)}</text><text x="${X0}" y="${y + 52}">${escapeHtml(legend)}</text></g>`;
   });
   return svg(
     "flow-chart",
@@ -322,8 +325,8 @@ export function renderHtml(results: CompareResults): string {
 <section><h2>Settings of this run</h2>${settingsHtml(results)}</section>
 <section><h2>How to read this</h2>${howToReadHtml(results)}</section>
 <section><h2>The matrix</h2>${matrixHtml(results)}</section>
-${section("Throughput (echo)", results.columns.length === 0 && results.throughput.length === 0, "No column ran in this run.", () => throughputSvg(results))}
-${section("Revocation latency", results.revocations.length === 0, "No revocation was measured in this run.", () => revocationSvg(results))}
+${section("Throughput (echo)", results.columns.length === 0 && results.throughput.length === 0, "No column ran in this run.", () => `${throughputSvg(results)}<p class="note">Bar: requests per second over the rate-limited baseline's; the dashed line is ×1, the baseline itself.</p>`)}
+${section("Revocation latency", results.revocations.length === 0, "No revocation was measured in this run.", () => `${revocationSvg(results)}<p class="note">A dashed bar is a credential still accepted when the wait ended.</p>`)}
 ${section("OAuth flows", results.flows.length === 0, "No OAuth flow was measured in this run.", () => flowsSvg(results))}
 </body>
 </html>
