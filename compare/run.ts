@@ -305,7 +305,7 @@ async function main(): Promise<number> {
       flows,
     };
     const out = resolve(values.out);
-    await step(`writing the report to ${out}`, () => writeReport(results, out));
+    await step(`writing the report to ${out}`, async () => writeReport(results, out));
     if (values.json) console.log(JSON.stringify(results, null, 2));
     progress(`done: ${join(out, "index.html")}`);
     return 0;

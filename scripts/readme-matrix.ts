@@ -2,7 +2,7 @@
 // measurement, not typed by hand: replaces what lies between the two markers below with the run's
 // matrix and a line naming the run.
 //
-//   npx -y pnpm@10.34.9 exec node scripts/readme-matrix.ts [results.json] [--readme README.md]  (Node 24)
+//   npm run readme-matrix -- [results.json] [--readme README.md]
 //     results.json defaults to compare-report/results.json (write it with `pnpm compare --quick`)
 //
 // Its test: compare/test/readme-matrix.test.ts.
@@ -23,9 +23,9 @@ export class ReadmeMatrixError extends Error {}
 /** The line under the table saying which run produced it. */
 export function producedBy(results: CompareResults): string {
   const s = results.settings;
-  const command = s.quick ? "`pnpm compare --quick`" : "`pnpm compare`";
+  const command = s.quick ? "`npx -y pnpm@10.34.9 compare --quick`" : "`npx -y pnpm@10.34.9 compare`";
   const day = results.startedAt.slice(0, 10);
-  return `Produced by ${command} on ${day} (${s.cores} cores, ${s.platform}, Node ${s.node}, wrangler ${s.wrangler}); regenerate with \`npx -y pnpm@10.34.9 exec node scripts/readme-matrix.ts\`.`;
+  return `Produced by ${command} on ${day} (${s.cores} cores, ${s.platform}, Node ${s.node}, wrangler ${s.wrangler}); regenerate with a run, then \`npm run readme-matrix\`.`;
 }
 
 /**

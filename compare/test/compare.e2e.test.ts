@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkReportInBrowser } from "../lib/check-report.ts";
 import type { Cell, CompareResults } from "../lib/results.ts";
 import { SCHEMA } from "../lib/results.ts";
 
@@ -40,6 +41,10 @@ describe("compare --quick", () => {
     expect(JSON.parse(readFileSync(join(out, "results.json"), "utf8"))).toEqual(results);
     expect(stderr).toMatch(/\[compare +\d+ s\] starting dev-idp and the apps/);
     expect(stderr).toMatch(/throughput round 2 of 2/);
+  });
+
+  it("writes a page that opens clean in Chromium: no console error, no request beyond it, a bar per column, no empty cell", async () => {
+    expect(await checkReportInBrowser(join(out, "index.html"))).toEqual([]);
   });
 
   it("has every column and row, and a well-formed cell in each", () => {

@@ -42,7 +42,7 @@ describe("scripts/readme-matrix.ts", () => {
       expect(after.replace(/ {2,}/g, " ").replace(/-{3,}/g, "---")).toContain(line.replace(/ {2,}/g, " "));
     }
     expect(after).toContain(
-      "\nProduced by `pnpm compare --quick` on 2026-12-07 (2 cores, linux x64, Node v24.21.0, wrangler 4.50.0); regenerate with `npx -y pnpm@10.34.9 exec node scripts/readme-matrix.ts`.\n",
+      "\nProduced by `npx -y pnpm@10.34.9 compare --quick` on 2026-12-07 (2 cores, linux x64, Node v24.21.0, wrangler 4.50.0); regenerate with a run, then `npm run readme-matrix`.\n",
     );
     // Formatted as the repo formats Markdown: `prettier --check` with its config passes.
     const check = spawnSync(
