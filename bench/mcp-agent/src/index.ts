@@ -42,12 +42,9 @@ export class NotesAgent extends McpAgent {
 
   /** Runs each time the agent starts (per session and after eviction): table, then tools. */
   async init(): Promise<void> {
-    // The tagged template runs the statement; a DDL result has no rows to keep.
-    void this.sql`CREATE TABLE IF NOT EXISTS notes (
-      id INTEGER PRIMARY KEY AUTOINCREMENT,
-      text TEXT NOT NULL,
-      created_at TEXT NOT NULL
-    )`;
+    this.ctx.storage.sql.exec(
+      "CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY AUTOINCREMENT, text TEXT NOT NULL, created_at TEXT NOT NULL)",
+    );
 
     this.server.registerTool(
       "whoami",
