@@ -166,7 +166,12 @@ async function main(): Promise<number> {
       targetCount: rows.length,
       stopped,
     });
-    const load: LoadTarget = { name: row.name, url: `${server.origin}/mcp`, authorization: credential?.authorization };
+    const load: LoadTarget = {
+      name: row.name,
+      url: `${server.origin}/mcp`,
+      authorization: credential?.authorization,
+      session: row.session,
+    };
     // The running server sees what the credential wrote into its state (API keys).
     await waitUntilServing(load, START_TIMEOUT_MS, stopped);
     targets.push({ row, load, credential, rounds: [] });

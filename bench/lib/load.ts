@@ -6,6 +6,11 @@ export interface LoadTarget {
   url: string;
   /** The `Authorization` header of the target's next request, if it takes one. */
   authorization?: (() => string) | undefined;
+  /**
+   * The target serves MCP sessions only (McpAgent): each virtual connection first sends
+   * `initialize` and `notifications/initialized`, then its `Mcp-Session-Id` with every call.
+   */
+  session?: boolean | undefined;
 }
 
 /**
@@ -29,22 +34,65 @@ export interface Outcome {
   problem?: string;
 }
 
-/** One `tools/call echo`; ok only for a 200 that echoes the text back. */
-export async function callEcho(target: LoadTarget): Promise<Outcome> {
+const PROTOCOL_VERSION = "2025-06-18";
+
+/** Headers every request carries: the client address of request `n`, the credential, the session. */
+function headers(target: LoadTarget, n: number, session: string | undefined): Record<string, string> {
+  return {
+    "content-type": "application/json",
+    accept: "application/json, text/event-stream",
+    "mcp-protocol-version": PROTOCOL_VERSION,
+    "cf-connecting-ip": clientAddress(n),
+    ...(target.authorization ? { authorization: target.authorization() } : {}),
+    ...(session === undefined ? {} : { "mcp-session-id": session }),
+  };
+}
+
+/**
+ * `initialize` then `notifications/initialized`, as a client opens a session; the session id the
+ * server gave, or the problem. Only for `session` targets (stateless ones need neither).
+ */
+export async function openSession(target: LoadTarget): Promise<{ session: string } | { problem: string }> {
+  const n = requestCounter++;
+  try {
+    const init = await fetch(target.url, {
+      method: "POST",
+      headers: headers(target, n, undefined),
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: n,
+        method: "initialize",
+        params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: "bench", version: "1" } },
+      }),
+    });
+    const body = await init.text();
+    const session = init.headers.get("mcp-session-id");
+    if (init.status !== 200 || session === null) {
+      return { problem: `initialize: HTTP ${init.status}, no session id: ${body.slice(0, 300)}` };
+    }
+    const initialized = await fetch(target.url, {
+      method: "POST",
+      headers: headers(target, n, session),
+      body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
+    });
+    await initialized.body?.cancel();
+    if (initialized.status !== 202) return { problem: `notifications/initialized: HTTP ${initialized.status}` };
+    return { session };
+  } catch (error) {
+    return { problem: `initialize failed: ${String(error)}` };
+  }
+}
+
+/** One `tools/call echo` (in `session`, when given); ok only for a 200 that echoes the text back. */
+export async function callEcho(target: LoadTarget, session?: string): Promise<Outcome> {
   const n = requestCounter++;
   const text = `bench-${n}`;
   const started = performance.now();
   try {
     const response = await fetch(target.url, {
       method: "POST",
-      headers: {
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-        // Stateless 2025-era path: no initialize or session needed per request.
-        "mcp-protocol-version": "2025-06-18",
-        "cf-connecting-ip": clientAddress(n),
-        ...(target.authorization ? { authorization: target.authorization() } : {}),
-      },
+      // Stateless 2025-era path: no initialize or session needed per request (but see `session`).
+      headers: headers(target, n, session),
       body: JSON.stringify({
         jsonrpc: "2.0",
         id: n,
@@ -74,7 +122,10 @@ export interface Measurement {
   problems: string[];
 }
 
-/** `concurrency` loops, each sending one request at a time until the deadline (or `stop()`). */
+/**
+ * `concurrency` loops, each sending one request at a time until the deadline (or `stop()`). For a
+ * `session` target each loop opens its own session first, before the clock starts.
+ */
 export async function measure(
   target: LoadTarget,
   seconds: number,
@@ -85,11 +136,19 @@ export async function measure(
   const problems: string[] = [];
   let ok = 0;
   let errors = 0;
+  const sessions = await Promise.all(
+    Array.from({ length: concurrency }, async () => (target.session ? await openSession(target) : undefined)),
+  );
   const started = performance.now();
   const deadline = started + seconds * 1000;
-  const worker = async () => {
+  const worker = async (opened: (typeof sessions)[number]) => {
+    if (opened !== undefined && "problem" in opened) {
+      errors++;
+      if (problems.length < 3) problems.push(opened.problem);
+      return;
+    }
     while (!stop() && performance.now() < deadline) {
-      const outcome = await callEcho(target);
+      const outcome = await callEcho(target, opened?.session);
       if (outcome.ok) {
         ok++;
         latencies.push(outcome.ms);
@@ -101,7 +160,7 @@ export async function measure(
       }
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  await Promise.all(sessions.map(worker));
   const elapsed = (performance.now() - started) / 1000;
   return { ok, errors, seconds: elapsed, rps: ok / elapsed, latencies, problems };
 }
@@ -111,7 +170,11 @@ export async function waitUntilServing(target: LoadTarget, timeoutMs: number, st
   const deadline = Date.now() + timeoutMs;
   let last = "no answer yet";
   while (Date.now() < deadline && !stop()) {
-    const outcome = await callEcho(target);
+    const opened = target.session ? await openSession(target) : undefined;
+    const outcome =
+      opened !== undefined && "problem" in opened
+        ? { ok: false, ms: 0, problem: opened.problem }
+        : await callEcho(target, opened?.session);
     if (outcome.ok) return;
     last = outcome.problem ?? last;
     await new Promise((resolve) => setTimeout(resolve, 300));
