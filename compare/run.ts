@@ -144,15 +144,24 @@ async function main(): Promise<number> {
     };
 
     const cells: Record<string, Record<string, Cell>> = {};
+    const setCell = (row: string, column: string, cell: Cell) => {
+      (cells[row] ??= {})[column] = cell;
+    };
     const rows: Row[] = [];
     for (const scenario of SCENARIOS) {
-      const { run: _run, ...row } = scenario;
+      const row: Row = {
+        id: scenario.id,
+        group: scenario.group,
+        label: scenario.label,
+        scenario: scenario.scenario,
+        explains: scenario.explains,
+      };
       rows.push(row);
       cells[row.id] = {};
       for (const column of columns) {
         const kit = kits.get(column.id);
         if (kit === undefined) continue;
-        cells[row.id]![column.id] = await step(`${column.id}: ${scenario.label}`, () => scenario.run(kit, context));
+        setCell(row.id, column.id, await step(`${column.id}: ${scenario.label}`, () => scenario.run(kit, context)));
       }
     }
 
@@ -168,26 +177,29 @@ async function main(): Promise<number> {
           if (kit === undefined) return;
           const revoker = await kit.revoker();
           if (typeof revoker === "string") {
-            cells[REVOCATION_ROW.id]![column.id] = { kind: "not_applicable", reason: revoker };
-            cells[OPERATOR_ROW.id]![column.id] = {
+            setCell(REVOCATION_ROW.id, column.id, { kind: "not_applicable", reason: revoker });
+            setCell(OPERATOR_ROW.id, column.id, {
               kind: "measured",
               value: "nothing per caller",
               detail: revoker,
               verdict: "neutral",
-            };
+            });
             return;
           }
           const ms = await revocationLatency(kit, revoker);
           revocations.push({ column: column.id, action: revoker.action, ms, waitedMs: REVOCATION_WAIT_MS });
-          cells[REVOCATION_ROW.id]![column.id] =
+          setCell(
+            REVOCATION_ROW.id,
+            column.id,
             ms === null
               ? { kind: "measured", value: `still accepted after ${REVOCATION_WAIT_MS / 1000} s`, verdict: "bad" }
-              : { kind: "measured", value: `${Math.round(ms)} ms (${revoker.action})`, verdict: "good" };
-          cells[OPERATOR_ROW.id]![column.id] = {
+              : { kind: "measured", value: `${Math.round(ms)} ms (${revoker.action})`, verdict: "good" },
+          );
+          setCell(OPERATOR_ROW.id, column.id, {
             kind: "measured",
             value: `${revoker.action}; ${await records(kit, stack)}`,
             verdict: "neutral",
-          };
+          });
         }),
       );
     });
@@ -212,7 +224,7 @@ async function main(): Promise<number> {
           url: `${kit.server.origin}/mcp`,
           ...(header() === undefined ? {} : { authorization: () => header() ?? "" }),
           ...(column.id === "mcp-agent" ? { session: true } : {}),
-        } as LoadTarget,
+        },
       });
     }
     // A warm-up per target first: the first seconds of a Worker are not its steady state.
@@ -239,10 +251,10 @@ async function main(): Promise<number> {
       const sample = samples.get(column.id);
       if (sample === undefined) continue;
       if (sample.rps.every((rps) => rps === 0)) {
-        cells[THROUGHPUT_ROW.id]![column.id] = {
+        setCell(THROUGHPUT_ROW.id, column.id, {
           kind: "not_measured",
           reason: `no echo succeeded: ${sample.problem ?? "?"}`,
-        };
+        });
         continue;
       }
       const entry: Throughput = {
@@ -254,21 +266,21 @@ async function main(): Promise<number> {
         ratioToAgent: samples.has("mcp-agent") ? rpsOf(column.id) / rpsOf("mcp-agent") : null,
       };
       throughput.push(entry);
-      cells[THROUGHPUT_ROW.id]![column.id] = {
+      setCell(THROUGHPUT_ROW.id, column.id, {
         kind: "measured",
         value: `${entry.ratioToBaseline.toFixed(2)}× (${entry.reqPerSec.toFixed(0)} req/s)`,
         detail: `p50 ${entry.p50Ms.toFixed(1)} ms, p99 ${entry.p99Ms.toFixed(1)} ms${entry.ratioToAgent === null ? "" : `, ${entry.ratioToAgent.toFixed(2)}× McpAgent`}${sample.errors > 0 ? `, ${sample.errors} errors` : ""}`,
         verdict: "neutral",
-      };
+      });
     }
 
     for (const column of columns) {
       const bundle = await step(`bundle: ${column.dir}`, () => buildBundle(ROOT, join(ROOT, column.dir)));
-      cells[BUNDLE_ROW.id]![column.id] = {
+      setCell(BUNDLE_ROW.id, column.id, {
         kind: "measured",
         value: `${bundle.gzipKiB.toFixed(0)} KiB`,
         verdict: "neutral",
-      };
+      });
     }
 
     const flows: Flow[] = [];
@@ -278,7 +290,10 @@ async function main(): Promise<number> {
       const flow = await kit.flow();
       flows.push({
         column: column.id,
-        phases: Object.entries(flow.phases).map(([name, ms]) => ({ name: name as Flow["phases"][number]["name"], ms })),
+        phases: (Object.keys(flow.phases) as (keyof typeof flow.phases)[]).map((name) => ({
+          name,
+          ms: flow.phases[name],
+        })),
       });
     }
 
@@ -339,7 +354,7 @@ function wranglerVersion(): string {
   }
 }
 
-let exitCode = 1;
+let exitCode: number;
 try {
   exitCode = await main();
 } catch (error) {

@@ -76,9 +76,11 @@ export const COLUMNS: readonly (Column & { server: ServerName })[] = [
   },
 ];
 
-/** A caller: the `Authorization` header it sends, if any. */
+/** A caller: the `Authorization` header it sends, if any; an McpAgent client is its session. */
 export interface Caller {
   authorization?: string;
+  /** Which MCP session the caller holds (McpAgent serves sessions only: one per client). */
+  session?: string;
 }
 
 /** What a column's operator can do to a caller's credential, and how it is done. */
@@ -165,11 +167,13 @@ function baseKit(
     case "no-auth":
     case "mcp-agent": {
       const anonymous: Caller = {};
+      // Two clients of an McpAgent are two sessions (two Durable Objects); of no-auth, the same one.
+      const second: Caller = column.id === "mcp-agent" ? { session: "second client" } : anonymous;
       return {
         column,
         server,
         kind: "open",
-        callers: async () => [anonymous, anonymous],
+        callers: async () => [anonymous, second],
         readOnly: async () => "every caller is the same anonymous one",
         expired: async () => "no credential",
         otherAudience: async () => "no credential",
@@ -197,7 +201,9 @@ function baseKit(
           return {
             action: "keys revoke <id> (CLI)",
             caller: bearer(made.key),
-            revoke: async () => void (await appCli(server, "keys.ts", ["revoke", made.id])),
+            revoke: async () => {
+              await appCli(server, "keys.ts", ["revoke", made.id]);
+            },
           };
         },
       };
@@ -292,7 +298,9 @@ function baseKit(
             return {
               action: "the user's grants revoked at dev-idp",
               caller,
-              revoke: async () => void (await idp.revokeUserGrants(who?.login ?? "")),
+              revoke: async () => {
+                await idp.revokeUserGrants(who?.login ?? "");
+              },
             };
           }
           return { action: "Revoke on /account", caller, revoke: () => revokeOnAccountPage(server.origin, result) };

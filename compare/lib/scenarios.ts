@@ -36,7 +36,7 @@ export async function rpc(
   params: Record<string, unknown> = {},
   headers: Record<string, string> = {},
 ): Promise<{ status: number; body: Record<string, unknown> | undefined; text: string }> {
-  const session = kit.column.id === "mcp-agent" ? await agentSession(kit) : undefined;
+  const session = kit.column.id === "mcp-agent" ? await agentSession(kit, caller) : undefined;
   const answer = await fetch(`${kit.server.origin}/mcp`, {
     method: "POST",
     headers: {
@@ -62,9 +62,10 @@ export function parseBody(text: string): Record<string, unknown> | undefined {
   }
 }
 
-/** An McpAgent serves a session: initialize once (and say so), then send its id. */
-async function agentSession(kit: Kit): Promise<string | undefined> {
-  const known = sessions.get(kit.server.origin);
+/** An McpAgent serves a session: initialize once per client (and say so), then send its id. */
+async function agentSession(kit: Kit, caller: Caller): Promise<string | undefined> {
+  const client = `${kit.server.origin} ${caller.session ?? "first client"}`;
+  const known = sessions.get(client);
   if (known !== undefined) return known;
   const answer = await fetch(`${kit.server.origin}/mcp`, {
     method: "POST",
@@ -79,7 +80,7 @@ async function agentSession(kit: Kit): Promise<string | undefined> {
   await answer.text();
   const id = answer.headers.get("mcp-session-id") ?? undefined;
   if (id !== undefined) {
-    sessions.set(kit.server.origin, id);
+    sessions.set(client, id);
     await fetch(`${kit.server.origin}/mcp`, {
       method: "POST",
       headers: { ...MCP_HEADERS, "mcp-session-id": id },
@@ -98,7 +99,7 @@ async function withForeignHost(
   caller: Caller,
 ): Promise<{ status: number; body: Record<string, unknown> | undefined }> {
   const url = new URL(`${kit.server.origin}/mcp`);
-  const session = kit.column.id === "mcp-agent" ? await agentSession(kit) : undefined;
+  const session = kit.column.id === "mcp-agent" ? await agentSession(kit, caller) : undefined;
   const payload = JSON.stringify({
     jsonrpc: "2.0",
     id: 1,
@@ -124,7 +125,9 @@ async function withForeignHost(
         let text = "";
         response.setEncoding("utf8");
         response.on("data", (chunk: string) => (text += chunk));
-        response.on("end", () => resolve({ status: response.statusCode ?? 0, body: parseBody(text) }));
+        response.on("end", () => {
+          resolve({ status: response.statusCode ?? 0, body: parseBody(text) });
+        });
       },
     );
     sent.on("error", reject);
@@ -141,14 +144,17 @@ export function outcome(answer: { status: number; body: Record<string, unknown> 
       typeof error === "string"
         ? error
         : typeof error === "object" && error !== null && "message" in error
-          ? String((error as { message: unknown }).message).slice(0, 60)
+          ? String(error.message).slice(0, 60)
           : "";
     return `HTTP ${answer.status}${code === "" ? "" : ` ${code}`}`;
   }
   if (typeof error === "object" && error !== null)
     return `200 JSON-RPC error ${String((error as { code?: unknown }).code)}`;
   const result = body?.["result"] as { isError?: boolean; content?: { text?: string }[] } | undefined;
-  if (result?.isError === true) return `200 tool error: ${(result.content?.[0]?.text ?? "").slice(0, 80)}`;
+  if (result?.isError === true) {
+    const text = result.content?.[0]?.text ?? "";
+    return `200 tool error: ${text.length > 100 ? `${text.slice(0, 100).replace(/\s+\S*$/, "")}…` : text}`;
+  }
   return "200 result";
 }
 
@@ -343,12 +349,15 @@ export const SCENARIOS: readonly Scenario[] = [
         return { kind: "not_measured", reason: `notes_add answered ${outcome(added)}` };
       const listed = await rpc(kit, b, "tools/call", { name: "notes_list", arguments: {} });
       const seen = listed.text.includes(marker);
-      if (kit.kind === "open")
+      if (kit.kind === "open") {
         return measured(
-          seen ? "B sees A's note (one shared notebook)" : "B does not see it",
+          seen ? "B sees A's note (one shared notebook)" : "B does not see it (a notebook per session)",
           "neutral",
-          "every caller is the same anonymous one",
+          seen
+            ? "every caller is the same anonymous one"
+            : "two clients are two sessions; a session's notes end with it",
         );
+      }
       return measured(seen ? "B sees A's note" : "B does not see it", seen ? "bad" : "good");
     },
   },
@@ -425,7 +434,7 @@ export const SCENARIOS: readonly Scenario[] = [
         ["DO", count("durable_objects", "bindings")],
         ["rate limits", count("ratelimits")],
       ] as const;
-      let secrets = 0;
+      let secrets: number;
       try {
         secrets = readFileSync(join(ROOT, kit.column.dir, ".dev.vars.example"), "utf8")
           .split("\n")

@@ -195,7 +195,7 @@ export async function startStack(names: readonly ServerName[], progress: (line: 
     }),
   );
   const stop = async () => {
-    await Promise.allSettled(Object.values(servers).map((server) => server?.dev.stop()));
+    await Promise.allSettled(Object.values(servers).map(async (server) => server?.dev.stop()));
     await idp.stop();
   };
   const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
