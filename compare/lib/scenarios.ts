@@ -3,6 +3,7 @@
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { jsoncToJson } from "@mcp-auth/dev-harness";
+import { CLIENT_KINDS, connectClient } from "@mcp-auth/mcp-core/testing";
 import { request as httpRequest } from "node:http";
 import type { Caller, Kit, Revoker } from "./columns.ts";
 import type { Cell, Row } from "./results.ts";
@@ -393,6 +394,40 @@ export const SCENARIOS: readonly Scenario[] = [
       const started = performance.now();
       const answer = await rpc(kit, caller, "tools/call", { name: "echo", arguments: { text: "hi" } });
       return measured(`${Math.round(performance.now() - started)} ms, 1 request (${outcome(answer)})`, "neutral");
+    },
+  },
+  {
+    id: "clients",
+    group: "client",
+    label: "MCP clients seen to work",
+    scenario: "clients",
+    explains:
+      "Each SDK client (v1 2025-era, v2 2025-era, v2 2026-07-28) connects with the column's credential and calls echo.",
+    async run(kit) {
+      const [caller] = await kit.callers();
+      const seen: string[] = [];
+      let all = true;
+      for (const kind of CLIENT_KINDS) {
+        try {
+          const client = await connectClient(kind, {
+            url: new URL(`${kit.server.origin}/mcp`),
+            headers: caller.authorization === undefined ? {} : { authorization: caller.authorization },
+          });
+          const answer = await client.callTool("echo", { text: "compare" });
+          await client.close();
+          const ok = answer.isError !== true;
+          all &&= ok;
+          seen.push(`${kind} ${ok ? "✓" : "✗"}`);
+        } catch (error) {
+          all = false;
+          seen.push(`${kind} ✗ (${error instanceof Error ? error.message.slice(0, 60) : "failed"})`);
+        }
+      }
+      return measured(
+        seen.join(", "),
+        all ? "good" : "bad",
+        "Inspector CLI and mcp-remote are not run: they are not part of this repository's install",
+      );
     },
   },
   {
