@@ -170,39 +170,58 @@ async function main(): Promise<number> {
     cells[REVOCATION_ROW.id] = {};
     cells[OPERATOR_ROW.id] = {};
     const revocations: Revocation[] = [];
-    await step("revocation: each column's revoke action, then polling until refused", async () => {
-      await Promise.all(
-        columns.map(async (column) => {
-          const kit = kits.get(column.id);
-          if (kit === undefined) return;
-          const revoker = await kit.revoker();
-          if (typeof revoker === "string") {
-            setCell(REVOCATION_ROW.id, column.id, { kind: "not_applicable", reason: revoker });
+    // Polled columns, named every few seconds while any is still accepted (never a silent minute).
+    const waiting = new Set(columns.map((column) => column.id));
+    const heartbeat = setInterval(() => {
+      if (waiting.size > 0) progress(`revocation: still polling ${[...waiting].join(", ")}`);
+    }, 5000);
+    try {
+      await step("revocation: each column's revoke action, then polling until refused", async () => {
+        await Promise.all(
+          columns.map(async (column) => {
+            const kit = kits.get(column.id);
+            if (kit === undefined) return;
+            const revoker = await kit.revoker();
+            if (typeof revoker === "string") {
+              waiting.delete(column.id);
+              setCell(REVOCATION_ROW.id, column.id, { kind: "not_applicable", reason: revoker });
+              setCell(OPERATOR_ROW.id, column.id, {
+                kind: "measured",
+                value: "nothing per caller",
+                detail: revoker,
+                verdict: "neutral",
+              });
+              return;
+            }
+            const ms = await revocationLatency(kit, revoker);
+            waiting.delete(column.id);
+            progress(
+              `revocation: ${column.id} ${ms === null ? "still accepted" : `refused after ${Math.round(ms)} ms`}`,
+            );
+            revocations.push({ column: column.id, action: revoker.action, ms, waitedMs: REVOCATION_WAIT_MS });
+            // What still works afterwards: the grant's refresh, where there is one.
+            const after =
+              revoker.refreshAfter === undefined ? undefined : `then a refresh: ${await revoker.refreshAfter()}`;
+            setCell(REVOCATION_ROW.id, column.id, {
+              kind: "measured",
+              value:
+                ms === null
+                  ? `still accepted after ${REVOCATION_WAIT_MS / 1000} s (${revoker.action})`
+                  : `${Math.round(ms)} ms (${revoker.action})`,
+              verdict: ms === null ? "bad" : "good",
+              ...(after === undefined ? {} : { detail: after }),
+            });
             setCell(OPERATOR_ROW.id, column.id, {
               kind: "measured",
-              value: "nothing per caller",
-              detail: revoker,
+              value: `${revoker.action}; ${await records(kit, stack)}`,
               verdict: "neutral",
             });
-            return;
-          }
-          const ms = await revocationLatency(kit, revoker);
-          revocations.push({ column: column.id, action: revoker.action, ms, waitedMs: REVOCATION_WAIT_MS });
-          setCell(
-            REVOCATION_ROW.id,
-            column.id,
-            ms === null
-              ? { kind: "measured", value: `still accepted after ${REVOCATION_WAIT_MS / 1000} s`, verdict: "bad" }
-              : { kind: "measured", value: `${Math.round(ms)} ms (${revoker.action})`, verdict: "good" },
-          );
-          setCell(OPERATOR_ROW.id, column.id, {
-            kind: "measured",
-            value: `${revoker.action}; ${await records(kit, stack)}`,
-            verdict: "neutral",
-          });
-        }),
-      );
-    });
+          }),
+        );
+      });
+    } finally {
+      clearInterval(heartbeat);
+    }
 
     // Throughput, one column at a time, with the rate-limited baseline as the yardstick.
     rows.push(THROUGHPUT_ROW, BUNDLE_ROW);

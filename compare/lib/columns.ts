@@ -89,6 +89,24 @@ export interface Revoker {
   revoke(): Promise<void>;
   /** The credential being revoked. */
   caller: Caller;
+  /** After the revocation: what a refresh of the same grant answers (OAuth columns). */
+  refreshAfter?: () => Promise<string>;
+}
+
+/** A refresh at the flow's token endpoint with its refresh token: "HTTP 400 invalid_grant", or "HTTP 200". */
+async function refreshOutcome(flow: FlowResult): Promise<string> {
+  if (flow.refreshToken === undefined) return "no refresh token";
+  const answer = await fetch(flow.tokenEndpoint, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({
+      grant_type: "refresh_token",
+      refresh_token: flow.refreshToken,
+      client_id: flow.clientId,
+    }),
+  });
+  const body = (await answer.json()) as { error?: string };
+  return `HTTP ${answer.status}${body.error === undefined ? "" : ` ${body.error}`}`;
 }
 
 /** Everything a scenario may ask of one column. */
@@ -301,9 +319,15 @@ function baseKit(
               revoke: async () => {
                 await idp.revokeUserGrants(who?.login ?? "");
               },
+              refreshAfter: () => refreshOutcome(result),
             };
           }
-          return { action: "Revoke on /account", caller, revoke: () => revokeOnAccountPage(server.origin, result) };
+          return {
+            action: "Revoke on /account",
+            caller,
+            revoke: () => revokeOnAccountPage(server.origin, result),
+            refreshAfter: () => refreshOutcome(result),
+          };
         },
       };
     }
