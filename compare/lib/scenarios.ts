@@ -2,7 +2,7 @@
 // happened (status, error code, a count, a time); where a scenario cannot run, it says why.
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { jsoncToJson } from "@mcp-auth/dev-harness";
+import { decodeEntities, jsoncToJson } from "@mcp-auth/dev-harness";
 import { CLIENT_KINDS, connectClient } from "@mcp-auth/mcp-core/testing";
 import { request as httpRequest } from "node:http";
 import type { Caller, Kit, Revoker } from "./columns.ts";
@@ -134,6 +134,25 @@ async function withForeignHost(
     sent.on("error", reject);
     sent.end(payload);
   });
+}
+
+/** Where `pnpm dev` serves the app in `dir`: `http://localhost:<dev.port>` of its wrangler.jsonc. */
+function devOrigin(dir: string): string {
+  const config = JSON.parse(jsoncToJson(readFileSync(join(ROOT, dir, "wrangler.jsonc"), "utf8"))) as {
+    dev?: { port?: number };
+  };
+  return `http://localhost:${String(config.dev?.port ?? 8787)}`;
+}
+
+/** The JSON of the page's "Cursor" config block, on one line; undefined when the page has none. */
+export function cursorConfig(html: string): string | undefined {
+  const block = /<h3>Cursor\b[\s\S]*?<pre><code>([\s\S]*?)<\/code><\/pre>/.exec(html)?.[1];
+  if (block === undefined) return undefined;
+  try {
+    return JSON.stringify(JSON.parse(decodeEntities(block)));
+  } catch {
+    return undefined;
+  }
 }
 
 /** "HTTP 401 invalid_token", "200 result", "200 tool error: …". */
@@ -373,9 +392,15 @@ export const SCENARIOS: readonly Scenario[] = [
       const page = await fetch(`${kit.server.origin}/`);
       if (page.status !== 200) return measured("URL only (no config page)", "neutral");
       const html = await page.text();
-      if (kit.kind === "oauth") return measured("URL; the client opens a browser to sign in", "neutral");
-      if (/Authorization/.test(html)) return measured("URL + an Authorization header", "neutral");
-      return measured("URL only", "neutral");
+      // The config the page prints for Cursor (`~/.cursor/mcp.json`), as a user copies it.
+      // Shown with the app's `pnpm dev` address, not this run's free port: what a user copies works.
+      const config = cursorConfig(html)?.replaceAll(kit.server.origin, devOrigin(kit.column.dir));
+      const shown = config === undefined ? undefined : `the page's Cursor config (under pnpm dev): ${config}`;
+      if (kit.kind === "oauth") return measured("URL; the client opens a browser to sign in", "neutral", shown);
+      if (config?.includes('"headers"') ?? /Authorization/.test(html)) {
+        return measured("URL + an Authorization header", "neutral", shown);
+      }
+      return measured("URL only", "neutral", shown);
     },
   },
   {

@@ -97,6 +97,15 @@ describe("compare --quick", () => {
     for (const column of results.columns.map((c) => c.id).filter((id) => id !== "mcp-agent")) {
       expect(cell("clients", column), `clients × ${column}`).toMatchObject({ kind: "measured", verdict: "good" });
     }
+    // What the user pastes comes with the config the app's own page prints.
+    expect(cell("paste", "tv-jwt")).toMatchObject({
+      value: "URL + an Authorization header",
+      detail: expect.stringContaining('"headers"') as string,
+    });
+    expect(cell("paste", "no-auth")).toMatchObject({
+      value: "URL only",
+      detail: expect.stringContaining('"mcpServers"') as string,
+    });
     expect(cell("other-audience", "tv-jwt")).toMatchObject({ kind: "measured", verdict: "good" });
     expect(cell("other-audience", "full-oauth-provider")).toMatchObject({ kind: "measured", verdict: "good" });
     expect(cell("expired-credential", "tv-jwt")).toMatchObject({ kind: "measured", verdict: "good" });

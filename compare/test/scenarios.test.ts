@@ -4,7 +4,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { countLines, outcome, parseBody } from "../lib/scenarios.ts";
+import { countLines, cursorConfig, outcome, parseBody } from "../lib/scenarios.ts";
 import { serversFor } from "../lib/stack.ts";
 
 describe("outcome: an answer in a few words", () => {
@@ -53,5 +53,17 @@ describe("serversFor", () => {
     expect(serversFor(["no-auth"])).toEqual(["no-auth", "baseline-rl"]);
     expect(serversFor(["tv-jwt", "tv-api-key"])).toEqual(["tv-keys", "baseline-rl"]);
     expect(serversFor(["oauth-proxy"])).toEqual(["oauth-proxy", "full-oauth-provider", "baseline-rl"]);
+  });
+});
+
+describe("cursorConfig", () => {
+  it("reads the Cursor block of a landing page as one line of JSON, and nothing else", () => {
+    const page =
+      "<h3>Claude Code <small>— terminal</small></h3><pre><code>claude mcp add x</code></pre>" +
+      '<h3>Cursor <small class="lead">— ~/.cursor/mcp.json</small></h3>' +
+      "<pre><code>{\n  &quot;mcpServers&quot;: {\n    &quot;x&quot;: { &quot;url&quot;: &quot;http://h/mcp&quot; }\n  }\n}</code></pre>";
+    expect(cursorConfig(page)).toBe('{"mcpServers":{"x":{"url":"http://h/mcp"}}}');
+    expect(cursorConfig("<h3>VS Code</h3><pre><code>{}</code></pre>")).toBeUndefined();
+    expect(cursorConfig("<h3>Cursor</h3><pre><code>not json</code></pre>")).toBeUndefined();
   });
 });
