@@ -93,20 +93,24 @@ export interface Revoker {
   refreshAfter?: () => Promise<string>;
 }
 
-/** A refresh at the flow's token endpoint with its refresh token: "HTTP 400 invalid_grant", or "HTTP 200". */
-async function refreshOutcome(flow: FlowResult): Promise<string> {
-  if (flow.refreshToken === undefined) return "no refresh token";
+/** One refresh at the flow's token endpoint with `token`: the status and the answer's body. */
+export async function refreshGrant(
+  flow: FlowResult,
+  token: string,
+): Promise<{ status: number; body: { refresh_token?: string; error?: string } }> {
   const answer = await fetch(flow.tokenEndpoint, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({
-      grant_type: "refresh_token",
-      refresh_token: flow.refreshToken,
-      client_id: flow.clientId,
-    }),
+    body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: token, client_id: flow.clientId }),
   });
-  const body = (await answer.json()) as { error?: string };
-  return `HTTP ${answer.status}${body.error === undefined ? "" : ` ${body.error}`}`;
+  return { status: answer.status, body: (await answer.json()) as { refresh_token?: string; error?: string } };
+}
+
+/** A refresh with the flow's refresh token: "HTTP 400 invalid_grant", or "HTTP 200". */
+async function refreshOutcome(flow: FlowResult): Promise<string> {
+  if (flow.refreshToken === undefined) return "no refresh token";
+  const { status, body } = await refreshGrant(flow, flow.refreshToken);
+  return `HTTP ${status}${body.error === undefined ? "" : ` ${body.error}`}`;
 }
 
 /** Everything a scenario may ask of one column. */

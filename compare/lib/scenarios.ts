@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { decodeEntities, jsoncToJson } from "@mcp-auth/dev-harness";
 import { CLIENT_KINDS, connectClient } from "@mcp-auth/mcp-core/testing";
 import { request as httpRequest } from "node:http";
-import type { Caller, Kit, Revoker } from "./columns.ts";
+import { refreshGrant, type Caller, type Kit, type Revoker } from "./columns.ts";
 import type { Cell, Row } from "./results.ts";
 import { ROOT } from "./stack.ts";
 
@@ -329,14 +329,7 @@ export const SCENARIOS: readonly Scenario[] = [
       if (kit.freshFlow === undefined) return notApplicable("no refresh tokens");
       const flow = await kit.freshFlow();
       if (flow.refreshToken === undefined) return { kind: "not_measured", reason: "the flow gave no refresh token" };
-      const refresh = async (token: string) => {
-        const answer = await fetch(flow.tokenEndpoint, {
-          method: "POST",
-          headers: { "content-type": "application/x-www-form-urlencoded" },
-          body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: token, client_id: flow.clientId }),
-        });
-        return { status: answer.status, body: (await answer.json()) as { refresh_token?: string; error?: string } };
-      };
+      const refresh = (token: string) => refreshGrant(flow, token);
       const first = await refresh(flow.refreshToken);
       if (first.body.refresh_token === undefined)
         return { kind: "not_measured", reason: `the first refresh answered ${first.status}` };
