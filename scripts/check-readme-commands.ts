@@ -3,7 +3,7 @@
 // and reports any command the shell could not find. Steps that need a Cloudflare account and
 // third-party clients are skipped with a stated reason; `… dev` commands run until they print
 // their ready lines (`pnpm dev` is started README_DEV_STARTS times, 3 by default, and every app
-// must come up every time); the whole suite, a package's tests, the benchmark and `compare` run for
+// must come up every time); the whole suite, a package's tests, the benchmark, `compare` and `rehearse` run for
 // a few seconds.
 //
 //   node scripts/check-readme-commands.ts        (its test: scripts/check-readme-commands.test.ts)
@@ -52,7 +52,7 @@ export function readmeFiles(root = REPO_ROOT): string[] {
   for (const group of ["apps", "packages"]) {
     for (const name of readdirSync(join(root, group)).sort()) files.push(`${group}/${name}/README.md`);
   }
-  files.push("bench/README.md", "compare/README.md", "types/README.md");
+  files.push("bench/README.md", "compare/README.md", "rehearse/README.md", "types/README.md");
   return files.filter((file) => existsSync(join(root, file)));
 }
 
@@ -127,6 +127,13 @@ export function planFor(command: string): Plan {
       mode: "smoke",
       seconds: 10,
       reason: "minutes: every app started and measured (its e2e test runs --quick in full)",
+    };
+  }
+  if (/(^npm run|pnpm@[\d.]+) rehearse\b/.test(command) && !/--list\b/.test(command)) {
+    return {
+      mode: "smoke",
+      seconds: 10,
+      reason: "minutes: apps started, clients migrated (its e2e test runs every path --quick in full)",
     };
   }
   return { mode: "run" };
