@@ -1,4 +1,5 @@
 import {
+  adminSecretVar,
   INVALID,
   TRUSTED_URL_RULE,
   envRules,
@@ -82,6 +83,8 @@ const schema = envRules(
     ALLOW_INSECURE_HTTP_LOOPBACK: flagVar(),
     ALLOWED_ORIGINS: hostnamesVar(),
     RATE_LIMIT_PERIOD_SECONDS: intVar(60, 3600),
+    /** Turns on the notes admin route (`/admin/notes`, `npm run notes`) with this bearer secret; unset: no route. */
+    NOTES_ADMIN_SECRET: adminSecretVar(),
     /**
      * Other resources this server issues tokens for (RFC 8707), each with the scopes a token for
      * it may carry: a JSON object `{"<resource URL>": ["notes:read", …]}`. Such a server checks

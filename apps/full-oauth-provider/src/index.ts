@@ -1,6 +1,13 @@
 import { clientAddress, landingPage, originPolicy, type Route } from "@mcp-auth/auth-common";
 import { authorizationServerWorker, browserRoute, type PageContext } from "@mcp-auth/auth-common/authorization-server";
-import { INITIAL_SCOPES, SCOPES, SCOPE_DESCRIPTIONS, createMcpEndpoint } from "@mcp-auth/mcp-core";
+import {
+  INITIAL_SCOPES,
+  MAX_NOTES_IMPORT_BYTES,
+  SCOPES,
+  SCOPE_DESCRIPTIONS,
+  createMcpEndpoint,
+  notesAdminRoutes,
+} from "@mcp-auth/mcp-core";
 import { durableNotes } from "@mcp-auth/mcp-core/notes-object";
 import { removePasskeyForm, revokeApp, showAccount } from "./account.ts";
 import { admitGrantInForce } from "./account-check.ts";
@@ -61,6 +68,12 @@ export default authorizationServerWorker<Env>((env) => {
       periodSeconds: 60,
     },
     mcp: (request, env, call) => endpoint.fetch(request, { ...call, notes: durableNotes(env.NOTES) }),
+    // GET|POST|DELETE /admin/notes (npm run notes): only while NOTES_ADMIN_SECRET is set.
+    admin: {
+      secret: config.NOTES_ADMIN_SECRET,
+      maxBodyBytes: MAX_NOTES_IMPORT_BYTES,
+      routes: notesAdminRoutes((env: Env) => durableNotes(env.NOTES)),
+    },
     // D1 says whether the token's grant and account still stand (KV may lag behind a revocation).
     admit: (_env, caller) => admitGrantInForce(app, caller),
     routes: {

@@ -1,4 +1,4 @@
-import { configLoader, hostnamesVar, intVar, parseEnv, scopesVar } from "@mcp-auth/auth-common";
+import { adminSecretVar, configLoader, hostnamesVar, intVar, parseEnv, scopesVar } from "@mcp-auth/auth-common";
 import { SCOPES } from "@mcp-auth/mcp-core";
 import { z } from "zod";
 
@@ -11,6 +11,8 @@ const schema = z.object({
   ALLOWED_ORIGINS: hostnamesVar(),
   /** The rate limiter's period; sent as `Retry-After`. */
   RATE_LIMIT_PERIOD_SECONDS: intVar(60, 3600),
+  /** Turns on the notes admin route (`/admin/notes`, `npm run notes`) with this bearer secret; unset: no route. */
+  NOTES_ADMIN_SECRET: adminSecretVar(),
 });
 
 /** Typed configuration of the no-auth app, parsed once per isolate; throws `ConfigError`. */

@@ -5,7 +5,7 @@ import {
   resourceServer,
   resourceServerWorker,
 } from "@mcp-auth/auth-common";
-import { SCOPES, createMcpEndpoint } from "@mcp-auth/mcp-core";
+import { MAX_NOTES_IMPORT_BYTES, SCOPES, createMcpEndpoint, notesAdminRoutes } from "@mcp-auth/mcp-core";
 import { durableNotes } from "@mcp-auth/mcp-core/notes-object";
 import { loadConfig } from "./config.ts";
 import { pageContent } from "./page.ts";
@@ -25,6 +25,12 @@ export default resourceServerWorker<Env>((env) => {
     // Every caller is the same anonymous one.
     authenticate: () => Promise.resolve(anonymous),
     mcp: (request, env, call) => endpoint.fetch(request, { ...call, notes: durableNotes(env.NOTES) }),
+    // GET|POST|DELETE /admin/notes (npm run notes): only while NOTES_ADMIN_SECRET is set.
+    admin: {
+      secret: config.NOTES_ADMIN_SECRET,
+      maxBodyBytes: MAX_NOTES_IMPORT_BYTES,
+      routes: notesAdminRoutes((env: Env) => durableNotes(env.NOTES)),
+    },
     routes: { "/": (request) => landingPage(request, pageContent(config)) },
   };
 }) satisfies ExportedHandler<Env>;

@@ -1,4 +1,5 @@
 import {
+  adminSecretVar,
   INVALID,
   TRUSTED_URL_RULE,
   envRules,
@@ -44,6 +45,8 @@ const schema = envRules(
     ALLOW_INSECURE_HTTP_LOOPBACK: flagVar(),
     ALLOWED_ORIGINS: hostnamesVar(),
     RATE_LIMIT_PERIOD_SECONDS: intVar(60, 3600),
+    /** Turns on the notes admin route (`/admin/notes`, `npm run notes`) with this bearer secret; unset: no route. */
+    NOTES_ADMIN_SECRET: adminSecretVar(),
   }),
   (env, problem) => {
     // URL rules that depend on the loopback flag wait for a flag that parses.

@@ -1,6 +1,13 @@
 import { landingPage, originPolicy } from "@mcp-auth/auth-common";
 import { authorizationServerWorker } from "@mcp-auth/auth-common/authorization-server";
-import { INITIAL_SCOPES, SCOPES, SCOPE_DESCRIPTIONS, createMcpEndpoint } from "@mcp-auth/mcp-core";
+import {
+  INITIAL_SCOPES,
+  MAX_NOTES_IMPORT_BYTES,
+  SCOPES,
+  SCOPE_DESCRIPTIONS,
+  createMcpEndpoint,
+  notesAdminRoutes,
+} from "@mcp-auth/mcp-core";
 import { durableNotes } from "@mcp-auth/mcp-core/notes-object";
 import { authorizeRoutes } from "./authorize.ts";
 import { loadConfig } from "./config.ts";
@@ -28,6 +35,12 @@ export default authorizationServerWorker<Env>((env) => {
     scopes: SCOPES,
     initialScopes: INITIAL_SCOPES,
     mcp: (request, env, call) => endpoint.fetch(request, { ...call, notes: durableNotes(env.NOTES) }),
+    // GET|POST|DELETE /admin/notes (npm run notes): only while NOTES_ADMIN_SECRET is set.
+    admin: {
+      secret: config.NOTES_ADMIN_SECRET,
+      maxBodyBytes: MAX_NOTES_IMPORT_BYTES,
+      routes: notesAdminRoutes((env: Env) => durableNotes(env.NOTES)),
+    },
     routes: {
       // GET/POST /authorize (consent, then the upstream), GET /callback (back from the upstream).
       ...authorizeRoutes({

@@ -1,4 +1,5 @@
 import {
+  adminSecretVar,
   INVALID,
   TRUSTED_URL_RULE,
   configLoader,
@@ -79,6 +80,8 @@ const schema = envRules(
     ALLOWED_HOSTNAMES: hostnamesVar(),
     ALLOWED_ORIGINS: hostnamesVar(),
     RATE_LIMIT_PERIOD_SECONDS: intVar(60, 3600),
+    /** Turns on the notes admin route (`/admin/notes`, `npm run notes`) with this bearer secret; unset: no route. */
+    NOTES_ADMIN_SECRET: adminSecretVar(),
   }),
   (env, problem) => {
     // Fail closed: a method is never started with a check silently skipped. With AUTH_METHODS

@@ -1,6 +1,6 @@
 import { landingPage, originPolicy, resourceServer, resourceServerWorker } from "@mcp-auth/auth-common";
 import { createAuthenticator } from "@mcp-auth/auth-common/verifiers";
-import { SCOPES, createMcpEndpoint } from "@mcp-auth/mcp-core";
+import { MAX_NOTES_IMPORT_BYTES, SCOPES, createMcpEndpoint, notesAdminRoutes } from "@mcp-auth/mcp-core";
 import { durableNotes } from "@mcp-auth/mcp-core/notes-object";
 import { loadConfig } from "./config.ts";
 import { pageContent } from "./page.ts";
@@ -31,6 +31,12 @@ export default resourceServerWorker<Env>((env) => {
       anonymousScopes: config.ANONYMOUS_SCOPES,
     }),
     mcp: (request, env, call) => endpoint.fetch(request, { ...call, notes: durableNotes(env.NOTES) }),
+    // GET|POST|DELETE /admin/notes (npm run notes): only while NOTES_ADMIN_SECRET is set.
+    admin: {
+      secret: config.NOTES_ADMIN_SECRET,
+      maxBodyBytes: MAX_NOTES_IMPORT_BYTES,
+      routes: notesAdminRoutes((env: Env) => durableNotes(env.NOTES)),
+    },
     routes: { "/": (request) => landingPage(request, pageContent(config)) },
   };
 }) satisfies ExportedHandler<Env>;

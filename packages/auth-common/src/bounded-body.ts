@@ -63,3 +63,18 @@ export async function readBoundedText(source: BodySource, maxBytes: number): Pro
   const bytes = await readBoundedBytes(source, maxBytes);
   return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
 }
+
+/**
+ * `request` with its body read ({@link readBoundedBytes}, at most `maxBytes`) and attached as
+ * bytes, its `Content-Length` now true, so that whatever reads it next cannot read more. A GET,
+ * a HEAD or a request without a body is returned as is.
+ * Throws {@link BodyTooLargeError} over the limit.
+ */
+export async function withBoundedBody(request: Request, maxBytes: number): Promise<Request> {
+  if (request.body === null || request.method === "GET" || request.method === "HEAD") return request;
+  const bytes = await readBoundedBytes(request, maxBytes);
+  const headers = new Headers(request.headers);
+  headers.set("content-length", String(bytes.byteLength));
+  headers.delete("transfer-encoding");
+  return new Request(request, { headers, body: bytes });
+}

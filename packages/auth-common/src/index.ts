@@ -5,6 +5,7 @@
 //   ./accounts              passwords, browser sessions, own-page forms (full-oauth-provider)
 //   ./authorization-server  the OAuth authorization server, grants, consent (both OAuth apps)
 //   ./testing, ./testing/node  the shared test suites (workerd, Node)
+export { MIN_ADMIN_SECRET_LENGTH, adminRouteFor, adminSecretVar, serveAdmin, type AdminApi } from "./admin.ts";
 export { readBearerToken, MAX_BEARER_LENGTH } from "./bearer.ts";
 export { asAuthError, bearerChallenge, challengeResponse, type ChallengeOptions } from "./challenge.ts";
 export { AuthError, type AuthErrorCode, type AuthErrorOptions } from "./errors.ts";
@@ -46,7 +47,13 @@ export {
   resourceMetadataUrl,
   type ProtectedResource,
 } from "./metadata.ts";
-export { BodyTooLargeError, readBoundedBytes, readBoundedText, type BodySource } from "./bounded-body.ts";
+export {
+  BodyTooLargeError,
+  readBoundedBytes,
+  readBoundedText,
+  withBoundedBody,
+  type BodySource,
+} from "./bounded-body.ts";
 export { resourceServer, type ResourceServer, type ResourceServerOptions } from "./resource-server.ts";
 export { sha256Hex, timingSafeEqual } from "./verifier.ts";
 export { notFoundResponse, redirect, siteRoute, sseRetiredResponse, type Route, type Routes } from "./routes.ts";

@@ -4,6 +4,7 @@
 // auth-common only knows its shape (`McpHandler`), so neither package imports the other.
 import { toAuthInfo, type Identity } from "@mcp-auth/identity";
 import type { AuthInfo } from "@modelcontextprotocol/server";
+import { adminRouteFor, serveAdmin, type AdminApi } from "./admin.ts";
 import type { ChallengeOptions } from "./challenge.ts";
 import { cors } from "./cors.ts";
 import { configLoader, withConfig } from "./env.ts";
@@ -73,12 +74,15 @@ export interface ResourceServerApp<E> {
   mcp: McpHandler<E>;
   /** Everything but `/mcp` and the metadata: the landing page and the app's own routes. */
   routes: Routes<E>;
+  /** Operator routes behind their own secret (the notes admin route); absent or no secret: none. */
+  admin?: AdminApi<E>;
 }
 
 /**
  * A Worker that serves MCP as an OAuth protected resource of someone else's authorization server
  * (or none). Every route: the `Host` pin (pages and metadata build URLs from the request's
- * origin), then the RFC 9728 metadata, `/mcp`, the app's routes, `/sse` and 404. On `/mcp`: the
+ * origin), then the RFC 9728 metadata, `/mcp`, the admin routes (only while their secret is set),
+ * the app's routes, `/sse` and 404. On `/mcp`: the
  * transport guard with the rate limit, the CORS preflight (before authentication: it never
  * carries credentials), authentication, the endpoint; every answer, errors included, readable by
  * an allowed browser origin.
@@ -106,6 +110,15 @@ export function resourceServerWorker<E extends ResourceServerEnv>(
     if (metadata) return metadata;
     if (new URL(request.url).pathname === "/mcp") {
       return withCors(app).apply(request, await serveMcp(app, request, env));
+    }
+    const adminRoute = adminRouteFor(app.admin, request);
+    if (app.admin?.secret !== undefined && adminRoute !== undefined) {
+      // The same Origin rule as /mcp (no CORS here: a browser page never calls it); the address
+      // budget is spent by failed attempts only, so an operator's bulk move is not limited.
+      const refused = await guardTransport(request, { origins: app.origins });
+      if (refused) return refused;
+      const addressLimit = { limiter: env.RATE_LIMITER, periodSeconds: app.rateLimitPeriodSeconds };
+      return serveAdmin(request, env, { ...app.admin, secret: app.admin.secret }, adminRoute, addressLimit);
     }
     return siteRoute(request, app.routes, env);
   });

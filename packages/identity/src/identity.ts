@@ -109,6 +109,61 @@ export function tenantKey(identity: Pick<Identity, "method" | "issuer" | "subjec
   return [identity.method, identity.issuer, identity.subject].map(encodeURIComponent).join("|");
 }
 
+/** The three parts of a tenant key, as {@link parseTenantKey} returns them. */
+export type TenantParts = Pick<Identity, "method" | "issuer" | "subject">;
+
+const tenantSchema = z
+  .strictObject({ method: credentialShape.method, issuer: credentialShape.issuer, subject: credentialShape.subject })
+  .superRefine(reservedSubjects);
+
+/** The longest tenant key: each part at its longest, every character percent-encoded as 3 × 4 bytes. */
+const MAX_TENANT_KEY_LENGTH = (16 + 512 + 256) * 12 + 2;
+
+/**
+ * Reads a key made by {@link tenantKey} back into its method, issuer and subject, for operator
+ * tools that name a tenant (the notes admin route, the notes CLI).
+ *
+ * Validates: three `|`-separated parts, each valid percent-encoding and encoded exactly as
+ * `tenantKey` encodes it (so one tenant has one key); `method` one of {@link METHODS};
+ * `issuer` and `subject` by the rules of {@link identitySchema} (length, no control characters,
+ * `anonymous` only for the anonymous method).
+ * Does not validate: that any caller with this identity ever existed.
+ * Returns the parts, or the problem in words (never echoing more than the part's position).
+ */
+export function parseTenantKey(key: string): { ok: true; tenant: TenantParts } | { ok: false; problem: string } {
+  if (key.length === 0) return { ok: false, problem: "the tenant key is empty" };
+  if (key.length > MAX_TENANT_KEY_LENGTH) {
+    return { ok: false, problem: `the tenant key is longer than ${MAX_TENANT_KEY_LENGTH} characters` };
+  }
+  const parts = key.split("|");
+  if (parts.length !== 3) {
+    return { ok: false, problem: `a tenant key is method|issuer|subject (3 parts), this one has ${parts.length}` };
+  }
+  const names = ["method", "issuer", "subject"] as const;
+  const decoded: string[] = [];
+  for (const [index, part] of parts.entries()) {
+    let value: string;
+    try {
+      value = decodeURIComponent(part);
+    } catch {
+      return { ok: false, problem: `the ${names[index]} is not valid percent-encoding` };
+    }
+    if (encodeURIComponent(value) !== part) {
+      return { ok: false, problem: `the ${names[index]} is not percent-encoded as tenantKey encodes it` };
+    }
+    decoded.push(value);
+  }
+  const [method, issuer, subject] = decoded;
+  const parsed = tenantSchema.safeParse({ method, issuer, subject });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path[0] === undefined ? "tenant" : String(issue.path[0]);
+    const message = where === "method" ? `must be one of ${METHODS.join(", ")}` : (issue?.message ?? "is not valid");
+    return { ok: false, problem: `the ${where}: ${message}` };
+  }
+  return { ok: true, tenant: parsed.data };
+}
+
 /** Where a request's identity travels inside the SDK's `AuthInfo.extra`. */
 export const IDENTITY_EXTRA_KEY = "identity";
 

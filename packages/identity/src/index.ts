@@ -9,10 +9,12 @@ export {
   identityFromAuthInfo,
   identitySchema,
   isScopeToken,
+  parseTenantKey,
   tenantKey,
   toAuthInfo,
   type Identity,
   type Method,
   type Pattern,
+  type TenantParts,
   type VerifiedCredential,
 } from "./identity.ts";

@@ -10,6 +10,7 @@ import {
   credentialSchema,
   identityFromAuthInfo,
   identitySchema,
+  parseTenantKey,
   tenantKey,
   toAuthInfo,
   type Identity,
@@ -254,5 +255,37 @@ describe("tenantKey", () => {
 
   it("is stable for the same caller", () => {
     expect(tenantKey({ ...alice, method: "api_key" })).toBe("api_key|self|alice");
+  });
+});
+
+describe("parseTenantKey", () => {
+  it("reads back every key tenantKey makes, separators and non-ASCII included", () => {
+    const tenants = [
+      { method: "api_key", issuer: SELF_ISSUER, subject: "alice" },
+      { method: "jwt", issuer: "https://a|jwt", subject: "b|c d%e" },
+      { method: "oauth", issuer: "https://idp.example.com/", subject: "Zoë 🙂" },
+      { method: "anonymous", issuer: SELF_ISSUER, subject: ANONYMOUS_SUBJECT },
+    ] as const;
+    for (const tenant of tenants) {
+      expect(parseTenantKey(tenantKey(tenant))).toEqual({ ok: true, tenant });
+    }
+  });
+
+  it.each([
+    ["", "the tenant key is empty"],
+    ["api_key|self", "a tenant key is method|issuer|subject (3 parts), this one has 2"],
+    ["api_key|self|a|b", "a tenant key is method|issuer|subject (3 parts), this one has 4"],
+    ["root|self|alice", "the method: must be one of anonymous, api_key, jwt, access, introspection, mtls, oauth"],
+    ["jwt|%E0%A4%A|alice", "the issuer is not valid percent-encoding"],
+    ["jwt|https://idp|alice", "the issuer is not percent-encoded as tenantKey encodes it"],
+    ["jwt|self|al%69ce", "the subject is not percent-encoded as tenantKey encodes it"],
+    ["jwt|self|", "the subject: Too small: expected string to have >=1 characters"],
+    ["jwt|self|a%0Ab", "the subject: contains control characters"],
+    ["api_key|self|anonymous", 'the subject: "anonymous" is reserved for callers who prove nothing'],
+    ["anonymous|self|alice", 'the subject: an anonymous caller\'s subject is "anonymous"'],
+    [`jwt|self|${"a".repeat(257)}`, "the subject: Too big: expected string to have <=256 characters"],
+    [`jwt|self|${"a".repeat(10_000)}`, "the tenant key is longer than 9410 characters"],
+  ])("refuses %j: %s", (key, problem) => {
+    expect(parseTenantKey(key)).toEqual({ ok: false, problem });
   });
 });

@@ -13,11 +13,26 @@ export { createMcpEndpoint, type McpCall, type McpEndpoint, type McpEndpointOpti
 export {
   MAX_NOTES,
   MAX_NOTE_LENGTH,
+  notesDigest,
+  notesNdjson,
+  planImport,
   type AddNoteResult,
+  type ClearNotesResult,
+  type ExportedNote,
+  type ImportCounts,
+  type ImportNotesResult,
   type Note,
+  type NotebookTransfer,
   type NotesDirectory,
   type NotesStore,
 } from "./notes/notes-store.ts";
+export {
+  MAX_NOTES_IMPORT_BYTES,
+  NOTES_ADMIN_PATH,
+  notesAdminRoutes,
+  parseNotesNdjson,
+  serveNotesAdmin,
+} from "./notes/notes-admin.ts";
 export { registerTools } from "./register-tools.ts";
 export { findScopeShortfall, type ScopeShortfall } from "./scope-gate.ts";
 export { INITIAL_SCOPES, SCOPES, SCOPE_DESCRIPTIONS, allows, effectiveScopes, type Scope } from "./scopes.ts";

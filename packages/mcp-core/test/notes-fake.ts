@@ -1,4 +1,14 @@
-import { MAX_NOTES, type AddNoteResult, type Note, type NotesStore } from "../src/notes/notes-store.ts";
+import {
+  MAX_NOTES,
+  notesDigest,
+  planImport,
+  type AddNoteResult,
+  type ClearNotesResult,
+  type ExportedNote,
+  type ImportNotesResult,
+  type Note,
+  type NotesStore,
+} from "../src/notes/notes-store.ts";
 
 /** An in-memory notebook for tests: records every call, and can be made full. */
 export class MemoryNotes implements NotesStore {
@@ -30,5 +40,30 @@ export class MemoryNotes implements NotesStore {
     if (index === -1) return false;
     this.notes.splice(index, 1);
     return true;
+  }
+
+  async exportNotes(): Promise<ExportedNote[]> {
+    this.calls.push("export");
+    return this.notes.map(({ text, createdAt }) => ({ text, createdAt }));
+  }
+
+  /** The Durable Object's rule ({@link planImport}), all or nothing. */
+  async importNotes(notes: readonly ExportedNote[], options: { dryRun: boolean }): Promise<ImportNotesResult> {
+    this.calls.push(`import:${notes.length}${options.dryRun ? ":dry" : ""}`);
+    const plan = planImport(
+      this.notes.map(({ text, createdAt }) => ({ text, createdAt })),
+      notes,
+      this.capacity,
+    );
+    if (!plan.ok) return plan;
+    if (!options.dryRun) for (const note of plan.toAdd) this.notes.push({ id: this.nextId++, ...note });
+    return { ok: true, ...plan.counts };
+  }
+
+  async clearNotes(expectedDigest: string): Promise<ClearNotesResult> {
+    this.calls.push("clear");
+    const current = this.notes.map(({ text, createdAt }) => ({ text, createdAt }));
+    if ((await notesDigest(current)) !== expectedDigest) return { ok: false, reason: "changed" };
+    return { ok: true, removed: this.notes.splice(0).length };
   }
 }

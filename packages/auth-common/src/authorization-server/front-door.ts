@@ -1,7 +1,7 @@
 // What the authorization server checks of a request before the library or a page reads it: a
 // bounded body on every route, and every client-supplied value that becomes part of a storage
 // key short enough to be one. Both OAuth apps run it in front of `OAuthProvider` (server.ts).
-import { BodyTooLargeError, readBoundedBytes, readBoundedText } from "../bounded-body.ts";
+import { BodyTooLargeError, readBoundedText, withBoundedBody } from "../bounded-body.ts";
 import { consoleLog, refusal } from "../log.ts";
 import { messagePage } from "../pages/message-page.ts";
 import { MAX_REGISTRATION_BYTES, metadataProblem } from "./registration.ts";
@@ -41,11 +41,9 @@ export function oauthProblem(status: number, error: string, description: string,
  * whole form) nor /register, ever reads an unbounded body.
  */
 export async function boundedRequest(request: Request, api: boolean): Promise<Request | Response> {
-  if (request.body === null || request.method === "GET" || request.method === "HEAD") return request;
   const limit = bodyLimit(new URL(request.url).pathname);
-  let bytes: Uint8Array<ArrayBuffer>;
   try {
-    bytes = await readBoundedBytes(request, limit);
+    return await withBoundedBody(request, limit);
   } catch (error) {
     if (!(error instanceof BodyTooLargeError)) throw error;
     consoleLog("warn", refusal(request, 413, "body_too_large"));
@@ -53,10 +51,6 @@ export async function boundedRequest(request: Request, api: boolean): Promise<Re
     const json = api || (request.headers.get("content-type") ?? "").toLowerCase().startsWith("application/json");
     return json ? oauthProblem(413, "invalid_request", description) : messagePage(413, "Too large", description);
   }
-  const headers = new Headers(request.headers);
-  headers.set("content-length", String(bytes.byteLength));
-  headers.delete("transfer-encoding");
-  return new Request(request, { headers, body: bytes });
 }
 
 /**

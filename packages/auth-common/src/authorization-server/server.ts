@@ -5,6 +5,7 @@ import {
   type OAuthProviderOptions,
 } from "@cloudflare/workers-oauth-provider";
 import type { Identity, Pattern } from "@mcp-auth/identity";
+import { adminRouteFor, serveAdmin, type AdminApi } from "../admin.ts";
 import { challengeResponse } from "../challenge.ts";
 import { cors } from "../cors.ts";
 import { AuthError } from "../errors.ts";
@@ -69,6 +70,8 @@ export interface AuthorizationServerOptions<E extends AuthorizationServerEnv> {
   introspection?: IntrospectionEndpointOptions<E>;
   /** The app's MCP endpoint, called for a caller the provider authenticated (and `admit` let in). */
   mcp: McpHandler<E>;
+  /** Operator routes behind their own secret (the notes admin route); absent or no secret: none. */
+  admin?: AdminApi<E>;
   /**
    * Checks that need the app's own state (a disabled user, a revoked grant or token), run before
    * every MCP request; throw {@link AuthError} to refuse (the usual challenge follows).
@@ -317,12 +320,17 @@ export function authorizationServer<E extends AuthorizationServerEnv>(
     // A resource server asks /introspect from one address for all its users: it is limited per
     // caller once authenticated, and by address only when its authentication fails.
     const introspection = pathname === INTROSPECTION_PATH ? options.introspection : undefined;
+    const adminRoute = adminRouteFor(options.admin, request);
     const refused = await guardTransport(request, {
       origins,
-      checkOrigin: isMcp,
+      // The admin routes get /mcp's Origin rule (no CORS: a browser page never calls them).
+      checkOrigin: isMcp || adminRoute !== undefined,
       rateLimit: introspection === undefined ? addressLimit : undefined,
     });
     if (refused) return refused;
+    if (options.admin?.secret !== undefined && adminRoute !== undefined) {
+      return serveAdmin(request, env, { ...options.admin, secret: options.admin.secret }, adminRoute, addressLimit);
+    }
     if (isMcp) {
       const preflight = mcpCors.preflight(request);
       if (preflight) return preflight;

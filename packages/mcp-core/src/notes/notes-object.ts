@@ -2,7 +2,18 @@
 // `DurableObject` to be callable over RPC. It is exported on its own subpath
 // (`@mcp-auth/mcp-core/notes-object`) so the rest of the package stays importable in Node.
 import { DurableObject } from "cloudflare:workers";
-import { MAX_NOTES, type AddNoteResult, type Note, type NotesDirectory } from "./notes-store.ts";
+import {
+  MAX_NOTES,
+  notesDigest,
+  notesNdjson,
+  planImport,
+  type AddNoteResult,
+  type ClearNotesResult,
+  type ExportedNote,
+  type ImportNotesResult,
+  type Note,
+  type NotesDirectory,
+} from "./notes-store.ts";
 
 interface NoteRow extends Record<string, SqlStorageValue> {
   id: number;
@@ -50,6 +61,45 @@ export class NotesObject extends DurableObject<unknown> {
   delete(id: number): boolean {
     return this.ctx.storage.sql.exec("DELETE FROM notes WHERE id = ?", id).rowsWritten > 0;
   }
+
+  exportNotes(): ExportedNote[] {
+    return this.list().map(({ text, createdAt }) => ({ text, createdAt }));
+  }
+
+  /**
+   * The plan (what is new, the cap) and the inserts run in one `transactionSync`: nothing else
+   * runs in between, and a throw half-way leaves the notebook as it was.
+   */
+  importNotes(notes: readonly ExportedNote[], options: { dryRun: boolean }): ImportNotesResult {
+    return this.ctx.storage.transactionSync(() => {
+      const plan = planImport(this.exportNotes(), notes, MAX_NOTES);
+      if (!plan.ok) return plan;
+      if (!options.dryRun) {
+        for (const note of plan.toAdd) {
+          this.ctx.storage.sql.exec(
+            "INSERT INTO notes (text, created_at) VALUES (?, ?)",
+            note.text,
+            Date.parse(note.createdAt),
+          );
+        }
+      }
+      return { ok: true, ...plan.counts };
+    });
+  }
+
+  /**
+   * The digest is computed outside the transaction (it is async, and other calls may run while it
+   * is awaited), so the transaction checks the notebook is still what was digested before deleting.
+   */
+  async clearNotes(expectedDigest: string): Promise<ClearNotesResult> {
+    const before = this.exportNotes();
+    if ((await notesDigest(before)) !== expectedDigest) return { ok: false, reason: "changed" };
+    const snapshot = notesNdjson(before);
+    return this.ctx.storage.transactionSync(() => {
+      if (notesNdjson(this.exportNotes()) !== snapshot) return { ok: false, reason: "changed" } as const;
+      return { ok: true, removed: this.ctx.storage.sql.exec("DELETE FROM notes").rowsWritten } as const;
+    });
+  }
 }
 
 /** Notebooks kept in a `NotesObject` namespace, one object per tenant. */
@@ -60,6 +110,9 @@ export function durableNotes(namespace: DurableObjectNamespace<NotesObject>): No
       list: async () => stub.list(),
       add: async (text) => stub.add(text),
       delete: async (id) => stub.delete(id),
+      exportNotes: async () => stub.exportNotes(),
+      importNotes: async (notes, options) => stub.importNotes(notes, options),
+      clearNotes: async (digest) => stub.clearNotes(digest),
     };
   };
 }
