@@ -221,7 +221,7 @@ async function adminCall(
   }
   if (response.status === 401) {
     throw new CommandError(
-      `${target.origin} refused the admin secret: check NOTES_ADMIN_SECRET in ${target.secretFrom}`,
+      `${target.origin} refused the admin secret from ${target.secretFrom}: it must equal the NOTES_ADMIN_SECRET the app runs with`,
     );
   }
   if (response.status === 404) {

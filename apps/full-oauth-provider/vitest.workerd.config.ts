@@ -54,6 +54,7 @@ export default defineConfig(async () => {
             PASSWORD_PEPPER: "workerd-test-password-pepper-0123456789",
             PASSWORD_PEPPER_PREVIOUS: "",
             SESSION_SECRET: "workerd-test-session-secret-0123456789ab",
+            NOTES_ADMIN_SECRET: "workerd-test-notes-admin-secret-full-oauth-provider",
             ALLOW_INSECURE_HTTP_LOOPBACK: "true",
             // A second resource (token-validation's /mcp) with fewer scopes than this server's own.
             EXTRA_RESOURCES: '{"http://localhost:8788/mcp":["notes:read"]}',

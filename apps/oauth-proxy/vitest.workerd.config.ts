@@ -26,6 +26,7 @@ export default defineConfig({
           GITHUB_BASE_URL: "https://github.invalid",
           GITHUB_API_URL: "https://api.github.invalid",
           ALLOW_INSECURE_HTTP_LOOPBACK: "true",
+          NOTES_ADMIN_SECRET: "workerd-test-notes-admin-secret-oauth-proxy-0123",
         },
       },
     }),

@@ -16,6 +16,7 @@ export default defineConfig(async () => {
             JWT_SECRET: "workerd-test-hs256-secret-0123456789abcdefghij",
             JWT_ISSUER: "http://127.0.0.1:8791",
             JWT_AUDIENCE: "http://localhost:8788/mcp",
+            NOTES_ADMIN_SECRET: "workerd-test-notes-admin-secret-token-validation",
             // Never inherited from a developer's .dev.vars: the tests check it is off by default.
             ALLOW_INSECURE_HTTP_LOOPBACK: "",
           },

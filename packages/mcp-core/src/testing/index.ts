@@ -13,3 +13,4 @@ export {
   type ToolCallResult,
 } from "./clients.ts";
 export { describeMcpContract, type ContractTarget } from "./contract.ts";
+export { describeNotesAdmin, type AdminCall, type NotesAdminTarget } from "./notes-admin.ts";
