@@ -38,6 +38,12 @@ const schema = envRules(
       .optional()
       .transform((value) => (value === "optional" ? "optional" : "required")),
     ANONYMOUS_SCOPES: scopesVar(SCOPES, "notes:read"),
+    /**
+     * Migration mode only: the day (UTC) from which a credential will be required. Anonymous
+     * callers are told on every answer (RFC 9745 Deprecation, RFC 8594 Sunset, a line after each
+     * tool result) and on the page. Switching AUTH_MODE to required on that day is the operator's.
+     */
+    AUTH_REQUIRED_FROM: optionalVar().pipe(z.iso.date("a date YYYY-MM-DD (UTC), e.g. 2027-01-15").optional()),
     JWT_ISSUER: optionalVar(),
     JWT_AUDIENCE: optionalVar(),
     JWT_SECRET: optionalVar(),
@@ -93,6 +99,11 @@ const schema = envRules(
         if (env[name] === undefined) problem(name, `required when AUTH_METHODS includes ${method}`);
       }
     };
+    // Refused rather than ignored: with AUTH_MODE=required nobody is anonymous, so a date left
+    // set would announce nothing, and one set before switching to optional would be a mistake.
+    if (env.AUTH_MODE === "required" && typeof env.AUTH_REQUIRED_FROM === "string") {
+      problem("AUTH_REQUIRED_FROM", "applies to AUTH_MODE=optional only: unset it once credentials are required");
+    }
     need("jwt", ["JWT_ISSUER", "JWT_AUDIENCE"]);
     need("access", ["ACCESS_TEAM_DOMAIN", "ACCESS_AUD"]);
     need("introspection", [

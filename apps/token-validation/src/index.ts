@@ -4,6 +4,7 @@ import { MAX_NOTES_IMPORT_BYTES, SCOPES, createMcpEndpoint, notesAdminRoutes } f
 import { durableNotes } from "@mcp-auth/mcp-core/notes-object";
 import { loadConfig } from "./config.ts";
 import { pageContent } from "./page.ts";
+import { requiredFromNotice } from "./required-from.ts";
 import { buildVerifiers } from "./verifiers.ts";
 
 export { NotesObject } from "@mcp-auth/mcp-core/notes-object";
@@ -12,7 +13,14 @@ export { ApiKeyObject } from "./key-object.ts";
 export default resourceServerWorker<Env>((env) => {
   const config = loadConfig(env);
   const origins = originPolicy(config.ALLOWED_HOSTNAMES, config.ALLOWED_ORIGINS);
-  const endpoint = createMcpEndpoint({ name: "mcp-token-validation", version: "1.0.0", ...origins });
+  // Migration mode with AUTH_REQUIRED_FROM: anonymous callers are told when that ends.
+  const notice = requiredFromNotice(config);
+  const endpoint = createMcpEndpoint({
+    name: "mcp-token-validation",
+    version: "1.0.0",
+    ...origins,
+    notice: notice?.toolNotice,
+  });
   return {
     origins,
     rateLimitPeriodSeconds: config.RATE_LIMIT_PERIOD_SECONDS,
@@ -30,7 +38,10 @@ export default resourceServerWorker<Env>((env) => {
       mode: config.AUTH_MODE,
       anonymousScopes: config.ANONYMOUS_SCOPES,
     }),
-    mcp: (request, env, call) => endpoint.fetch(request, { ...call, notes: durableNotes(env.NOTES) }),
+    mcp: async (request, env, call) => {
+      const response = await endpoint.fetch(request, { ...call, notes: durableNotes(env.NOTES) });
+      return notice === undefined ? response : notice.mark(request, call.authInfo, response);
+    },
     // GET|POST|DELETE /admin/notes (npm run notes): only while NOTES_ADMIN_SECRET is set.
     admin: {
       secret: config.NOTES_ADMIN_SECRET,

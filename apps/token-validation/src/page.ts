@@ -42,6 +42,13 @@ function credentialSteps(config: Config): { how: string; command?: string }[] {
   return config.AUTH_METHODS.map((method) => steps[method]());
 }
 
+/** The migration-mode line's announcement of `AUTH_REQUIRED_FROM`, or nothing when it is unset. */
+function requiredFrom(config: Config): string {
+  return config.AUTH_REQUIRED_FROM === undefined
+    ? ""
+    : ` until ${config.AUTH_REQUIRED_FROM}: from that day this server requires a credential (anonymous answers say so in Deprecation and Sunset headers and after each tool result)`;
+}
+
 /** What the `GET /` page says about this pattern and this deployment. */
 export function pageContent(config: Config): LandingPageContent {
   return {
@@ -53,7 +60,7 @@ export function pageContent(config: Config): LandingPageContent {
     howItWorks: [
       ...config.AUTH_METHODS.map((method) => METHOD_TEXT[method]),
       config.AUTH_MODE === "optional"
-        ? `Migration mode: a request without a credential is served as anonymous with ${config.ANONYMOUS_SCOPES.join(" ") || "no scopes"}; a bad credential is still rejected.`
+        ? `Migration mode: a request without a credential is served as anonymous with ${config.ANONYMOUS_SCOPES.join(" ") || "no scopes"}${requiredFrom(config)}; a bad credential is still rejected.`
         : `A request without a credential gets 401; a bad one gets 401 invalid_token; a missing scope gets ${config.AUTHORIZATION_SERVERS.length > 0 ? "403 insufficient_scope, so the client can step up" : "a tool error naming the scope (no authorization server to step up at)"}.`,
     ],
     risks: [
@@ -67,6 +74,9 @@ export function pageContent(config: Config): LandingPageContent {
     settings: [
       ["AUTH_METHODS", config.AUTH_METHODS.join(", ")],
       ["AUTH_MODE", config.AUTH_MODE],
+      ...(config.AUTH_REQUIRED_FROM === undefined
+        ? []
+        : [["AUTH_REQUIRED_FROM", config.AUTH_REQUIRED_FROM] satisfies [string, string]]),
       ["JWT_ISSUER", config.JWT_ISSUER ?? "(unset)"],
       ["JWT_AUDIENCE", config.JWT_AUDIENCE ?? "(unset)"],
       ["AUTHORIZATION_SERVERS", config.AUTHORIZATION_SERVERS.join(", ") || "(none: no OAuth metadata published)"],

@@ -15,9 +15,17 @@ const ALLOW_HEADERS = [
 
 /**
  * Response headers a browser client must be able to read: the challenge (to start OAuth or
- * step up), the session, and when to retry.
+ * step up), the session, when to retry, and when its way of calling ends (`withSunset`).
  */
-const EXPOSE_HEADERS = ["WWW-Authenticate", "Mcp-Session-Id", "Mcp-Protocol-Version", "Retry-After"].join(", ");
+const EXPOSE_HEADERS = [
+  "WWW-Authenticate",
+  "Mcp-Session-Id",
+  "Mcp-Protocol-Version",
+  "Retry-After",
+  "Deprecation",
+  "Sunset",
+  "Link",
+].join(", ");
 
 /** How one route answers browsers. */
 export interface CorsOptions {

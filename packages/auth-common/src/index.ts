@@ -68,4 +68,5 @@ export {
 } from "./mcp-worker.ts";
 export { LOOPBACK_HOSTNAMES, TRUSTED_URL_RULE, isLoopbackHostname, isTrustedServerUrl } from "./loopback.ts";
 export { cors, type Cors, type CorsOptions } from "./cors.ts";
+export { withSunset, type Sunset } from "./sunset.ts";
 export { consoleLog, logEndpointAnswer, refusal, type Log, type LogEntry } from "./log.ts";

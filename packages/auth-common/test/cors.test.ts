@@ -77,6 +77,8 @@ describe("cors: apply", () => {
     expect(response.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
     expect(response.headers.get("access-control-expose-headers")).toMatch(/WWW-Authenticate/);
     expect(response.headers.get("access-control-expose-headers")).toMatch(/Retry-After/);
+    // withSunset's headers: a browser client can read when its anonymous access ends.
+    expect(response.headers.get("access-control-expose-headers")).toMatch(/Deprecation, Sunset, Link/);
     expect(response.headers.get("www-authenticate")).toBe("Bearer");
     expect(await response.text()).toBe('{"error":"unauthorized"}');
   });

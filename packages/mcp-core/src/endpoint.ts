@@ -6,6 +6,7 @@ import { checkMessages } from "./message-check.ts";
 import type { NotesDirectory } from "./notes/notes-store.ts";
 import { findScopeShortfall } from "./scope-gate.ts";
 import type { Scope } from "./scopes.ts";
+import type { ToolNotice } from "./register-tools.ts";
 import { buildServer, type ServerInfo } from "./server.ts";
 import type { ToolDeps } from "./tools/tool.ts";
 
@@ -17,6 +18,11 @@ export interface McpEndpointOptions extends ServerInfo {
   allowedOriginHostnames: readonly string[];
   /** Limits on the POST body (default {@link DEFAULT_BODY_LIMITS}). */
   body?: BodyLimits | undefined;
+  /**
+   * A line added after the content of every successful tool result, per caller (token-validation
+   * tells anonymous callers when credentials become required); none when unset or `undefined`.
+   */
+  notice?: ToolNotice | undefined;
 }
 
 /** What one request brings: who the caller is and where notes live. */
@@ -58,7 +64,7 @@ export function createMcpEndpoint(options: McpEndpointOptions): McpEndpoint {
     ({ requestInfo }) => {
       const scope = requestInfo === undefined ? undefined : scopes.get(requestInfo);
       if (scope === undefined) throw new Error("mcp-core: no request scope for this request");
-      return buildServer(options, scope.deps, scope.deniedCalls);
+      return buildServer(options, scope.deps, { deniedCalls: scope.deniedCalls, notice: options.notice });
     },
     {
       route: "/mcp",

@@ -33,7 +33,7 @@ export {
   parseNotesNdjson,
   serveNotesAdmin,
 } from "./notes/notes-admin.ts";
-export { registerTools } from "./register-tools.ts";
+export { registerTools, type RegisterToolsOptions, type ToolNotice } from "./register-tools.ts";
 export { findScopeShortfall, type ScopeShortfall } from "./scope-gate.ts";
 export { INITIAL_SCOPES, SCOPES, SCOPE_DESCRIPTIONS, allows, effectiveScopes, type Scope } from "./scopes.ts";
 export { buildServer, type ServerInfo } from "./server.ts";

@@ -2,6 +2,7 @@ import { Client, ProtocolError, ProtocolErrorCode } from "@modelcontextprotocol/
 import { InMemoryTransport, type CallToolResult } from "@modelcontextprotocol/server";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Caller } from "../src/caller.ts";
+import type { RegisterToolsOptions } from "../src/register-tools.ts";
 import { buildServer, type ServerInfo } from "../src/server.ts";
 import { MemoryNotes } from "./notes-fake.ts";
 
@@ -30,10 +31,10 @@ afterEach(async () => {
 async function connect(
   scopes: string[],
   notes = new MemoryNotes(),
-  deniedCalls?: ReadonlySet<string>,
+  options: RegisterToolsOptions = {},
   info: ServerInfo = INFO,
 ) {
-  const server = buildServer(info, { caller: caller(scopes), notes }, deniedCalls);
+  const server = buildServer(info, { caller: caller(scopes), notes }, options);
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);
   const client = new Client({ name: "test-client", version: "1.0.0" });
@@ -93,7 +94,7 @@ describe("buildServer over an in-memory transport", () => {
   });
 
   it("a denied call gets a tool error naming the missing scope, and the store is untouched", async () => {
-    const { client, notes } = await connect(["notes:read"], new MemoryNotes(), new Set(["notes_add"]));
+    const { client, notes } = await connect(["notes:read"], new MemoryNotes(), { deniedCalls: new Set(["notes_add"]) });
     const result = await client.callTool({ name: "notes_add", arguments: { text: "sneaky" } });
     expect(result.isError).toBe(true);
     expect(text(result)).toContain("needs the scope notes:write");
@@ -106,7 +107,7 @@ describe("buildServer over an in-memory transport", () => {
   });
 
   it("a denied call by a caller with no scopes says so", async () => {
-    const { client, notes } = await connect([], new MemoryNotes(), new Set(["notes_list"]));
+    const { client, notes } = await connect([], new MemoryNotes(), { deniedCalls: new Set(["notes_list"]) });
     const result = await client.callTool({ name: "notes_list", arguments: {} });
     expect(result.isError).toBe(true);
     expect(text(result)).toBe(
@@ -116,7 +117,9 @@ describe("buildServer over an in-memory transport", () => {
   });
 
   it("deniedCalls does not hide a tool the caller may use", async () => {
-    const { client, notes } = await connect(["notes:write"], new MemoryNotes(), new Set(["notes_add"]));
+    const { client, notes } = await connect(["notes:write"], new MemoryNotes(), {
+      deniedCalls: new Set(["notes_add"]),
+    });
     const result = await client.callTool({ name: "notes_add", arguments: { text: "allowed" } });
     expect(result.isError).toBeFalsy();
     expect(notes.notes.map((note) => note.text)).toEqual(["allowed"]);
@@ -165,6 +168,39 @@ describe("buildServer over an in-memory transport", () => {
       displayName: "Ada",
       clientId: "client-9",
       scopes: ["notes:read"],
+    });
+  });
+
+  describe("a notice", () => {
+    const NOTICE = "This server requires a credential from 2027-01-15.";
+    const options: RegisterToolsOptions = {
+      notice: (who) => (who.scopes.includes("notes:write") ? undefined : NOTICE),
+    };
+
+    it("comes after the tool's own content; content[0] and structuredContent are unchanged", async () => {
+      const { client } = await connect(["notes:read"], new MemoryNotes(), options);
+      const result = await client.callTool({ name: "echo", arguments: { text: "ping" } });
+      expect(result.content).toStrictEqual([
+        { type: "text", text: "ping" },
+        { type: "text", text: NOTICE },
+      ]);
+      expect(result.structuredContent).toStrictEqual({ text: "ping" });
+    });
+
+    it("is not added to a tool error", async () => {
+      const { client } = await connect(["notes:read"], new MemoryNotes(), {
+        ...options,
+        deniedCalls: new Set(["notes_add"]),
+      });
+      const result = await client.callTool({ name: "notes_add", arguments: { text: "x" } });
+      expect(result.isError).toBe(true);
+      expect(result.content).toHaveLength(1);
+    });
+
+    it("is not added for a caller it answers undefined for", async () => {
+      const { client } = await connect(["notes:write"], new MemoryNotes(), options);
+      const result = await client.callTool({ name: "echo", arguments: { text: "ping" } });
+      expect(result.content).toStrictEqual([{ type: "text", text: "ping" }]);
     });
   });
 
