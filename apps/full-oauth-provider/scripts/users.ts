@@ -17,7 +17,7 @@
 // --persist-to <dir> targets another local state. Without --password-stdin a password is
 // generated and printed once. Every command goes through src/users.ts, the Worker's own module.
 import { hashPassword, passwordProblem, pepperFromSecret } from "@mcp-auth/auth-common/accounts";
-import { hasLocalD1, withBindings } from "@mcp-auth/dev-harness";
+import { hasLocalD1, textTable as table, withBindings } from "@mcp-auth/dev-harness";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { enableCompileCache } from "node:module";
@@ -141,21 +141,6 @@ function show(values: Values, json: unknown, lines: string[]): void {
 }
 
 const when = (seconds: number) => new Date(seconds * 1000).toISOString();
-
-/** Rows under a header line, columns padded to line up; an empty field shows as `-`. */
-function table(headers: string[], rows: (string | null | undefined)[][]): string[] {
-  const cells = [
-    headers,
-    ...rows.map((row) => row.map((field) => (field === null || field === undefined || field === "" ? "-" : field))),
-  ];
-  const widths = headers.map((_, column) => Math.max(...cells.map((row) => row[column]?.length ?? 0)));
-  return cells.map((row) =>
-    row
-      .map((field, column) => (column === row.length - 1 ? field : field.padEnd(widths[column] ?? 0)))
-      .join("  ")
-      .trimEnd(),
-  );
-}
 
 async function run(
   { db, kv }: { db: UserDatabase; kv: GrantStore },

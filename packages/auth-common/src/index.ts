@@ -4,6 +4,7 @@
 //   ./upstream              upstream sign-in clients (oauth-proxy)
 //   ./accounts              passwords, browser sessions, own-page forms (full-oauth-provider)
 //   ./authorization-server  the OAuth authorization server, grants, consent (both OAuth apps)
+//   ./grants                their grants in the library's KV layout, listed and revoked (admin CLIs, Node)
 //   ./testing, ./testing/node  the shared test suites (workerd, Node)
 export { MIN_ADMIN_SECRET_LENGTH, adminRouteFor, adminSecretVar, serveAdmin, type AdminApi } from "./admin.ts";
 export { readBearerToken, MAX_BEARER_LENGTH } from "./bearer.ts";
@@ -11,7 +12,14 @@ export { asAuthError, bearerChallenge, challengeResponse, type ChallengeOptions 
 export { AuthError, type AuthErrorCode, type AuthErrorOptions } from "./errors.ts";
 // The identity schema lives in @mcp-auth/identity (the one source both packages read); the
 // names an app needs beside auth-common's own are re-exported, so it imports auth from one place.
-export { ANONYMOUS_SUBJECT, anonymousIdentity, tenantKey, type Identity, type Pattern } from "@mcp-auth/identity";
+export {
+  ANONYMOUS_SUBJECT,
+  anonymousIdentity,
+  parseTenantKey,
+  tenantKey,
+  type Identity,
+  type Pattern,
+} from "@mcp-auth/identity";
 export { jsonRpcErrorResponse } from "./json-rpc-error.ts";
 export type { SqlDatabase, SqlStatement } from "./d1.ts";
 export { checkHost, checkOrigin, originPolicy, type OriginPolicy } from "./origin.ts";

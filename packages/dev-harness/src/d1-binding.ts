@@ -81,18 +81,21 @@ export async function withD1Binding<Db, T>(
 
 /**
  * {@link withD1Binding} with the app's KV namespace `kv` as well (an OAuth app's `OAUTH_KV`):
- * `use` gets `{ db, kv }`.
+ * `use` gets `{ db, kv }`; with `kv` and no `d1` (an app without a database, oauth-proxy), `{ kv }`.
  */
 // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the bindings' types (structural slices), which the proxy cannot know
-export async function withBindings<Env extends { db: unknown; kv?: unknown }, T>(
-  options: D1Target & { appDir: string; d1: string; kv?: string },
+export async function withBindings<Env extends { db?: unknown; kv?: unknown }, T>(
+  options: D1Target & { appDir: string; d1?: string; kv?: string },
   use: (env: Env) => Promise<T>,
 ): Promise<T> {
+  if (options.d1 === undefined && options.kv === undefined) throw new Error("withBindings needs d1, kv or both");
   // Loaded only now: wrangler is large, and usage errors are reported without it.
   const { getPlatformProxy } = await import("wrangler");
   const appConfig = JSON.parse(jsoncToJson(readFileSync(join(options.appDir, "wrangler.jsonc"), "utf8"))) as AppConfig;
-  const database = appConfig.d1_databases?.find((entry) => entry.binding === options.d1);
-  if (database === undefined) throw new Error(`wrangler.jsonc has no ${options.d1} binding`);
+  const database =
+    options.d1 === undefined ? undefined : appConfig.d1_databases?.find((entry) => entry.binding === options.d1);
+  if (options.d1 !== undefined && database === undefined)
+    throw new Error(`wrangler.jsonc has no ${options.d1} binding`);
   const namespace =
     options.kv === undefined ? undefined : appConfig.kv_namespaces?.find((entry) => entry.binding === options.kv);
   if (options.kv !== undefined && namespace === undefined)
@@ -106,14 +109,18 @@ export async function withBindings<Env extends { db: unknown; kv?: unknown }, T>
       JSON.stringify({
         name: `${appConfig.name}-cli`,
         compatibility_date: appConfig.compatibility_date,
-        d1_databases: [
-          {
-            binding: options.d1,
-            database_name: database.database_name,
-            database_id: database.database_id,
-            ...(options.remote ? { remote: true } : {}),
-          },
-        ],
+        ...(database === undefined
+          ? {}
+          : {
+              d1_databases: [
+                {
+                  binding: database.binding,
+                  database_name: database.database_name,
+                  database_id: database.database_id,
+                  ...(options.remote ? { remote: true } : {}),
+                },
+              ],
+            }),
         ...(namespace === undefined
           ? {}
           : {
@@ -130,10 +137,10 @@ export async function withBindings<Env extends { db: unknown; kv?: unknown }, T>
       remoteBindings: options.remote,
     });
     try {
-      const db = proxy.env[options.d1];
-      if (db === undefined) throw new Error(`no ${options.d1} binding in the proxy`);
+      const db = options.d1 === undefined ? undefined : proxy.env[options.d1];
+      if (options.d1 !== undefined && db === undefined) throw new Error(`no ${options.d1} binding in the proxy`);
       const kv = options.kv === undefined ? undefined : proxy.env[options.kv];
-      return await use({ db, ...(kv === undefined ? {} : { kv }) } as Env);
+      return await use({ ...(db === undefined ? {} : { db }), ...(kv === undefined ? {} : { kv }) } as Env);
     } finally {
       await proxy.dispose();
     }
