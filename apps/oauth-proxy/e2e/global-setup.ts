@@ -12,6 +12,8 @@ declare module "vitest" {
     devIdp: { issuer: string; controlUrl: string };
     /** GET answers the Worker's last log lines (what an operator would see in `wrangler tail`). */
     logTapUrl: string;
+    /** The running server's `--persist-to` state, for the operator CLI (scripts/proxy-grants.ts). */
+    stateDir: string;
   }
 }
 
@@ -56,6 +58,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide("logTapUrl", logTap.origin);
     project.provide("origin", origin);
     project.provide("aliasOrigin", dev.origin);
+    project.provide("stateDir", dev.stateDir);
     project.provide("devIdp", { issuer: devIdp.issuer, controlUrl: devIdp.controlUrl ?? "" });
     return async () => {
       // E2E_SHOW_WORKER_OUTPUT=1 prints the Worker's last log lines (its refusals, any stack trace).

@@ -24,6 +24,17 @@ import { INTROSPECTION_PATH, introspect, type IntrospectionEndpointOptions } fro
 import { refreshOnce, refreshRequestOf, type RefreshLedger, type RefreshReuse } from "./refresh-reuse.ts";
 import { registrationPolicy } from "./registration.ts";
 
+/**
+ * Our words for library refusals whose own description does not tell the client what to do,
+ * by reason (`<code>:<category>:<reason>`); every other description is the library's.
+ */
+const CLEARER_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  // The library says "Grant not found": the grant was revoked (by its user, an operator's CLI, a
+  // detected reuse, a replayed code) or has expired. Either way only a new sign-in helps.
+  "invalid_grant:refresh-token-grant:grant_not_found":
+    "This grant was revoked or has ended; sign in again to authorize this client.",
+};
+
 /** The bindings every authorization-server app declares in its wrangler.jsonc. */
 export interface AuthorizationServerEnv {
   OAUTH_KV: KVNamespace;
@@ -285,7 +296,7 @@ export function authorizationServer<E extends AuthorizationServerEnv>(
       // The library's own answer, tagged so that `reported` can pass the event on with the env
       // (and a refresh's reuse check can read why the library refused it).
       return Response.json(
-        { error: code, error_description: description },
+        { error: code, error_description: CLEARER_DESCRIPTIONS[reason] ?? description },
         { status, headers: { ...headers, [EVENT_HEADER]: reason } },
       );
     },

@@ -627,4 +627,4 @@ export function describeAuthorizationRequests(
 }
 
 export { describeRefreshReuse, type IssuedGrant, type RefreshReuseTarget } from "./refresh-reuse.ts";
-export { IN_PROGRESS_DESCRIPTION, REUSE_DESCRIPTION } from "./refresh-messages.ts";
+export { GRANT_ENDED_DESCRIPTION, IN_PROGRESS_DESCRIPTION, REUSE_DESCRIPTION } from "./refresh-messages.ts";

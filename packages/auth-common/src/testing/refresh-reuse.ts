@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { RefreshLedger } from "../authorization-server/refresh-reuse.ts";
 import { sha256Hex } from "../verifier.ts";
 import { tokenRequest, type WorkerCall } from "./index.ts";
-import { IN_PROGRESS_DESCRIPTION, REUSE_DESCRIPTION } from "./refresh-messages.ts";
+import { GRANT_ENDED_DESCRIPTION, IN_PROGRESS_DESCRIPTION, REUSE_DESCRIPTION } from "./refresh-messages.ts";
 
 /** The tokens of a grant's code exchange, and its public client. */
 export interface IssuedGrant {
@@ -85,8 +85,8 @@ export function describeRefreshReuse(target: RefreshReuseTarget): void {
       for (const accessToken of [t0.accessToken, t1.accessToken, t2.accessToken]) {
         expect(await mcpStatus(accessToken)).toBe(401);
       }
-      await expectRefused(await refresh(t0.clientId, t2.refreshToken), "invalid_grant", "Grant not found");
-      await expectRefused(await refresh(t0.clientId, t1.refreshToken), "invalid_grant", "Grant not found");
+      await expectRefused(await refresh(t0.clientId, t2.refreshToken), "invalid_grant", GRANT_ENDED_DESCRIPTION);
+      await expectRefused(await refresh(t0.clientId, t1.refreshToken), "invalid_grant", GRANT_ENDED_DESCRIPTION);
     });
 
     it("a reused token is a reuse however far back: the first of four rotations → revoked", async () => {

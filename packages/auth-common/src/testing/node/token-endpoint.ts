@@ -9,7 +9,7 @@ import {
   type AuthorizeOptions,
   type Peer,
 } from "@mcp-auth/dev-harness";
-import { REUSE_DESCRIPTION } from "../refresh-messages.ts";
+import { GRANT_ENDED_DESCRIPTION, REUSE_DESCRIPTION } from "../refresh-messages.ts";
 
 // attack-cases.md, "Authorization server" (/token, refresh, registration) against the running
 // app: each refusal is asserted by status, OAuth error code and description, `Cache-Control:
@@ -186,7 +186,7 @@ export function describeTokenEndpoint(target: AuthorizationServerTarget): void {
         await tokenRequest(clientA, refreshGrant(clientA, first.refreshToken)),
         400,
         "invalid_grant",
-        "Grant not found",
+        GRANT_ENDED_DESCRIPTION,
       );
     });
 
@@ -364,7 +364,7 @@ export function describeTokenEndpoint(target: AuthorizationServerTarget): void {
         await tokenRequest(clientA, refreshGrant(clientA, t4.refreshToken)),
         400,
         "invalid_grant",
-        "Grant not found",
+        GRANT_ENDED_DESCRIPTION,
       );
     });
 
@@ -398,7 +398,7 @@ export function describeTokenEndpoint(target: AuthorizationServerTarget): void {
       }
       await expect(refreshWith(t2.refresh_token ?? "")).rejects.toMatchObject({
         error: "invalid_grant",
-        error_description: "Grant not found",
+        error_description: GRANT_ENDED_DESCRIPTION,
       });
     });
 
