@@ -1,6 +1,7 @@
 // The admin CLI for the full-oauth-provider app's own users and its audit log.
 //
 //   npm run users -- add --email ada@example.com --name "Ada" [--password-stdin]
+//   npm run users -- invite --email ada@example.com --name "Ada" [--expires-in-days 7] [--origin URL]
 //   npm run users -- list
 //   npm run users -- disable <user-id or email>          (also revokes all their grants)
 //   npm run users -- enable <user-id or email>
@@ -15,9 +16,10 @@
 // Works on the local dev database while `pnpm dev` runs (no restart); add --remote for the
 // deployed database (after `wrangler login`; PASSWORD_PEPPER in the environment for passwords).
 // --persist-to <dir> targets another local state. Without --password-stdin a password is
-// generated and printed once. Every command goes through src/users.ts, the Worker's own module.
+// generated and printed once; `invite` prints a one-time link instead, with which the person sets
+// their own password or passkey (their first sign-in). Every command goes through src/users.ts, the Worker's own module.
 import { hashPassword, passwordProblem, pepperFromSecret } from "@mcp-auth/auth-common/accounts";
-import { hasLocalD1, textTable as table, withBindings } from "@mcp-auth/dev-harness";
+import { hasLocalD1, jsoncToJson, textTable as table, withBindings } from "@mcp-auth/dev-harness";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { enableCompileCache } from "node:module";
@@ -31,9 +33,17 @@ import {
   listResourceServers,
   removeResourceServer,
 } from "../src/resource-servers.ts";
+import {
+  DEFAULT_INVITE_DAYS,
+  MAX_INVITE_DAYS,
+  NotInvitable,
+  inviteUser,
+  pendingInvitations,
+} from "../src/invitations.ts";
 import { changePassword, disableAccount, listGrants, revokeGrant, type GrantStore } from "../src/grants.ts";
 import {
   EmailTaken,
+  InvalidUser,
   audit,
   addUser,
   findByEmail,
@@ -49,9 +59,12 @@ enableCompileCache();
 
 const APP_DIR = join(import.meta.dirname, "..");
 
-const USAGE = `usage: npm run users -- <add|list|disable|enable|set-password|audit|grants|resource-servers|seed-dev> [options]
+const USAGE = `usage: npm run users -- <add|invite|list|disable|enable|set-password|audit|grants|resource-servers|seed-dev> [options]
   add --email EMAIL --name NAME [--password-stdin]
-  list
+  invite --email EMAIL --name NAME [--expires-in-days ${String(DEFAULT_INVITE_DAYS)}] [--origin URL]
+                          (no password: prints a one-time link with which they set a password or passkey;
+                          a rerun for someone who has not accepted yet replaces the link)
+  list                    (status: enabled, DISABLED, INVITED, INVITE EXPIRED)
   disable USER            (a user id or an email; also revokes all their grants)
   enable USER
   set-password USER [--password-stdin] [--keep-grants]
@@ -84,6 +97,8 @@ function parse() {
         name: { type: "string" },
         user: { type: "string" },
         "since-hours": { type: "string" },
+        "expires-in-days": { type: "string" },
+        origin: { type: "string" },
         limit: { type: "string", default: "100" },
         "password-stdin": { type: "boolean", default: false },
         "keep-grants": { type: "boolean", default: false },
@@ -98,20 +113,58 @@ function parse() {
 }
 type Values = ReturnType<typeof parse>["values"];
 
+/** A variable of the app's .dev.vars (local development only), or undefined when unset or empty. */
+function devVar(name: string): string | undefined {
+  const devVars = join(APP_DIR, ".dev.vars");
+  if (!existsSync(devVars)) return undefined;
+  const match = new RegExp(`^${name}\\s*=\\s*"?([^"\\n]*)"?\\s*$`, "m").exec(readFileSync(devVars, "utf8"));
+  return match?.[1] === "" ? undefined : match?.[1];
+}
+
 /** PASSWORD_PEPPER from the environment, else (locally) from the app's .dev.vars. */
 function pepperSecret(remote: boolean): string {
   const fromEnv = process.env["PASSWORD_PEPPER"];
   if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
-  const devVars = join(APP_DIR, ".dev.vars");
-  if (!remote && existsSync(devVars)) {
-    const match = /^PASSWORD_PEPPER\s*=\s*"?([^"\n]*)"?\s*$/m.exec(readFileSync(devVars, "utf8"));
-    if (match?.[1] !== undefined && match[1] !== "") return match[1];
-  }
+  const fromDevVars = remote ? undefined : devVar("PASSWORD_PEPPER");
+  if (fromDevVars !== undefined) return fromDevVars;
   throw new CommandError(
     remote
       ? "set PASSWORD_PEPPER in the environment to the deployed secret's value to hash a password"
       : "no PASSWORD_PEPPER: run `npx -y pnpm@10.34.9 dev` once (it creates .dev.vars) or set it in the environment",
   );
+}
+
+/**
+ * The origin an invitation link starts with: --origin, else PUBLIC_ORIGIN from the app's config
+ * (locally .dev.vars, then wrangler.jsonc; the deployed one's from wrangler.jsonc), as the Worker
+ * serves it: the link must open the server whose database holds the invitation.
+ */
+function inviteOrigin(values: Values): string {
+  const configured = (): string | undefined => {
+    if (!values.remote) {
+      const local = devVar("PUBLIC_ORIGIN");
+      if (local !== undefined) return local;
+    }
+    const config = JSON.parse(jsoncToJson(readFileSync(join(APP_DIR, "wrangler.jsonc"), "utf8"))) as {
+      vars?: Record<string, unknown>;
+    };
+    const deployed = config.vars?.["PUBLIC_ORIGIN"];
+    return typeof deployed === "string" && deployed !== "" ? deployed : undefined;
+  };
+  const value = values.origin ?? configured();
+  if (value === undefined) {
+    throw new CommandError("no PUBLIC_ORIGIN in the app's config: pass --origin https://your-server.example");
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--origin ${value} is not a URL`);
+  }
+  if ((url.protocol !== "https:" && url.protocol !== "http:") || url.origin !== value.replace(/\/$/, "")) {
+    throw new UsageError(`--origin takes an origin (scheme, host and port only), not ${value}`);
+  }
+  return url.origin;
 }
 
 async function newPasswordHash(values: Values): Promise<{ hash: string; generated?: string }> {
@@ -155,7 +208,7 @@ async function run(
       try {
         user = await addUser(db, { email: values.email, displayName: values.name, passwordHash: hash });
       } catch (error) {
-        if (error instanceof EmailTaken) throw new CommandError(error.message);
+        if (error instanceof EmailTaken || error instanceof InvalidUser) throw new CommandError(error.message);
         throw error;
       }
       await audit(db, { event: "user_added", outcome: "ok", userId: user.id, detail: "cli" });
@@ -165,22 +218,57 @@ async function run(
       ]);
       return;
     }
+    case "invite": {
+      if (values.email === undefined || values.name === undefined) {
+        throw new UsageError("invite needs --email and --name");
+      }
+      const days = Number(values["expires-in-days"] ?? DEFAULT_INVITE_DAYS);
+      if (!Number.isInteger(days) || days < 1 || days > MAX_INVITE_DAYS) {
+        throw new UsageError(`--expires-in-days is a whole number from 1 to ${String(MAX_INVITE_DAYS)}`);
+      }
+      const origin = inviteOrigin(values);
+      let invitation: Awaited<ReturnType<typeof inviteUser>>;
+      try {
+        invitation = await inviteUser(db, { email: values.email, displayName: values.name, days });
+      } catch (error) {
+        if (error instanceof NotInvitable || error instanceof InvalidUser || error instanceof EmailTaken)
+          throw new CommandError(error.message);
+        throw error;
+      }
+      const { user, code, expiresAt, reissued } = invitation;
+      // In the fragment: a browser never sends it (no server or proxy log, no Referer holds
+      // it); the page's script posts it.
+      const link = `${origin}/invite#${code}`;
+      await audit(db, {
+        event: "user_invited",
+        outcome: "ok",
+        userId: user.id,
+        detail: reissued ? "cli; reissued" : "cli",
+      });
+      show(values, { user, link, expiresAt: when(expiresAt), reissued }, [
+        `${reissued ? "invited again (the earlier link no longer works)" : "invited"} ${user.id} ${user.email} (${user.displayName}) until ${when(expiresAt)}`,
+        `invitation link (shown once; it sets their password or passkey): ${link}`,
+      ]);
+      return;
+    }
     case "list": {
       const users = await listUsers(db);
+      const invited = await pendingInvitations(db);
+      const at = Date.now() / 1000;
+      const status = (user: User) => {
+        if (user.disabled) return "DISABLED";
+        const expires = invited.get(user.id);
+        if (expires === undefined) return "enabled";
+        return expires > at ? "INVITED" : "INVITE EXPIRED";
+      };
       show(
         values,
-        users,
+        users.map((user) => ({ ...user, status: status(user) })),
         users.length === 0
           ? ["no users"]
           : table(
               ["id", "email", "name", "created", "status"],
-              users.map((user) => [
-                user.id,
-                user.email,
-                user.displayName,
-                when(user.createdAt),
-                user.disabled ? "DISABLED" : "enabled",
-              ]),
+              users.map((user) => [user.id, user.email, user.displayName, when(user.createdAt), status(user)]),
             ),
       );
       return;

@@ -74,13 +74,18 @@ export class EmailTaken extends Error {
   override readonly name = "EmailTaken";
 }
 
+/** Thrown by {@link addUser} for an email or display name it does not accept; the message says why. */
+export class InvalidUser extends Error {
+  override readonly name = "InvalidUser";
+}
+
 /** Adds a user; `passwordHash` from `hashPassword`, or null for a user without a password. */
 export async function addUser(
   db: UserDatabase,
   input: { email: string; displayName: string; passwordHash: string | null },
 ): Promise<User> {
   const problem = emailProblem(input.email) ?? displayNameProblem(input.displayName);
-  if (problem !== undefined) throw new Error(problem);
+  if (problem !== undefined) throw new InvalidUser(problem);
   const row: UserRow = {
     id: newUserId(),
     email: input.email.trim(),
