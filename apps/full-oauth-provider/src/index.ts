@@ -16,6 +16,7 @@ import { enterpriseIdpOf, loadConfig } from "./config.ts";
 import { appContext, type RouteContext } from "./context.ts";
 import { devSignIn } from "./dev-seed.ts";
 import { enterpriseAuthorization } from "./enterprise.ts";
+import { acceptWithPassword, invitePasskeyOptions, invitePasskeyVerify, openInvite, showInvite } from "./invite.ts";
 import { pageContent } from "./page.ts";
 import { authenticateResourceServer } from "./resource-servers.ts";
 import {
@@ -89,6 +90,12 @@ export default authorizationServerWorker<Env>((env) => {
       "POST /account/passkeys/options": page(registrationOptions),
       "POST /account/passkeys/verify": page(registrationVerify),
       "POST /account/passkeys/remove": page(removePasskeyForm),
+      // An invited person's first credential (`npm run users -- invite`): a password or a passkey.
+      "GET /invite": page(showInvite),
+      "POST /invite": page(openInvite),
+      "POST /invite/accept": page(acceptWithPassword),
+      "POST /invite/passkey/options": page(invitePasskeyOptions),
+      "POST /invite/passkey/verify": page(invitePasskeyVerify),
       "/passkeys.js": () => passkeyScript(),
       "/": async (request) =>
         landingPage(request, pageContent(config, await devSignIn(app.db, config.PUBLIC_ORIGIN, await app.peppers))),

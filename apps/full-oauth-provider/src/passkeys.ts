@@ -2,7 +2,7 @@
 // /login without typing an email (a discoverable credential names its user). Every ceremony's
 // challenge is stored server-side, bound to the browser's session id, and used once.
 import { checkRateLimit, clientAddress, consoleLog, refusal, sha256Hex } from "@mcp-auth/auth-common";
-import { newSessionId, safeReturnTo, sessionCookie, sessionIdHash } from "@mcp-auth/auth-common/accounts";
+import { safeReturnTo } from "@mcp-auth/auth-common/accounts";
 import {
   generateAuthenticationOptions,
   generateRegistrationOptions,
@@ -15,7 +15,8 @@ import {
 import { base64url } from "jose";
 import { checkedPost, problem } from "./checked-post.ts";
 import type { AppContext } from "./context.ts";
-import { SESSION_TTL_SECONDS, createSession, endSession, getUser, type UserDatabase } from "./users.ts";
+import { startSession } from "./sessions.ts";
+import { getUser, type User, type UserDatabase } from "./users.ts";
 
 /** A ceremony must finish within this long. */
 const CHALLENGE_TTL_SECONDS = 5 * 60;
@@ -125,11 +126,18 @@ const rpId = (context: AppContext) => new URL(context.publicOrigin).hostname;
 const signedInPost = (request: Request, context: AppContext) =>
   checkedPost(request, context, { purpose: "passkey", body: "json", signedIn: true });
 
-/** POST /account/passkeys/options: starts adding a passkey to the signed-in account. */
-export async function registrationOptions(request: Request, context: AppContext): Promise<Response> {
-  const checked = await signedInPost(request, context);
-  if (checked instanceof Response) return checked;
-  const { user, id } = checked;
+/**
+ * Registration options for a passkey of `user`, its challenge kept under `purpose` and the
+ * browser's cookie id `sessionId` (single use, 5 minutes): from /account for the signed-in user,
+ * or from /invite for the invited one (src/invite.ts).
+ */
+export async function startRegistration(
+  request: Request,
+  context: AppContext,
+  user: User,
+  sessionId: string,
+  purpose: "register" | "invite",
+): Promise<Response> {
   const existing = await context.db
     .prepare("SELECT id, transports FROM passkeys WHERE user_id = ?")
     .bind(user.id)
@@ -153,26 +161,37 @@ export async function registrationOptions(request: Request, context: AppContext)
     // biometrics), not only their presence: one that cannot is refused at registration.
     authenticatorSelection: { residentKey: "required", userVerification: "required" },
   });
-  const key = await challengeKey("register", id);
+  const key = await challengeKey(purpose, sessionId);
   if (!(await saveChallenge(context.db, key, options.challenge, user.id, clientAddress(request)))) {
     return tooManyCeremonies(request);
   }
   return Response.json(options, { headers: { "Cache-Control": "no-store" } });
 }
 
-/** POST /account/passkeys/verify: checks the new credential and stores its public key. */
-export async function registrationVerify(request: Request, context: AppContext): Promise<Response> {
-  const checked = await signedInPost(request, context);
-  if (checked instanceof Response) return checked;
-  const { user, id, body } = checked;
-  const open = await takeChallenge(context.db, await challengeKey("register", id));
-  if (open?.userId !== user.id) {
+/** A verified new passkey, not yet stored ({@link storePasskey}). */
+export type NewPasskey = { id: string; publicKey: Uint8Array; counter: number; transports?: string[] | undefined };
+
+/**
+ * Checks the browser's answer to {@link startRegistration} for `userId`: the challenge under
+ * `purpose` and `sessionId` (taken, so used once whatever the outcome), origin, RP id, user
+ * verification. Returns the credential, or the JSON refusal.
+ */
+export async function finishRegistration(
+  request: Request,
+  context: AppContext,
+  userId: string,
+  sessionId: string,
+  purpose: "register" | "invite",
+  response: unknown,
+): Promise<NewPasskey | Response> {
+  const open = await takeChallenge(context.db, await challengeKey(purpose, sessionId));
+  if (open?.userId !== userId) {
     return problem(400, "expired", "This passkey request has expired or was already used. Start again.");
   }
   let verified;
   try {
     verified = await verifyRegistrationResponse({
-      response: body["response"] as RegistrationResponseJSON,
+      response: response as RegistrationResponseJSON,
       expectedChallenge: open.challenge,
       expectedOrigin: context.publicOrigin,
       expectedRPID: rpId(context),
@@ -183,18 +202,26 @@ export async function registrationVerify(request: Request, context: AppContext):
     verified = undefined;
   }
   if (verified?.verified !== true) {
-    consoleLog("warn", refusal(request, 400, "passkey_registration_failed", { subject: user.id }));
+    consoleLog("warn", refusal(request, 400, "passkey_registration_failed", { subject: userId }));
     return problem(400, "verification_failed", "The passkey could not be verified.");
   }
-  const { credential } = verified.registrationInfo;
+  return verified.registrationInfo.credential;
+}
+
+/** Stores `credential` as a passkey of `userId` (a known id changes nothing); its id and name. */
+export async function storePasskey(
+  db: UserDatabase,
+  userId: string,
+  credential: NewPasskey,
+): Promise<{ id: string; name: string }> {
   const name = `Passkey added ${new Date().toISOString().slice(0, 10)}`;
-  await context.db
+  await db
     .prepare(
       "INSERT INTO passkeys (id, user_id, public_key, counter, transports, name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
     )
     .bind(
       credential.id,
-      user.id,
+      userId,
       base64url.encode(credential.publicKey),
       credential.counter,
       (credential.transports ?? []).join(" "),
@@ -202,8 +229,26 @@ export async function registrationVerify(request: Request, context: AppContext):
       now(),
     )
     .run();
+  return { id: credential.id, name };
+}
+
+/** POST /account/passkeys/options: starts adding a passkey to the signed-in account. */
+export async function registrationOptions(request: Request, context: AppContext): Promise<Response> {
+  const checked = await signedInPost(request, context);
+  if (checked instanceof Response) return checked;
+  return startRegistration(request, context, checked.user, checked.id, "register");
+}
+
+/** POST /account/passkeys/verify: checks the new credential and stores its public key. */
+export async function registrationVerify(request: Request, context: AppContext): Promise<Response> {
+  const checked = await signedInPost(request, context);
+  if (checked instanceof Response) return checked;
+  const { user, id, body } = checked;
+  const credential = await finishRegistration(request, context, user.id, id, "register", body["response"]);
+  if (credential instanceof Response) return credential;
+  const stored = await storePasskey(context.db, user.id, credential);
   context.audit({ event: "passkey_added", outcome: "ok", userId: user.id, address: clientAddress(request) });
-  return Response.json({ id: credential.id, name }, { status: 201, headers: { "Cache-Control": "no-store" } });
+  return Response.json(stored, { status: 201, headers: { "Cache-Control": "no-store" } });
 }
 
 /** The pre-sign-in browser's passkey POST: its cookie id and body, after {@link checkedPost} and the address limit. */
@@ -280,18 +325,11 @@ export async function authenticationVerify(request: Request, context: AppContext
     .prepare("UPDATE passkeys SET counter = ?, last_used_at = ? WHERE id = ?")
     .bind(verified.authenticationInfo.newCounter, now(), row.id)
     .run();
-  const sessionId = newSessionId();
-  await createSession(context.db, await sessionIdHash(sessionId), user.id);
-  context.defer(endSession(context.db, await sessionIdHash(formId)));
+  const headers = await startSession(context, user.id, formId);
   context.audit({ event: "sign_in", outcome: "ok", userId: user.id, address, detail: "passkey" });
   context.audit({ event: "passkey_used", outcome: "ok", userId: user.id, address });
   const returnTo = safeReturnTo(typeof body["return_to"] === "string" ? body["return_to"] : "", context.publicOrigin);
-  return Response.json(
-    { redirect: returnTo ?? "/account" },
-    {
-      headers: { "Set-Cookie": sessionCookie(sessionId, SESSION_TTL_SECONDS), "Cache-Control": "no-store" },
-    },
-  );
+  return Response.json({ redirect: returnTo ?? "/account" }, { headers });
 }
 
 /** GET /passkeys.js: the pages' one script. No inline code anywhere (CSP `script-src 'self'`). */
@@ -305,7 +343,8 @@ export function passkeyScript(): Response {
   });
 }
 
-const PASSKEY_SCRIPT = `// Passkeys on this server's pages: add one on /account, sign in with one on /login.
+const PASSKEY_SCRIPT = `// Passkeys on this server's pages: add one on /account, sign in with one on /login, choose one
+// on /invite (which also opens an invitation from its link's fragment).
 "use strict";
 const post = async (path, body) => {
   const response = await fetch(path, {
@@ -347,6 +386,25 @@ onClick("passkey-sign-in", "Passkey sign-in failed: ", async ({ csrf, returnTo }
     publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options),
   });
   const result = await post("/login/passkey/verify", { csrf, return_to: returnTo || "", response: credential.toJSON() });
+  location.assign(result.redirect);
+});
+// An invitation link carries its code in the fragment, which no request ever contains: it goes
+// into the form, leaves the address bar and history, and is posted.
+const inviteCode = document.getElementById("invite-code");
+if (inviteCode && location.hash.length > 1) {
+  inviteCode.value = location.hash.slice(1, 65);
+  history.replaceState(null, "", location.pathname + location.search);
+  inviteCode.form.submit();
+}
+// The invitation's passkey choice, offered only where the browser can make one.
+const invitePasskey = document.getElementById("invite-passkey");
+if (invitePasskey && window.PublicKeyCredential) invitePasskey.hidden = false;
+onClick("invite-passkey", "Could not add a passkey: ", async ({ csrf, code, returnTo }) => {
+  const options = await post("/invite/passkey/options", { csrf, code });
+  const credential = await navigator.credentials.create({
+    publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options),
+  });
+  const result = await post("/invite/passkey/verify", { csrf, code, return_to: returnTo || "", response: credential.toJSON() });
   location.assign(result.redirect);
 });
 `;

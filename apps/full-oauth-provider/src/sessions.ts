@@ -94,12 +94,8 @@ export async function showLogin(request: Request, context: AppContext): Promise<
   const session = await currentSession(request, context.db);
   if (session.user !== undefined) return seeOther(returnTo ?? "/account");
   const headers = loginHeaders();
-  let id = session.id;
-  if (id === undefined) {
-    id = newSessionId();
-    headers.append("Set-Cookie", sessionCookie(id, LOGIN_FORM_TTL_SECONDS));
-  }
-  return loginPage(200, { csrf: await csrfToken(context.sessionSecret, id, "login"), returnTo }, headers);
+  const csrf = await preSignInToken(context, session.id, "login", headers);
+  return loginPage(200, { csrf, returnTo }, headers);
 }
 
 /** POST /login: check the form, the limits, then the password (the same work for every outcome). */
@@ -145,13 +141,44 @@ export async function signIn(request: Request, context: AppContext): Promise<Res
     context.defer(rehash(context.db, peppers, user.id, found.passwordHash, password));
   }
 
-  // A new id at every sign-in (no fixation): the pre-sign-in id is dropped, never promoted.
-  const id = newSessionId();
-  await createSession(context.db, await sessionIdHash(id), user.id);
-  context.defer(endSession(context.db, await sessionIdHash(formId)));
+  const headers = await startSession(context, user.id, formId);
   context.audit({ event: "sign_in", outcome: "ok", userId: user.id, address, detail: "password" });
-  const headers = new Headers({ "Set-Cookie": sessionCookie(id, SESSION_TTL_SECONDS), "Cache-Control": "no-store" });
   return seeOther(returnTo ?? "/account", headers);
+}
+
+/**
+ * Signs `userId` in in this browser: a new session id (no fixation: the form's id `formId` is
+ * dropped, never promoted). Returns the headers that set its cookie.
+ */
+export async function startSession(
+  context: Pick<AppContext, "db" | "defer">,
+  userId: string,
+  formId: string,
+): Promise<Headers> {
+  const id = newSessionId();
+  await createSession(context.db, await sessionIdHash(id), userId);
+  context.defer(endSession(context.db, await sessionIdHash(formId)));
+  return new Headers({ "Set-Cookie": sessionCookie(id, SESSION_TTL_SECONDS), "Cache-Control": "no-store" });
+}
+
+/**
+ * The CSRF token of a form shown before sign-in (login, invitation), bound to this browser's
+ * cookie id; a browser without one gets a fresh random id first (its cookie added to `headers`),
+ * so the token is bound to something only this browser holds (login CSRF). It is never a session
+ * until a sign-in, which replaces it.
+ */
+export async function preSignInToken(
+  context: Pick<AppContext, "sessionSecret">,
+  sessionId: string | undefined,
+  purpose: string,
+  headers: Headers,
+): Promise<string> {
+  let id = sessionId;
+  if (id === undefined) {
+    id = newSessionId();
+    headers.append("Set-Cookie", sessionCookie(id, LOGIN_FORM_TTL_SECONDS));
+  }
+  return csrfToken(context.sessionSecret, id, purpose);
 }
 
 async function rehash(
