@@ -92,7 +92,7 @@ export default authorizationServerWorker<Env>((env) => {
       "POST /account/passkeys/remove": page(removePasskeyForm),
       // An invited person's first credential (`npm run users -- invite`): a password or a passkey.
       "GET /invite": page(showInvite),
-      "POST /invite": page(openInvite),
+      "POST /invite/open": page(openInvite),
       "POST /invite/accept": page(acceptWithPassword),
       "POST /invite/passkey/options": page(invitePasskeyOptions),
       "POST /invite/passkey/verify": page(invitePasskeyVerify),

@@ -190,7 +190,7 @@ export async function showInvite(request: Request, context: AppContext): Promise
   const headers = inviteHeaders();
   const csrf = await preSignInToken(context, readSessionCookie(request), PURPOSE, headers);
   const body = html`<h1>Your invitation</h1>
-    <form method="post" action="/invite">
+    <form method="post" action="/invite/open">
       <input type="hidden" name="csrf" value="${csrf}" />
       ${returnTo === undefined ? "" : html`<input type="hidden" name="return_to" value="${returnTo}" />`}
       <p>
@@ -209,7 +209,11 @@ export async function showInvite(request: Request, context: AppContext): Promise
   return new Response(layout("Your invitation", body, { scripts: ["/passkeys.js"] }).value, { status: 200, headers });
 }
 
-/** POST /invite: the code; the invitation page when it can be used, else what to do. Changes nothing. */
+/**
+ * POST /invite/open: the code; the invitation page when it can be used, else what to do. Changes
+ * nothing. Not at /invite itself: a later link opened in the same tab then differs by more than
+ * its fragment, so the browser loads it rather than only scrolling.
+ */
 export async function openInvite(request: Request, context: AppContext): Promise<Response> {
   const checked = await invitePost(request, context, "form");
   if (checked instanceof Response) return checked;

@@ -391,11 +391,15 @@ onClick("passkey-sign-in", "Passkey sign-in failed: ", async ({ csrf, returnTo }
 // An invitation link carries its code in the fragment, which no request ever contains: it goes
 // into the form, leaves the address bar and history, and is posted.
 const inviteCode = document.getElementById("invite-code");
-if (inviteCode && location.hash.length > 1) {
+const openInvite = () => {
+  if (!inviteCode || location.hash.length <= 1) return;
   inviteCode.value = location.hash.slice(1, 65);
   history.replaceState(null, "", location.pathname + location.search);
   inviteCode.form.submit();
-}
+};
+openInvite();
+// A link opened while this page is shown changes only the fragment: no new page load.
+addEventListener("hashchange", openInvite);
 // The invitation's passkey choice, offered only where the browser can make one.
 const invitePasskey = document.getElementById("invite-passkey");
 if (invitePasskey && window.PublicKeyCredential) invitePasskey.hidden = false;

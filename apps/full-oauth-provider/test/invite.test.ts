@@ -19,11 +19,11 @@ async function invited(days = 7) {
   return inviteUser(env.DB, { email, displayName: `Invited ${counter}`, days });
 }
 
-/** A browser that opened the link: GET /invite (its cookie and token), then POST /invite with the code. */
+/** A browser that opened the link: GET /invite (its cookie and token), then POST /invite/open with the code. */
 async function openLink(code: string, browser = new Browser(), returnTo?: string) {
   const query = returnTo === undefined ? "" : `?return_to=${encodeURIComponent(returnTo)}`;
   const shell = await (await browser.fetch(`/invite${query}`)).text();
-  const opened = await browser.post("/invite", {
+  const opened = await browser.post("/invite/open", {
     csrf: hiddenValue(shell, "csrf") ?? "",
     code,
     ...(returnTo === undefined ? {} : { return_to: hiddenValue(shell, "return_to") ?? "" }),
@@ -208,7 +208,7 @@ describe("/invite: only this origin's own page in this browser (CSRF)", () => {
       "sec-fetch-site": "cross-site",
     });
     expect(crossSite.status).toBe(403);
-    const crossSiteOpen = await browser.post("/invite", { csrf, code }, { "sec-fetch-site": "cross-site" });
+    const crossSiteOpen = await browser.post("/invite/open", { csrf, code }, { "sec-fetch-site": "cross-site" });
     expect(crossSiteOpen.status).toBe(403);
     const crossSiteJson = await browser.json(
       "/invite/passkey/options",
@@ -319,7 +319,7 @@ describe("/invite: limited like sign-in", () => {
     let limited: Response | undefined;
     const statuses: number[] = [];
     for (let attempt = 0; attempt < 25 && limited === undefined; attempt++) {
-      const answer = await browser.post("/invite", { csrf, code: `${"C".repeat(40)}${String(100 + attempt)}` });
+      const answer = await browser.post("/invite/open", { csrf, code: `${"C".repeat(40)}${String(100 + attempt)}` });
       statuses.push(answer.status);
       if (answer.status === 429) limited = answer;
     }
