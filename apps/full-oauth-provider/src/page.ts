@@ -37,6 +37,10 @@ export function pageContent(config: Config, devAccount?: { email: string; passwo
         how: "An admin adds an account (a password is generated and printed once); you then add a passkey on /account.",
         command: 'npm run users -- add --email you@example.com --name "Your Name"',
       },
+      {
+        how: "Or an admin invites you: the one-time link it prints lets you choose your own password or a passkey.",
+        command: 'npm run users -- invite --email you@example.com --name "Your Name"',
+      },
     ],
     settings: [
       ["PUBLIC_ORIGIN", config.PUBLIC_ORIGIN],

@@ -52,6 +52,13 @@ const invitationRows = async (userId: string) =>
       .all<{ accepted_at: number | null; method: string | null }>()
   ).results;
 
+/** The user's one invitation was accepted, with `method`. */
+async function expectAccepted(userId: string, method: "password" | "passkey") {
+  const rows = await invitationRows(userId);
+  expect(rows.map((row) => row.method)).toEqual([method]);
+  expect(rows[0]?.accepted_at).toBeTypeOf("number");
+}
+
 describe("/invite: the invited person sets a password", () => {
   it("the link's page names who is invited; a password signs them in, lands on /account, and is theirs from then on", async () => {
     const { user, code } = await invited();
@@ -77,7 +84,7 @@ describe("/invite: the invited person sets a password", () => {
     expect(account.status).toBe(200);
     expect(await account.text()).toContain(`<strong class="signed-in-as">${user.email}</strong>`);
     expect(await signsIn(user.email, NEW_PASSWORD)).toBe(true);
-    expect(await invitationRows(user.id)).toEqual([{ accepted_at: expect.any(Number), method: "password" }]);
+    await expectAccepted(user.id, "password");
     expect((await pendingInvitations(env.DB)).has(user.id)).toBe(false);
     const { row } = await auditOf(user.id, (entry) => entry.event === "invite_accepted");
     expect(row).toMatchObject({ outcome: "ok", detail: "password" });
@@ -186,11 +193,11 @@ describe("/invite: one use, even under a race", () => {
       b.browser.post("/invite/accept", acceptForm(b.csrf, code, "the second browser's password")),
     ]);
     expect(answers.map((answer) => answer.status).sort()).toEqual([303, 410]);
-    const winner = answers[0]?.status === 303 ? "first" : "second";
+    const winner = answers[0].status === 303 ? "first" : "second";
     const loser = winner === "first" ? "second" : "first";
     expect(await signsIn(user.email, `the ${winner} browser's password`)).toBe(true);
     expect(await signsIn(user.email, `the ${loser} browser's password`)).toBe(false);
-    expect(await invitationRows(user.id)).toEqual([{ accepted_at: expect.any(Number), method: "password" }]);
+    await expectAccepted(user.id, "password");
   });
 });
 
@@ -266,7 +273,7 @@ describe("/invite: a passkey instead of a password", () => {
     expect(await verify.json()).toEqual({ redirect: "/account" });
     expect(verify.headers.getSetCookie()[0]).toMatch(/^__Host-session=[A-Za-z0-9_-]{43}; Path=\/; Max-Age=43200;/);
     expect(await (await browser.fetch("/account")).text()).toContain('class="passkey-name"');
-    expect(await invitationRows(user.id)).toEqual([{ accepted_at: expect.any(Number), method: "passkey" }]);
+    await expectAccepted(user.id, "passkey");
     expect((await openLink(code)).opened.status).toBe(410);
 
     const login = new Browser();
