@@ -1,5 +1,6 @@
 import { GRANT_ENDED_DESCRIPTION } from "@mcp-auth/auth-common/testing/node";
 import { postMcp, runToCompletion, signIn, tokenRequest, wranglerEnv } from "@mcp-auth/dev-harness";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
 
@@ -96,6 +97,36 @@ describe("npm run proxy-grants: the operator ends grants", () => {
       expect(refreshed.status).toBe(400);
       expect(refreshed.body).toEqual({ error: "invalid_grant", error_description: GRANT_ENDED_DESCRIPTION });
     }
+  });
+
+  it("revoke-all on a terminal asks first: no keeps the grants, yes revokes them", async () => {
+    const cy = await signIn(inject("origin"), { login: "cli-cy" });
+    /** revoke-all run on a pseudo-terminal (util-linux `script`), the operator typing `answer`. */
+    const onTerminal = (answer: string) => {
+      const command = [process.execPath, join(APP_DIR, "scripts", "proxy-grants.ts"), "revoke-all"]
+        .concat(["--user", "cli-cy", "--persist-to", inject("stateDir")])
+        .map((word) => `'${word}'`)
+        .join(" ");
+      const run = spawnSync("script", ["-qec", command, "/dev/null"], {
+        cwd: APP_DIR,
+        env: wranglerEnv(),
+        input: `${answer}\n`,
+        encoding: "utf8",
+        timeout: 60_000,
+      });
+      return { code: run.status, output: run.stdout + run.stderr };
+    };
+    const declined = onTerminal("n");
+    expect(declined.output).toContain("Revoke 1 grant (of cli-cy)? [y/N]");
+    expect(declined.output).toContain("proxy-grants: nothing revoked");
+    expect(declined.code).toBe(1);
+    expect((await cliJson<{ grants: Listed[] }>(["list", "--user", "cli-cy"])).grants).toHaveLength(1);
+    expect((await postMcp(inject("origin"), cy.tokens.accessToken)).status).toBe(200);
+
+    const accepted = onTerminal("y");
+    expect(accepted.output).toContain("revoked 1 grant: their clients must sign in again");
+    expect(accepted.code).toBe(0);
+    await expectTokenRefused(cy.tokens.accessToken);
   });
 
   it("refuses usage errors before touching any state, and says what is wrong", async () => {

@@ -133,7 +133,8 @@ async function run(kv: GrantStore, [command, argument]: (string | undefined)[], 
     case "revoke-all": {
       const grants = await selected(kv, values.user);
       const whose = values.user === undefined ? "every user's" : `of ${values.user}`;
-      if (!values.yes && grants.length > 0 && !(await confirm(`Revoke ${String(grants.length)} grants (${whose})?`))) {
+      const count = `${String(grants.length)} grant${grants.length === 1 ? "" : "s"}`;
+      if (!values.yes && grants.length > 0 && !(await confirm(`Revoke ${count} (${whose})?`))) {
         throw new CommandError("nothing revoked");
       }
       await revoked(values, kv, grants);
