@@ -397,9 +397,11 @@ const openInvite = () => {
   history.replaceState(null, "", location.pathname + location.search);
   inviteCode.form.submit();
 };
-openInvite();
-// A link opened while this page is shown changes only the fragment: no new page load.
-addEventListener("hashchange", openInvite);
+if (inviteCode) {
+  openInvite();
+  // A link opened while this page is shown changes only the fragment: no new page load.
+  addEventListener("hashchange", openInvite);
+}
 // The invitation's passkey choice, offered only where the browser can make one.
 const invitePasskey = document.getElementById("invite-passkey");
 if (invitePasskey && window.PublicKeyCredential) invitePasskey.hidden = false;

@@ -147,7 +147,7 @@ export async function signIn(request: Request, context: AppContext): Promise<Res
 }
 
 /**
- * Signs `userId` in in this browser: a new session id (no fixation: the form's id `formId` is
+ * Starts a session of `userId` in this browser: a new session id (no fixation: the form's id `formId` is
  * dropped, never promoted). Returns the headers that set its cookie.
  */
 export async function startSession(
