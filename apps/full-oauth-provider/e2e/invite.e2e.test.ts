@@ -137,6 +137,35 @@ describe("users invite → the link in Chromium → first sign-in", { timeout: 3
     });
   });
 
+  it("bad input: a usage error (exit 2) or one sentence (exit 1), and nobody is invited", async () => {
+    const email = `bad-input-${Date.now()}@example.com`;
+    const usage = [
+      [["invite", "--email", email], "invite needs --email and --name"],
+      [
+        ["invite", "--email", email, "--name", "B", "--expires-in-days", "0"],
+        "--expires-in-days is a whole number from 1 to 30",
+      ],
+      [
+        ["invite", "--email", email, "--name", "B", "--expires-in-days", "31"],
+        "--expires-in-days is a whole number from 1 to 30",
+      ],
+      [["invite", "--email", email, "--name", "B", "--origin", "not a url"], "--origin not a url is not a URL"],
+      [
+        ["invite", "--email", email, "--name", "B", "--origin", `${origin()}/invite`],
+        `--origin takes an origin (scheme, host and port only), not ${origin()}/invite`,
+      ],
+    ] as const;
+    for (const [args, message] of usage) {
+      const answer = await cli([...args]);
+      expect(answer.code, args.join(" ")).toBe(2);
+      expect(answer.output.split("\n")[0]).toBe(message);
+    }
+    const badEmail = await cli(["invite", "--email", "not-an-email", "--name", "B", "--origin", origin()]);
+    expect(badEmail).toEqual({ code: 1, output: "users: That is not an email address.\n" });
+    const listed = JSON.parse((await cli(["list", "--json"])).output) as { email: string }[];
+    expect(listed.map((user) => user.email)).not.toContain(email);
+  });
+
   it("the passkey choice: Chromium's virtual authenticator registers one, the person lands on /account", async () => {
     const { userId, link } = await invite("Passkey Person");
     const { context, page, problems } = await newPage();
