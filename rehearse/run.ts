@@ -99,7 +99,7 @@ try {
         ? (error.stack ?? error.message)
         : String(error);
   // The checks made before the stop still count (a refused mapping that changed nothing).
-  record.verdicts = [run.toolingVerdict()].filter((verdict) => run.tooling.length > 0 && verdict !== undefined);
+  record.verdicts = run.tooling.length > 0 ? [run.toolingVerdict()] : [];
 } finally {
   narrator.close();
   await run.stage.close();

@@ -110,15 +110,19 @@ async function carryNotes(
   targets: Map<string, string>,
 ): Promise<void> {
   const written = run.options.sabotage === "missing-mapping" ? moves.slice(1) : moves;
+  // Every notebook the move would touch, before: a refused mapping must leave them as they are.
+  const notebooks = async () =>
+    Promise.all(moves.flatMap((move) => [notebookDigest(from, move.from), notebookDigest(to, move.to)]));
+  const before = await notebooks();
   const problem = checkMapping(written, sources, targets);
   if (problem !== undefined) {
-    const before = await Promise.all(moves.map(async (move) => notebookDigest(from, move.from)));
-    const after = await Promise.all(moves.map(async (move) => notebookDigest(from, move.from)));
-    const unchanged = before.every((digest, i) => digest.digest === after[i]?.digest);
+    run.narrator.say(`mapping.json: ${JSON.stringify({ moves: written })}`);
+    const after = await notebooks();
+    const unchanged = before.every((notebook, i) => notebook.digest === after[i]?.digest);
     run.toolingCheck(
-      "a mapping with a missing entry is refused before anything moves",
+      "a mapping that names the wrong people is refused before anything moves",
       unchanged,
-      `${problem}; notebooks unchanged: ${String(unchanged)}`,
+      `${problem}; the ${String(before.length)} notebooks involved ${unchanged ? "are unchanged (same digests)" : "CHANGED"}`,
     );
     throw new RehearsalStopped(problem);
   }
@@ -173,7 +177,7 @@ const noAuthToTokenValidation: MigrationPath = {
   why: "an internal no-auth server goes to partners: every caller needs a key",
   async run(run) {
     const { stage, narrator } = run;
-    let noAuth = await stage.start("no-auth", {});
+    const noAuth = await stage.start("no-auth", {});
     const people = cast(run.options.quick, `${noAuth.origin}/mcp`);
     // A client nobody updates: it keeps the old config to the end.
     const laggard = person("old-laptop", "sdk-v2 (2026-07-28)", `${noAuth.origin}/mcp`);
@@ -242,7 +246,9 @@ const noAuthToTokenValidation: MigrationPath = {
       async () => {
         for (const who of [...people, laggard]) {
           const seen = await call(who, "notes_list");
-          const hint = JSON.stringify(seen.result.content ?? []);
+          const blocks = Array.isArray(seen.result.content) ? (seen.result.content as { text?: string }[]) : [];
+          const hint = blocks.length > 1 ? (blocks.at(-1)?.text ?? "") : "";
+          if (who === laggard) narrator.say(`the line after each tool result: "${hint}"`);
           const deprecation = seen.headers.get("deprecation");
           const sunset = seen.headers.get("sunset");
           run.expectTold(
@@ -285,14 +291,21 @@ const noAuthToTokenValidation: MigrationPath = {
       });
     }
 
-    let flippedAt = 0;
     await run.step("operator", 'flip to AUTH_MODE="required"', async () => {
-      const required = { ...optional, AUTH_MODE: run.options.sabotage === "leave-optional" ? "optional" : "required" };
-      narrator.say('vars: AUTH_MODE="required" (AUTH_REQUIRED_FROM no longer applies)');
+      // Sabotage: the operator forgets the flip and the server stays in migration mode.
+      const required =
+        run.options.sabotage === "leave-optional"
+          ? optional
+          : { ...optional, AUTH_MODE: "required", AUTH_REQUIRED_FROM: "" };
+      narrator.say('vars: AUTH_MODE="required", AUTH_REQUIRED_FROM="" (it applies to migration mode only)');
       narrator.command("npx -y pnpm@10.34.9 --filter @mcp-auth/token-validation run deploy");
       tv = await stage.restart(tv as App, required);
       run.probed.set("token-validation", tv);
-      flippedAt = performance.now();
+      const flippedAt = performance.now();
+      // The old credential here is none at all: refused from the first request after the redeploy.
+      await run.expectRefused("a request without a credential after the flip", flippedAt, 2_000, () =>
+        rawNotesList(tv?.origin ?? "", { "cf-connecting-ip": laggard.address }),
+      );
     });
 
     await run.step("operator", "give the anonymous notebook to the person the team chose (ada)", async () => {
@@ -322,16 +335,13 @@ const noAuthToTokenValidation: MigrationPath = {
     });
 
     await run.step("client", "a client nobody updated is refused with a challenge it can act on", async () => {
-      const answer = await run.expectRefused("no credential after the flip", flippedAt, 5_000, () =>
-        rawNotesList(tv?.origin ?? "", { "cf-connecting-ip": laggard.address }),
-      );
-      const challenge = bearerChallenge(answer.challenge);
+      const answer = await rawNotesList(tv?.origin ?? "", { "cf-connecting-ip": laggard.address });
+      // An API-key server names no authorization server (no resource_metadata: an OAuth flow
+      // would lead nowhere); the challenge says Bearer and the message says what to send.
       run.expectTold(
         laggard.name,
-        "401 with a Bearer challenge naming resource_metadata, and a message",
-        answer.status === 401 &&
-          challenge?.params["resource_metadata"] !== undefined &&
-          (answer.description ?? "") !== "",
+        "401 with a Bearer challenge and a message saying what to send",
+        answer.status === 401 && bearerChallenge(answer.challenge) !== undefined && (answer.description ?? "") !== "",
         `${answer.summary}; WWW-Authenticate: ${answer.challenge ?? "(none)"}`,
       );
     });
@@ -429,7 +439,9 @@ async function tvToProxy(
   ];
   // cyd's identity system mints JWTs (sub=cyd); ada and bob have API keys.
   const keyPeople = [ada, bob];
-  const people = run.options.quick ? [ada, bob] : [ada, bob, cyd];
+  // Three people in every mode: two key holders (one switches at the cut-over, one after a grace
+  // period) and one JWT subject.
+  const people = [ada, bob, cyd];
   const keyIds = new Map<string, string>();
 
   await run.step(
@@ -451,14 +463,12 @@ async function tvToProxy(
           shown: `Bearer <${who.name}'s key>`,
         };
       }
-      if (people.includes(cyd)) {
-        cyd.credential = {
-          kind: "header",
-          authorization: `Bearer ${await mintJwt(jwtSettings, "cyd")}`,
-          shown: "Bearer <cyd's JWT>",
-        };
-        narrator.say(`cyd presents JWTs (iss ${HS256.issuer}, sub cyd)`);
-      }
+      cyd.credential = {
+        kind: "header",
+        authorization: `Bearer ${await mintJwt(jwtSettings, "cyd")}`,
+        shown: "Bearer <cyd's JWT>",
+      };
+      narrator.say(`cyd presents JWTs (iss ${HS256.issuer}, sub cyd)`);
     },
   );
   await run.step("client", "each client writes notes with its credential", async () => {
@@ -491,7 +501,7 @@ async function tvToProxy(
     const map = new Map<string, string>();
     for (const key of Array.isArray(keys) ? keys : [])
       map.set(tenant("api_key", "self", String(key.owner)), `key owner ${String(key.owner)}`);
-    if (people.includes(cyd)) map.set(tenant("jwt", HS256.issuer, "cyd"), "JWT subject cyd");
+    map.set(tenant("jwt", HS256.issuer, "cyd"), "JWT subject cyd");
     return map;
   };
   const targets = new Map(people.map((who) => [newTenant(who.name), `${who.name} at the IdP`]));
@@ -516,12 +526,10 @@ async function tvToProxy(
       }
     }
     narrator.say(`bob keeps his key for a grace period: his client is updated later.`);
-    if (people.includes(cyd)) {
-      narrator.say('vars: AUTH_METHODS="api_key" (JWTs from the old issuer are no longer accepted)');
-      narrator.command("npx -y pnpm@10.34.9 --filter @mcp-auth/token-validation run deploy");
-      tv = await stage.restart(tv, { ...tvVars, AUTH_METHODS: "api_key", JWT_AUDIENCE: tvAudience });
-      run.probed.set("token-validation", tv);
-    }
+    narrator.say('vars: AUTH_METHODS="api_key" (JWTs from the old issuer are no longer accepted)');
+    narrator.command("npx -y pnpm@10.34.9 --filter @mcp-auth/token-validation run deploy");
+    tv = await stage.restart(tv, { ...tvVars, AUTH_METHODS: "api_key", JWT_AUDIENCE: tvAudience });
+    run.probed.set("token-validation", tv);
     const revokedAt = performance.now();
     for (const who of cutover) {
       const credential = who.credential;
@@ -615,6 +623,8 @@ async function tvToProxy(
       bob.url = `${(proxy as App).origin}/mcp`;
       bob.credential = oauthCredential(bob, bob.name);
     });
+    const me = await call(bob, "whoami");
+    narrator.say(`whoami: ${resultText(me.result).replaceAll("\n", " ").slice(0, 160)}`);
   });
 
   const stranger = person("eve", "sdk-v2 (2025)", `${proxy.origin}/mcp`);
@@ -685,8 +695,10 @@ async function proxyToFop(run: Run, idp: DevIdp, proxyPort: number, proxyOrigin:
 
   const invites = new Map<string, { link: string; userId: string; email: string }>();
   await run.step("operator", "invite each upstream user as a local user", async () => {
-    const grants = (await operatorCli(narrator, proxy, PROXY_GRANTS, ["list"])) as Record<string, unknown>[];
-    narrator.say(`oauth-proxy has ${String(Array.isArray(grants) ? grants.length : 0)} grants`);
+    const grants = grantsOf(await operatorCli(narrator, proxy, PROXY_GRANTS, ["list"]));
+    narrator.say(
+      `oauth-proxy has ${String(grants.length)} grants, of ${[...new Set(grants.map((grant) => String(grant["subject"])))].join(", ")}`,
+    );
     for (const who of people) {
       const claims = devAccountClaims(who.name);
       const invited = (await operatorCli(
@@ -696,9 +708,9 @@ async function proxyToFop(run: Run, idp: DevIdp, proxyPort: number, proxyOrigin:
         ["invite", "--email", claims.email, "--name", claims.name, "--origin", fopOrigin],
         env,
       )) as Record<string, unknown>;
-      const link = String(invited["link"] ?? invited["url"] ?? "");
-      const user = invited["user"] as { id?: string } | undefined;
-      const userId = String(user?.id ?? invited["id"] ?? "");
+      // users invite --json: {"user": {"id", …}, "link", "expiresAt", "reissued"}.
+      const { user, link } = invited as { user: { id: string }; link: string };
+      const userId = user.id;
       invites.set(who.name, { link, userId, email: claims.email });
       narrator.say(
         `${who.name}: ${userId}, invitation link sent to ${claims.email} (not shown: it is a one-time credential)`,
@@ -716,10 +728,9 @@ async function proxyToFop(run: Run, idp: DevIdp, proxyPort: number, proxyOrigin:
   });
 
   await run.step("operator", "carry each person's notes to their new account", async () => {
-    const grants = (await operatorCli(narrator, proxy, PROXY_GRANTS, ["list"])) as Record<string, unknown>[];
     const sources = new Map<string, string>();
-    for (const grant of Array.isArray(grants) ? grants : []) {
-      const subject = String(grant["subject"] ?? "");
+    for (const grant of grantsOf(await operatorCli(narrator, proxy, PROXY_GRANTS, ["list"]))) {
+      const subject = typeof grant["subject"] === "string" ? grant["subject"] : "";
       sources.set(tenant("oauth", idp.issuer, subject), `upstream user ${subject}`);
     }
     const users = (await operatorCli(narrator, fop as App, USERS, ["list"], env)) as { id?: string; email?: string }[];
@@ -766,7 +777,7 @@ async function proxyToFop(run: Run, idp: DevIdp, proxyPort: number, proxyOrigin:
         body: new URLSearchParams({
           grant_type: "refresh_token",
           refresh_token: tokens?.refresh_token ?? "",
-          client_id: String(provider?.clientInformation()?.client_id ?? ""),
+          client_id: provider?.clientInformation()?.client_id ?? "",
         }),
       });
       const body = (await refresh.json()) as { error?: string; error_description?: string };
@@ -824,6 +835,12 @@ async function proxyToFop(run: Run, idp: DevIdp, proxyPort: number, proxyOrigin:
     },
   );
   return [...found, run.probeVerdict(() => false), run.toldVerdict(), run.revocationVerdict(), run.toolingVerdict()];
+}
+
+/** The grants of `proxy-grants list --json` ({"grants": […]}). */
+function grantsOf(output: unknown): Record<string, unknown>[] {
+  const grants = (output as { grants?: unknown }).grants;
+  return Array.isArray(grants) ? (grants as Record<string, unknown>[]) : [];
 }
 
 /** The password each person sets on their invitation (rehearsal-only). */

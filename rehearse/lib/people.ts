@@ -5,14 +5,40 @@
 import { HeadlessBrowser, bearerChallenge, freshAddress } from "@mcp-auth/dev-harness";
 import { connectClient, resultText, type ClientKind, type ToolCallResult } from "@mcp-auth/mcp-core/testing";
 import { HeadlessOAuthProvider } from "@mcp-auth/mcp-core/testing/node";
+import type { OAuthClientProvider as OAuthClientProviderV2 } from "@modelcontextprotocol/client";
+import { auth as authV1 } from "@modelcontextprotocol/sdk/client/auth.js";
 import { createHash } from "node:crypto";
 import type { ClientSetup } from "./configs.ts";
+
+type DiscoveryState = Parameters<NonNullable<OAuthClientProviderV2["saveDiscoveryState"]>>[0];
+
+/** A client installation's OAuth state, which can forget its tokens (to sign in again for more scope). */
+export class ClientOAuth extends HeadlessOAuthProvider {
+  private held: ReturnType<HeadlessOAuthProvider["tokens"]>;
+  private discovery: DiscoveryState | undefined;
+  /** SDK v2 binds the code to the authorization server it discovered (SEP-2352): kept like the verifier. */
+  saveDiscoveryState(state: DiscoveryState) {
+    this.discovery = state;
+  }
+  discoveryState() {
+    return this.discovery;
+  }
+  override tokens() {
+    return this.held;
+  }
+  override saveTokens(tokens: NonNullable<ReturnType<HeadlessOAuthProvider["tokens"]>>) {
+    this.held = tokens;
+  }
+  forgetTokens() {
+    this.held = undefined;
+  }
+}
 
 /** How a person's client proves who they are right now. */
 export type Credential =
   | { kind: "none" }
   | { kind: "header"; authorization: string; shown: string }
-  | { kind: "oauth"; provider: HeadlessOAuthProvider };
+  | { kind: "oauth"; provider: ClientOAuth };
 
 export interface Person {
   name: string;
@@ -42,7 +68,7 @@ function browserFrom(address: string): HeadlessBrowser {
 export function oauthCredential(who: Person, login: string, password = "dev-only-password"): Credential {
   return {
     kind: "oauth",
-    provider: new HeadlessOAuthProvider(`${who.name}'s ${who.client}`, { login, password }, browserFrom(who.address)),
+    provider: new ClientOAuth(`${who.name}'s ${who.client}`, { login, password }, browserFrom(who.address)),
   };
 }
 
@@ -91,7 +117,17 @@ export async function call(who: Person, tool: string, args: Record<string, unkno
         await client.close();
       }
     } catch (error) {
-      if (provider === undefined || attempt >= 2 || !/unauthorized|insufficient/i.test(String(error))) throw error;
+      if (provider === undefined || attempt >= 2 || !/unauthorized|insufficient|upscoping/i.test(String(error)))
+        throw error;
+      if (/upscoping/i.test(String(error))) {
+        // SDK v1 answers a 403 insufficient_scope with a refresh for the same scope, then gives
+        // up; its user signs in again, and the client asks for the scope the 403 named.
+        provider.forgetTokens();
+        const outcome = await authV1(provider, { serverUrl: url, scope: "notes:read notes:write" });
+        if (outcome !== "REDIRECT") {
+          throw new Error(`SDK v1 auth() for notes:write answered ${outcome}`, { cause: error });
+        }
+      }
       await provider.finish(who.client, url);
     }
   }
