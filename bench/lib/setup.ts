@@ -1,12 +1,12 @@
 // What a target's server needs before `wrangler dev` starts: values known only at run time (a
 // port its public origin names, an upstream IdP's issuer) and peers that must run beside it.
 import {
-  DEV_PROXY_CLIENT,
   freePort,
   runToCompletion,
   startDevIdp,
   startWranglerDev,
   wranglerEnv,
+  proxyUpstreamVars,
 } from "@mcp-auth/dev-harness";
 import { join } from "node:path";
 
@@ -40,15 +40,7 @@ export function devIdpUpstream(): () => Promise<ServerSetup> {
     return {
       port,
       origin,
-      vars: {
-        PUBLIC_ORIGIN: origin,
-        UPSTREAM: "oidc",
-        UPSTREAM_ISSUER: idp.issuer,
-        UPSTREAM_CLIENT_ID: DEV_PROXY_CLIENT.clientId,
-        // dev-idp's published dev-only secret (never a deployed one), as the e2e suite passes it.
-        UPSTREAM_CLIENT_SECRET: DEV_PROXY_CLIENT.clientSecret,
-        ALLOW_INSECURE_HTTP_LOOPBACK: "true",
-      },
+      vars: proxyUpstreamVars(origin, idp),
       stop: () => idp.stop(),
     };
   };

@@ -1,8 +1,15 @@
 // The local stack `compare` measures: dev-idp and every app under `wrangler dev` on free ports,
 // each with fresh state in a temporary directory (never the developer's .wrangler or a running
 // `pnpm dev`), configured the way the apps' READMEs run them.
-import { DEFAULT_CLIENTS, DEV_PROXY_CLIENT, startDevIdp, type DevClient, type DevIdp } from "@mcp-auth/dev-idp";
-import { freePort, runToCompletion, startWranglerDev, wranglerEnv, type WranglerDev } from "@mcp-auth/dev-harness";
+import { DEFAULT_CLIENTS, startDevIdp, type DevClient, type DevIdp } from "@mcp-auth/dev-idp";
+import {
+  freePort,
+  proxyUpstreamVars,
+  runToCompletion,
+  startWranglerDev,
+  wranglerEnv,
+  type WranglerDev,
+} from "@mcp-auth/dev-harness";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 
@@ -137,14 +144,7 @@ export async function startStack(names: readonly ServerName[], progress: (line: 
       start("apps/oauth-proxy", {
         port: proxyPort,
         origin: proxyOrigin,
-        vars: {
-          PUBLIC_ORIGIN: proxyOrigin,
-          UPSTREAM: "oidc",
-          UPSTREAM_ISSUER: idp.issuer,
-          UPSTREAM_CLIENT_ID: DEV_PROXY_CLIENT.clientId,
-          UPSTREAM_CLIENT_SECRET: DEV_PROXY_CLIENT.clientSecret,
-          ALLOW_INSECURE_HTTP_LOOPBACK: "true",
-        },
+        vars: proxyUpstreamVars(proxyOrigin, idp),
       }),
     "full-oauth-provider": () =>
       start("apps/full-oauth-provider", {

@@ -2,8 +2,8 @@
 // — what the operator runs, what each client sees, the config each user changes — over a local
 // stage, ending with the verdicts every rehearsal asserts (run.ts).
 import { tenantKey } from "@mcp-auth/identity";
-import { DEFAULT_CLIENTS, DEV_PROXY_CLIENT, devAccountClaims, startDevIdp, type DevIdp } from "@mcp-auth/dev-idp";
-import { bearerChallenge } from "@mcp-auth/dev-harness";
+import { DEFAULT_CLIENTS, devAccountClaims, startDevIdp, type DevIdp } from "@mcp-auth/dev-idp";
+import { bearerChallenge, freePort, proxyUpstreamVars } from "@mcp-auth/dev-harness";
 import { resultText } from "@mcp-auth/mcp-core/testing";
 import { configChanges } from "./configs.ts";
 import { ANONYMOUS } from "./ledger.ts";
@@ -244,6 +244,13 @@ const noAuthToTokenValidation: MigrationPath = {
       "client",
       "old clients, config unchanged, keep working and are told a credential will be required",
       async () => {
+        const page = await (await fetch(`${(tv as App).origin}/`)).text();
+        run.expectTold(
+          "anyone opening the / page",
+          `the page names ${date}`,
+          page.includes(date),
+          page.includes(date) ? `the migration-mode line names ${date}` : "no date on the page",
+        );
         for (const who of [...people, laggard]) {
           const seen = await call(who, "notes_list");
           const blocks = Array.isArray(seen.result.content) ? (seen.result.content as { text?: string }[]) : [];
@@ -388,17 +395,6 @@ async function upstream(proxyOrigin: string): Promise<DevIdp> {
   });
 }
 
-function proxyVars(origin: string, idp: DevIdp): Record<string, string> {
-  return {
-    PUBLIC_ORIGIN: origin,
-    UPSTREAM: "oidc",
-    UPSTREAM_ISSUER: idp.issuer,
-    UPSTREAM_CLIENT_ID: DEV_PROXY_CLIENT.clientId,
-    UPSTREAM_CLIENT_SECRET: DEV_PROXY_CLIENT.clientSecret,
-    ALLOW_INSECURE_HTTP_LOOPBACK: "true",
-  };
-}
-
 /** token-validation → oauth-proxy: keys and JWTs give way to people signing in at the company's IdP. */
 const tokenValidationToOAuthProxy: MigrationPath = {
   from: "token-validation",
@@ -406,7 +402,6 @@ const tokenValidationToOAuthProxy: MigrationPath = {
   why: "an API-key server has to serve people who sign in with the company's identity provider",
   async run(run) {
     const { stage, narrator } = run;
-    const { freePort } = await import("@mcp-auth/dev-harness");
     const proxyPort = await freePort();
     const proxyOrigin = `http://localhost:${String(proxyPort)}`;
     const idp = await upstream(proxyOrigin);
@@ -484,7 +479,7 @@ async function tvToProxy(
         `vars: PUBLIC_ORIGIN="${proxyOrigin}", UPSTREAM="oidc", UPSTREAM_ISSUER="${idp.issuer}"; callback ${proxyOrigin}/callback registered at the IdP`,
       );
       narrator.command("npx -y pnpm@10.34.9 --filter @mcp-auth/oauth-proxy run deploy");
-      proxy = await stage.start("oauth-proxy", proxyVars(proxyOrigin, idp), proxyPort);
+      proxy = await stage.start("oauth-proxy", proxyUpstreamVars(proxyOrigin, idp), proxyPort);
       run.probed.set("oauth-proxy", proxy);
     },
   );
@@ -641,7 +636,6 @@ const oauthProxyToFullOAuthProvider: MigrationPath = {
   to: "full-oauth-provider",
   why: "the organisation becomes its own identity provider",
   async run(run) {
-    const { freePort } = await import("@mcp-auth/dev-harness");
     const proxyPort = await freePort();
     const proxyOrigin = `http://localhost:${String(proxyPort)}`;
     const idp = await upstream(proxyOrigin);
@@ -655,9 +649,8 @@ const oauthProxyToFullOAuthProvider: MigrationPath = {
 
 async function proxyToFop(run: Run, idp: DevIdp, proxyPort: number, proxyOrigin: string): Promise<Verdict[]> {
   const { stage, narrator } = run;
-  const { freePort } = await import("@mcp-auth/dev-harness");
   const found: Verdict[] = [];
-  const proxy = await stage.start("oauth-proxy", proxyVars(proxyOrigin, idp), proxyPort);
+  const proxy = await stage.start("oauth-proxy", proxyUpstreamVars(proxyOrigin, idp), proxyPort);
   run.probed.set("oauth-proxy", proxy);
   const people = cast(run.options.quick, `${proxy.origin}/mcp`);
   for (const who of people) who.credential = oauthCredential(who, who.name);

@@ -2,7 +2,7 @@
 // connects the way its user configured it (a URL, perhaps a header, perhaps an OAuth sign-in in a
 // headless browser), from an address of its own. Also the raw requests that show what an old
 // client is told (status, challenge, message) and the anonymous probe.
-import { HeadlessBrowser, bearerChallenge, freshAddress } from "@mcp-auth/dev-harness";
+import { HeadlessBrowser, bearerChallenge, freshAddress, jsonRpcOf } from "@mcp-auth/dev-harness";
 import { connectClient, resultText, type ClientKind, type ToolCallResult } from "@mcp-auth/mcp-core/testing";
 import { HeadlessOAuthProvider } from "@mcp-auth/mcp-core/testing/node";
 import type { OAuthClientProvider as OAuthClientProviderV2 } from "@modelcontextprotocol/client";
@@ -214,12 +214,10 @@ export async function rawNotesList(origin: string, headers: Record<string, strin
   };
 }
 
-/** JSON, or the first `data:` line of an SSE answer. */
+/** The answer's JSON body (a JSON-RPC message, plain or as one SSE event; or an OAuth error). */
 function parseBody(text: string): Record<string, unknown> | undefined {
-  const data = text.trimStart().startsWith("{") ? text : /^data: (.*)$/m.exec(text)?.[1];
-  if (data === undefined) return undefined;
   try {
-    return JSON.parse(data) as Record<string, unknown>;
+    return jsonRpcOf(text) as Record<string, unknown>;
   } catch {
     return undefined;
   }

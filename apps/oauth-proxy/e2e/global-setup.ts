@@ -1,5 +1,5 @@
-import { DEV_PROXY_CLIENT, startDevIdp } from "@mcp-auth/dev-idp";
-import { freePort, serveOnLoopback, startWranglerDev } from "@mcp-auth/dev-harness";
+import { startDevIdp } from "@mcp-auth/dev-idp";
+import { freePort, proxyUpstreamVars, serveOnLoopback, startWranglerDev } from "@mcp-auth/dev-harness";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 
@@ -43,14 +43,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const dev = await startWranglerDev({
       cwd: join(import.meta.dirname, ".."),
       port,
-      vars: {
-        PUBLIC_ORIGIN: origin,
-        UPSTREAM: "oidc",
-        UPSTREAM_ISSUER: devIdp.issuer,
-        UPSTREAM_CLIENT_ID: DEV_PROXY_CLIENT.clientId,
-        UPSTREAM_CLIENT_SECRET: DEV_PROXY_CLIENT.clientSecret,
-        ALLOW_INSECURE_HTTP_LOOPBACK: "true",
-      },
+      vars: proxyUpstreamVars(origin, devIdp),
     });
     const logTap = await serveOnLoopback((_req, res) => {
       res.writeHead(200, { "content-type": "text/plain; charset=utf-8" }).end(dev.output());
