@@ -217,7 +217,7 @@ export async function rawNotesList(origin: string, headers: Record<string, strin
 /** The answer's JSON body (a JSON-RPC message, plain or as one SSE event; or an OAuth error). */
 function parseBody(text: string): Record<string, unknown> | undefined {
   try {
-    return jsonRpcOf(text) as Record<string, unknown>;
+    return jsonRpcOf(text);
   } catch {
     return undefined;
   }
