@@ -43,6 +43,8 @@ function problem(status: number, error: string, description: string, headers: He
 
 /** `2025-01-02T03:04:05.678Z` exactly as `Date.prototype.toISOString` writes it (what an export holds). */
 function isCanonicalTimestamp(value: string): boolean {
+  // Four-digit years only: toISOString also writes (and reads back) `+020000-01-01T…`.
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(value)) return false;
   const time = Date.parse(value);
   return Number.isFinite(time) && new Date(time).toISOString() === value;
 }
