@@ -251,7 +251,9 @@ describe("npm run notes", () => {
     await notes(["import", "--url", dev.origin, "--tenant", "api_key|self|erin", "--file", file("erin.ndjson", erin)]);
     const run = await notes(moveArgs(file("bad.json", JSON.stringify(mapping))));
     expect(run.code).toBe(2);
-    expect(JSON.parse(run.stdout)).toEqual({ error: expect.stringContaining(message) });
+    const record = JSON.parse(run.stdout) as { error: string };
+    expect(Object.keys(record)).toEqual(["error"]);
+    expect(record.error).toContain(message);
     expect(await exported("api_key|self|erin")).toBe(erin);
     expect(await exported("api_key|self|erin2")).toBe("");
   });

@@ -95,7 +95,9 @@ function single(url: URL, name: string): { value: string | undefined } | { probl
 }
 
 /** The default log: one JSON line on the console, as auth-common's log lines are. */
-const consoleLine = (entry: NotesAdminLogEntry) => console.log(JSON.stringify({ level: "info", ...entry }));
+const consoleLine = (entry: NotesAdminLogEntry): void => {
+  console.log(JSON.stringify({ level: "info", ...entry }));
+};
 
 /**
  * Serves `GET|POST|DELETE /admin/notes?tenant=<tenant key>` for an operator already admitted by
