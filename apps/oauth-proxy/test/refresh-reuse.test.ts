@@ -1,9 +1,7 @@
-import { getOAuthApi } from "@cloudflare/workers-oauth-provider";
-import { describeRefreshReuse, type IssuedGrant } from "@mcp-auth/auth-common/testing";
+import { describeRefreshReuse } from "@mcp-auth/auth-common/testing";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { FAKE_GITHUB_USER_ID } from "./fake-github-api.ts";
-import { ORIGIN, authorizePath, call, callWith, exchangeCode, registerClient } from "./helpers.ts";
+import { call, callWith, githubGrant } from "./helpers.ts";
 
 // Refresh-token reuse (auth-common's RefreshLedger): the same cases as full-oauth-provider's. A
 // grant is made as /callback makes one after a GitHub sign-in (the library's
@@ -11,45 +9,6 @@ import { ORIGIN, authorizePath, call, callWith, exchangeCode, registerClient } f
 // refresh then asks the fake GitHub token check (test/fake-github-api.ts) whether it stands.
 // A reuse has no audit table here: its record is the `request_refused` `refresh_reuse_detected`
 // log line.
-
-/** The library's helpers on this Worker's KV, with the app's endpoints. */
-const library = getOAuthApi<Env>(
-  {
-    apiRoute: "/mcp",
-    apiHandler: { fetch: () => Promise.resolve(new Response(null, { status: 500 })) },
-    defaultHandler: { fetch: () => Promise.resolve(new Response(null, { status: 500 })) },
-    authorizeEndpoint: "/authorize",
-    tokenEndpoint: "/token",
-    clientRegistrationEndpoint: "/register",
-    resourceMetadata: { resource: `${ORIGIN}/mcp` },
-  },
-  env,
-);
-
-let users = 0;
-
-/** A grant as /callback makes one after a GitHub sign-in, and its code exchange's tokens. */
-async function githubGrant(): Promise<IssuedGrant> {
-  const clientId = await registerClient();
-  const request = await library.parseAuthRequest(new Request(new URL(authorizePath(clientId), ORIGIN)));
-  const { redirectTo } = await library.completeAuthorization({
-    request,
-    // A user of its own per grant: completing an authorization replaces the same user's grants.
-    userId: `github-test-${++users}`,
-    metadata: {},
-    scope: request.scope,
-    props: {
-      subject: String(FAKE_GITHUB_USER_ID),
-      issuer: "https://github.invalid",
-      upstream: { accessToken: "gho-test-upstream-token" },
-    },
-  });
-  const code = new URL(redirectTo).searchParams.get("code") ?? "";
-  const exchanged = await exchangeCode(clientId, code);
-  if (exchanged.status !== 200) throw new Error(`code exchange failed: ${exchanged.status}`);
-  const tokens = await exchanged.json<{ access_token: string; refresh_token: string }>();
-  return { clientId, accessToken: tokens.access_token, refreshToken: tokens.refresh_token };
-}
 
 describeRefreshReuse({ call, ledgers: env.REFRESH_LEDGER, grant: githubGrant });
 
