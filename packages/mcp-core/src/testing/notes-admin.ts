@@ -2,7 +2,7 @@
 // NOTES_ADMIN_SECRET, only the secret opens it (no MCP credential does, and the secret opens
 // nothing at /mcp), failures spend the address's budget, and export/import/clear keep their
 // promises on the real Durable Object. Run inside workerd by each app's tests.
-import { tenantKey } from "@mcp-auth/identity";
+import { tenantKey, type Method } from "@mcp-auth/identity";
 import { freshAddress } from "@mcp-auth/dev-harness/limits";
 import { describe, expect, it } from "vitest";
 import { NOTES_ADMIN_PATH } from "../notes/notes-admin.ts";
@@ -337,6 +337,51 @@ export function describeNotesAdmin(target: NotesAdminTarget): void {
       expect(await notesOf(tenant)).toBe("");
       // Empty, its digest is the empty export's: clearing it again removes nothing.
       expect(await (await clear(tenant, await notesDigest([]))).json()).toEqual({ tenant, removed: 0 });
+    });
+
+    it("the tenant whoami names is the caller's notebook: what an import puts there, the caller lists over MCP, and back", async () => {
+      const callers: Record<string, Record<string, string>> = Object.fromEntries(
+        Object.entries(await target.mcpCredentials()).map(([name, credential]) => [
+          name,
+          { authorization: `Bearer ${credential}` },
+        ]),
+      );
+      if (target.adminSecretAtMcp === "ignored") callers["anonymous caller"] = {};
+      expect(Object.keys(callers).length).toBeGreaterThan(0);
+      for (const [name, headers] of Object.entries(callers)) {
+        const tool = async (tool: string, args: Record<string, string> = {}) => {
+          const answer = await target.call("/mcp", {
+            method: "POST",
+            headers: {
+              ...address(),
+              ...headers,
+              "content-type": "application/json",
+              accept: "application/json, text/event-stream",
+              "mcp-protocol-version": "2025-06-18",
+            },
+            body: JSON.stringify({
+              jsonrpc: "2.0",
+              id: 1,
+              method: "tools/call",
+              params: { name: tool, arguments: args },
+            }),
+          });
+          expect({ name, tool, status: answer.status }).toEqual({ name, tool, status: 200 });
+          const text = await answer.text();
+          const data = text.split("\n").find((line) => line.startsWith("data: "));
+          const message = JSON.parse(data === undefined ? text : data.slice("data: ".length)) as {
+            result: { structuredContent: Record<string, unknown> };
+          };
+          return message.result.structuredContent;
+        };
+        const who = (await tool("whoami")) as { method: Method; issuer: string; subject: string };
+        const tenant = tenantKey(who);
+        const imported = note(`imported for ${name} ${Date.now()}`, 5);
+        expect((await importInto(tenant, notesNdjson([imported]))).status).toBe(200);
+        const listed = (await tool("notes_list")) as { notes: { text: string; createdAt: string }[] };
+        expect(listed.notes).toContainEqual(expect.objectContaining(imported));
+        expect(await notesOf(tenant)).toContain(notesNdjson([imported]));
+      }
     });
 
     it("tenants are separate: an import into one is not in another", async () => {
