@@ -34,7 +34,7 @@
 //
 // --json prints one JSON value on stdout (stable, for scripts such as `rehearse`):
 //   tenant:  {"tenant": KEY}
-//   export:  {"origin","tenant","notes": N,"digest": HEX,"out": FILE}  (without --out the NDJSON
+//   export:  {"origin","tenant","notes": N,"digest": HEX,"out": FILE or null}  (without --out the NDJSON
 //            is stdout and this record goes to stderr)
 //   import:  {"origin","tenant","received","added","alreadyPresent","dryRun"}
 //   move:    {"ok": bool,"dryRun","keepSource","from": ORIGIN,"to": ORIGIN,

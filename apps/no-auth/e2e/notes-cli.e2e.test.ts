@@ -1,8 +1,10 @@
 import { runToCompletion, serveOnLoopback, startWranglerDev, type WranglerDev } from "@mcp-auth/dev-harness";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { parseEnv } from "node:util";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { APPS, resolveTarget } from "../../../scripts/notes.ts";
 
 // `npm run notes` (scripts/notes.ts) as an operator runs it, against this app under `wrangler dev`
 // with NOTES_ADMIN_SECRET set: tenant keys, import, export and a move by mapping, rerun, refused
@@ -311,5 +313,32 @@ describe("npm run notes", () => {
     expect(noSecret.output).toContain(
       "--url needs the app's admin secret in the environment variable NOTES_ADMIN_SECRET",
     );
+  });
+});
+
+describe("npm run notes: where --app and --url point", () => {
+  const flags = { app: "--app", url: "--url", envName: "NOTES_ADMIN_SECRET" };
+
+  it.each(Object.keys(APPS))("--app %s: pnpm dev's origin and the secret of its dev variables", (app) => {
+    const target = resolveTarget(app, undefined, flags, {});
+    expect(target.secretFrom).toMatch(new RegExp(`^apps/${app}/\\.dev\\.vars(\\.example)?$`));
+    const vars = parseEnv(readFileSync(join(ROOT, target.secretFrom), "utf8"));
+    expect(target.secret).toBe(vars.NOTES_ADMIN_SECRET);
+    expect(target.origin).toBe(vars.PUBLIC_ORIGIN ?? `http://localhost:${APPS[app as keyof typeof APPS]}`);
+  });
+
+  it("--url takes the secret from the environment variable it names, and only an origin", () => {
+    expect(resolveTarget(undefined, "https://mcp.example.com", flags, { NOTES_ADMIN_SECRET: "s" })).toEqual({
+      origin: "https://mcp.example.com",
+      secret: "s",
+      secretFrom: "the environment variable NOTES_ADMIN_SECRET",
+    });
+    expect(() => resolveTarget(undefined, "https://mcp.example.com", flags, {})).toThrow(
+      "--url needs the app's admin secret in the environment variable NOTES_ADMIN_SECRET",
+    );
+    expect(() => resolveTarget(undefined, "https://mcp.example.com/mcp", flags, { NOTES_ADMIN_SECRET: "s" })).toThrow(
+      "--url must be an origin",
+    );
+    expect(() => resolveTarget("no-such-app", undefined, flags, {})).toThrow("--app is one of no-auth");
   });
 });
