@@ -331,12 +331,14 @@ export function authorizationServer<E extends AuthorizationServerEnv>(
     // A resource server asks /introspect from one address for all its users: it is limited per
     // caller once authenticated, and by address only when its authentication fails.
     const introspection = pathname === INTROSPECTION_PATH ? options.introspection : undefined;
+    // The admin routes get /mcp's Origin rule (no CORS: a browser page never calls them), and like
+    // /introspect spend the address's budget only when their authentication fails: an operator's
+    // move of many tenants is not cut short by the per-address limit.
     const adminRoute = adminRouteFor(options.admin, request);
     const refused = await guardTransport(request, {
       origins,
-      // The admin routes get /mcp's Origin rule (no CORS: a browser page never calls them).
       checkOrigin: isMcp || adminRoute !== undefined,
-      rateLimit: introspection === undefined ? addressLimit : undefined,
+      rateLimit: introspection === undefined && adminRoute === undefined ? addressLimit : undefined,
     });
     if (refused) return refused;
     if (options.admin?.secret !== undefined && adminRoute !== undefined) {
