@@ -214,8 +214,11 @@ async function adminCall(
   const text = await response.text();
   let detail = "";
   try {
-    const problem = JSON.parse(text) as { error?: unknown; error_description?: unknown };
+    // The route's own `{error, error_description}`, or the transport guard's JSON-RPC error (a
+    // Host the app does not answer, a rate limit).
+    const problem = JSON.parse(text) as { error?: { message?: unknown }; error_description?: unknown };
     if (typeof problem.error_description === "string") detail = problem.error_description;
+    else if (typeof problem.error?.message === "string") detail = problem.error.message;
   } catch {
     // Not JSON: the status says enough.
   }

@@ -304,6 +304,22 @@ describe("npm run notes", () => {
       await unknownPath.stop();
     }
 
+    // An OAuth app named by another host than its PUBLIC_ORIGIN: the guard's JSON-RPC error, passed on.
+    const otherHost = await serveOnLoopback((_request, response) => {
+      response.writeHead(403, { "content-type": "application/json" });
+      const message = "Forbidden: this server answers on http://localhost:8790 only";
+      response.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32000, message }, id: null }));
+    });
+    try {
+      const foreign = await notes(["export", "--url", otherHost.origin, "--tenant", ALICE]);
+      expect(foreign.code).toBe(1);
+      expect(foreign.output).toContain(
+        `${otherHost.origin} answered 403: Forbidden: this server answers on http://localhost:8790 only`,
+      );
+    } finally {
+      await otherHost.stop();
+    }
+
     const down = await notes(["export", "--url", "http://127.0.0.1:9", "--tenant", ALICE]);
     expect(down.code).toBe(1);
     expect(down.output).toContain("cannot reach http://127.0.0.1:9");
