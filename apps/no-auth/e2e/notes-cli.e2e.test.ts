@@ -358,3 +358,52 @@ describe("npm run notes: where --app and --url point", () => {
     expect(() => resolveTarget("no-such-app", undefined, flags, {})).toThrow("--app is one of no-auth");
   });
 });
+
+describe("npm run notes: a move between two apps", () => {
+  const TV_SECRET = "e2e-notes-admin-secret-token-validation-0123";
+  let tv: WranglerDev;
+
+  beforeAll(async () => {
+    // token-validation with API keys only (it needs no other setting): notes need no key store.
+    tv = await startWranglerDev({
+      cwd: join(ROOT, "apps", "token-validation"),
+      vars: { AUTH_METHODS: "api_key", NOTES_ADMIN_SECRET: TV_SECRET },
+    });
+  }, 240_000);
+
+  afterAll(async () => {
+    await tv.stop();
+  });
+
+  it("moves no-auth's tenants into token-validation's, each app with its own secret", async () => {
+    const from = "jwt|https%3A%2F%2Fidp.example.com|grace";
+    const to = "api_key|self|grace";
+    const grace = '{"text":"grace, moved across apps","createdAt":"2024-04-04T04:04:04.004Z"}\n';
+    expect(
+      (await notes(["import", "--url", dev.origin, "--tenant", from, "--file", file("grace.ndjson", grace)])).code,
+    ).toBe(0);
+    const mapping = file("across.json", JSON.stringify({ moves: [{ from, to }] }));
+    const args = ["move", "--from-url", dev.origin, "--to-url", tv.origin, "--mapping", mapping, "--json"];
+
+    const wrongTarget = await notes(args, { NOTES_ADMIN_SECRET_TO: SECRET });
+    expect(wrongTarget.code).toBe(1);
+    expect(JSON.parse(wrongTarget.stdout)).toMatchObject({ ok: false, moves: [{ status: "failed" }] });
+    expect(wrongTarget.output).toContain(
+      `${tv.origin} refused the admin secret from the environment variable NOTES_ADMIN_SECRET_TO`,
+    );
+    expect(await exported(from)).toBe(grace);
+
+    const moved = await notes(args, { NOTES_ADMIN_SECRET_TO: TV_SECRET });
+    expect(moved.code, moved.output).toBe(0);
+    expect(JSON.parse(moved.stdout)).toMatchObject({
+      ok: true,
+      from: dev.origin,
+      to: tv.origin,
+      moves: [{ from, to, status: "moved", exported: 1, added: 1, removed: 1 }],
+    });
+    expect(await exported(from)).toBe("");
+    const target = await notes(["export", "--url", tv.origin, "--tenant", to], { NOTES_ADMIN_SECRET: TV_SECRET });
+    expect(target.code, target.output).toBe(0);
+    expect(target.stdout).toBe(grace);
+  });
+});
