@@ -45,9 +45,11 @@ export function adminRouteFor<E>(admin: AdminApi<E> | undefined, request: Reques
   return Object.hasOwn(admin.routes, pathname) ? admin.routes[pathname] : undefined;
 }
 
-/** A JSON refusal in the OAuth error shape, never cached. */
+/** A JSON refusal in the OAuth error shape, never cached; a 401 names the scheme (RFC 9110 §11.6.1). */
 function adminProblem(status: number, error: string, description: string): Response {
-  return Response.json({ error, error_description: description }, { status, headers: { "Cache-Control": "no-store" } });
+  const headers = new Headers({ "Cache-Control": "no-store" });
+  if (status === 401) headers.set("WWW-Authenticate", 'Bearer realm="admin"');
+  return Response.json({ error, error_description: description }, { status, headers });
 }
 
 const BEARER = /^Bearer[\t ]+(\S+)$/i;

@@ -75,6 +75,7 @@ describe("serveAdmin", () => {
     const { seen, serve, limits } = setup();
     const answer = await serve({ headers: { authorization: `Bearer ${SECRET.slice(0, -1)}` } });
     expect(answer.status).toBe(401);
+    expect(answer.headers.get("www-authenticate")).toBe('Bearer realm="admin"');
     expect(await answer.json()).toEqual({ error: "unauthorized", error_description: "The admin secret is wrong." });
     expect(seen).toEqual([]);
     expect(limits.keys).toEqual(["192.0.2.1"]);

@@ -109,6 +109,7 @@ export function describeNotesAdmin(target: NotesAdminTarget): void {
       });
       expect(answer.status).toBe(401);
       expect(answer.headers.get("cache-control")).toBe("no-store");
+      expect(answer.headers.get("www-authenticate")).toBe('Bearer realm="admin"');
       expect(await answer.json()).toEqual(UNAUTHENTICATED);
     });
 
