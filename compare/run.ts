@@ -359,6 +359,11 @@ async function records(kit: Kit, stack: Stack): Promise<string> {
     const rows = await appCli(kit.server, "users.ts", ["audit", "--limit", "1000"], { PASSWORD_PEPPER: stack.pepper });
     return `${Array.isArray(rows) ? rows.length : 0} audit rows`;
   }
+  if (kit.column.id === "oauth-proxy") {
+    const listed = await appCli(kit.server, "proxy-grants.ts", ["list"]);
+    const grants = (listed as { grants?: unknown[] }).grants ?? [];
+    return `the grant CLI lists ${grants.length} grants; log lines`;
+  }
   return "log lines only";
 }
 

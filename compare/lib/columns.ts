@@ -315,13 +315,20 @@ function baseKit(
           const result = await runFlow(server.origin, ["notes:read", "notes:write"], who);
           const caller = bearer(result.accessToken);
           if (!own) {
-            // The operator's lever is upstream: the person's grants at the IdP end; this
-            // server's own tokens are not told.
+            // The operator's lever here is the proxy's own grant (its CLI); revoking the person at
+            // the IdP alone reaches this server only at the grant's next refresh.
+            const login = who?.login ?? "";
             return {
-              action: "the user's grants revoked at dev-idp",
+              action: "proxy-grants revoke (CLI)",
               caller,
               revoke: async () => {
-                await idp.revokeUserGrants(who?.login ?? "");
+                const listed = await appCli(server, "proxy-grants.ts", ["list", "--user", login]);
+                const grants = (listed as { grants?: { id: string }[] }).grants ?? [];
+                const grant = grants[0];
+                if (grants.length !== 1 || grant === undefined) {
+                  throw new Error(`proxy-grants list --user ${login}: ${String(grants.length)} grants, expected 1`);
+                }
+                await appCli(server, "proxy-grants.ts", ["revoke", grant.id, "--user", login]);
               },
               refreshAfter: () => refreshOutcome(result),
             };
