@@ -4,7 +4,7 @@
 //
 // The env is the one `wrangler dev` gives the Worker, read by the app's own wrangler: the config's
 // `vars` overlaid with `.dev.vars` (or `.env` files when there is none). It is parsed by the app's
-// own `src/config.ts` `loadConfig`, the schema the Worker uses, so the two cannot disagree.
+// own `src/config.ts` `loadConfig` (app-config.ts), the schema the Worker uses, so the two cannot disagree.
 //
 //   node ../../scripts/check-dev-config.ts [--env-file <path>]…
 //
@@ -19,6 +19,7 @@ import { createRequire } from "node:module";
 import { basename, isAbsolute, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { MISSING_SECRET, configProblems } from "./app-config.ts";
 
 /** The two functions of wrangler's API this script uses (wrangler 4: `unstable_` is their name). */
 interface WranglerApi {
@@ -40,11 +41,6 @@ interface WranglerApi {
     silent: boolean,
     secrets: unknown,
   ): Record<string, { value: unknown }>;
-}
-
-/** What the app's `src/config.ts` exports, as far as this script relies on it. */
-interface AppConfigModule {
-  loadConfig: (env: Record<string, unknown>) => unknown;
 }
 
 const REPO = resolve(import.meta.dirname, "..");
@@ -129,7 +125,7 @@ async function devProblems(app: string, env: Record<string, unknown>): Promise<s
 
 /** A missing secret's problem says the dev fix first (a line in `files`), then the deploy one. */
 function forDev(problem: string, files: string): string {
-  const secret = /^(\w+): required: set it with `wrangler secret put \1`$/.exec(problem)?.[1];
+  const secret = MISSING_SECRET.exec(problem)?.[1];
   return secret === undefined
     ? problem
     : `${secret}: required: add ${secret}="…" to ${files} (deployed: \`wrangler secret put ${secret}\`)`;
@@ -139,18 +135,9 @@ const { values } = parseArgs({ options: { "env-file": { type: "string", multiple
 const app = process.cwd();
 const envFiles = values["env-file"]?.map((file) => (isAbsolute(file) ? file : resolve(app, file)));
 const env = await devEnv(app, envFiles);
-const { loadConfig } = (await import(pathToFileURL(join(app, "src", "config.ts")).href)) as AppConfigModule;
 
 const files = (envFiles ?? [join(app, ".dev.vars")]).map(shown).join(", ");
-const problems: string[] = [];
-try {
-  loadConfig(env);
-} catch (error) {
-  // ConfigError (auth-common), recognised by name: this script does not import the app's packages.
-  if (!(error instanceof Error) || error.name !== "ConfigError") throw error;
-  const found = "problems" in error && Array.isArray(error.problems) ? error.problems.map(String) : [error.message];
-  problems.push(...found.map((problem) => forDev(problem, files)));
-}
+const problems = (await configProblems(app, env)).map((problem) => forDev(problem, files));
 problems.push(...(await devProblems(app, env)));
 
 if (problems.length > 0) {

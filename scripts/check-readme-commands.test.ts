@@ -48,6 +48,16 @@ it("npm's script shell saying `not found` counts, and so does Node 20 given a .t
   assert.equal(notFoundIn(1, "error: no dev IdP answers"), undefined);
 });
 
+it("deploy's offline --check runs; the rest of deploy needs a Cloudflare account", () => {
+  assert.equal(planFor("npm run deploy -- no-auth --check --config deploy/samples/no-auth.jsonc").mode, "run");
+  assert.equal(planFor("npx -y pnpm@10.34.9 run deploy oauth-proxy --check").mode, "run");
+  assert.deepEqual(planFor("npm run deploy -- oauth-proxy --workers-dev my-team"), {
+    mode: "skip",
+    reason: "needs a Cloudflare account",
+  });
+  assert.equal(planFor("npm run deploy -- oauth-proxy --teardown").mode, "skip");
+});
+
 it("a `pnpm dev` start with one app down is named, with the line that says why", () => {
   const plan = planFor("npx -y pnpm@10.34.9 install && npx -y pnpm@10.34.9 dev");
   assert.equal(plan.mode, "until-ready");

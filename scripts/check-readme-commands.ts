@@ -52,7 +52,7 @@ export function readmeFiles(root = REPO_ROOT): string[] {
   for (const group of ["apps", "packages"]) {
     for (const name of readdirSync(join(root, group)).sort()) files.push(`${group}/${name}/README.md`);
   }
-  files.push("bench/README.md", "compare/README.md", "rehearse/README.md", "types/README.md");
+  files.push("bench/README.md", "compare/README.md", "rehearse/README.md", "deploy/README.md", "types/README.md");
   return files.filter((file) => existsSync(join(root, file)));
 }
 
@@ -97,7 +97,11 @@ const DEV_STARTS = Number(process.env["README_DEV_STARTS"] ?? 3);
 
 /** How the check treats a command, and why when it does not run it to its end. */
 export function planFor(command: string): Plan {
-  if (CLOUDFLARE_ACCOUNT.test(command)) return { mode: "skip", reason: "needs a Cloudflare account" };
+  // deploy's preflight runs offline (and is what CI runs for every app); every other deploy step
+  // creates, sets or deletes something on an account.
+  const offlineDeployCheck = /\brun deploy\b.*--check\b/.test(command) && !/--remote\b/.test(command);
+  if (CLOUDFLARE_ACCOUNT.test(command) && !offlineDeployCheck)
+    return { mode: "skip", reason: "needs a Cloudflare account" };
   if (/^claude\s/.test(command)) return { mode: "skip", reason: "a third-party client (Claude Code)" };
   if (/^npx (-y )?@modelcontextprotocol\/inspector\b/.test(command)) {
     return {

@@ -71,6 +71,7 @@ const packageDirs: [string, string][] = [
   ),
   ["", "compare"],
   ["", "rehearse"],
+  ["", "deploy"],
 ];
 {
   for (const [group, name] of packageDirs) {
