@@ -46,12 +46,12 @@ export interface WranglerConfig {
 }
 
 /** A wrangler.jsonc (comments, trailing commas) parsed. */
-export function readJsonc<T>(path: string): T {
-  return JSON.parse(jsoncToJson(readFileSync(path, "utf8"))) as T;
+export function readJsonc(path: string): unknown {
+  return JSON.parse(jsoncToJson(readFileSync(path, "utf8")));
 }
 
 /** The app's committed wrangler.jsonc. */
-export const baseConfig = (app: AppName) => readJsonc<WranglerConfig>(join(appDir(app), "wrangler.jsonc"));
+export const baseConfig = (app: AppName) => readJsonc(join(appDir(app), "wrangler.jsonc")) as WranglerConfig;
 
 /** The assignments of the app's .dev.vars.example (commented-out lines are not assignments). */
 export function devExample(app: AppName): Map<string, string> {
@@ -82,3 +82,6 @@ export function devSecretValues(app: AppName): Set<string> {
   const secrets = new Set(secretNames(app));
   return new Set([...devExample(app)].filter(([name, value]) => secrets.has(name) && value !== "").map(([, v]) => v));
 }
+
+/** Secrets another party issues (an IdP's client secret): `--generate-secrets` cannot make them up. */
+export const ISSUED_ELSEWHERE: ReadonlySet<string> = new Set(["UPSTREAM_CLIENT_SECRET", "INTROSPECTION_CLIENT_SECRET"]);

@@ -6,6 +6,7 @@ import { parseArgs, parseEnv } from "node:util";
 import { APPS, type AppName, DEPLOY_CONFIG, type WranglerConfig, baseConfig, isApp, readJsonc } from "./apps.ts";
 import { addressOf, buildDeployConfig, deployPaths, readDeployConfig } from "./deploy-config.ts";
 import { type Problem, preflight, problemLines } from "./preflight.ts";
+import type { smokeTest } from "./smoke.ts";
 
 /** What the command reads and writes besides its arguments. */
 export interface Io {
@@ -14,6 +15,12 @@ export interface Io {
   err: (line: string) => void;
   /** Where deploy config and state are written: the app's folder unless a test says otherwise. */
   dir?: (app: AppName) => string;
+  /** A question on the terminal (`hidden`: typed without echo); absent when there is no terminal. */
+  ask?: (prompt: string, hidden: boolean) => Promise<string>;
+  /** The live-URL check (lib/smoke.ts); the tests pass their own. */
+  smoke?: typeof smokeTest;
+  /** Runs `npm run users -- …` (full-oauth-provider's admin CLI) for the first admin. */
+  users?: (args: string[]) => Promise<number>;
 }
 
 export const USAGE = `usage: npm run deploy -- <app> [--check] [--config FILE] [--name WORKER]
@@ -93,7 +100,10 @@ export function parse(argv: string[]) {
 /** The `--var` assignments as an object. */
 export const varsOf = (assignments: readonly string[] = []) =>
   Object.fromEntries(
-    assignments.map((assignment) => [assignment.split("=")[0]!, assignment.slice(assignment.indexOf("=") + 1)]),
+    assignments.map((assignment) => [
+      assignment.slice(0, assignment.indexOf("=")),
+      assignment.slice(assignment.indexOf("=") + 1),
+    ]),
   );
 
 /** Secret values from `--secrets-from` (dotenv), never printed. */
@@ -115,7 +125,7 @@ export function configToCheck(
   if (values.config !== undefined) {
     const path = resolve(cwd, values.config);
     if (!existsSync(path)) throw new UsageError(`--config ${values.config}: no such file`);
-    return { config: readJsonc<WranglerConfig>(path), shown: values.config };
+    return { config: readJsonc(path) as WranglerConfig, shown: values.config };
   }
   const paths = deployPaths(app, dir);
   const existing = readDeployConfig(paths.config);
@@ -157,7 +167,7 @@ export async function check(app: AppName, values: Options["values"], io: Io, dir
 }
 
 /** Preflight's verdict in words. */
-function report(io: Io, app: AppName, shown: string, problems: Problem[], requiredSecrets: string[]) {
+export function report(io: Io, app: AppName, shown: string, problems: Problem[], requiredSecrets: string[]) {
   if (problems.length > 0) {
     const noun = problems.length === 1 ? "problem" : "problems";
     io.err(`✗ ${app}: ${shown} has ${problems.length} ${noun}`);
@@ -190,8 +200,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
   const dir = io.dir?.(app) ?? deployPaths(app).dir;
   try {
     if (values.check) return await check(app, values, io, dir);
-    io.err("deploy: only --check so far");
-    return 2;
+    const { deploy, teardown } = await import("./steps.ts");
+    return values.teardown ? await teardown(app, values, io, dir) : await deploy(app, values, io, dir);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     io.err(`deploy: ${error.message}`);

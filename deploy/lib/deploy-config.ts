@@ -32,7 +32,18 @@ export const deployPaths = (app: AppName, dir = appDir(app)) => ({
 });
 
 /** The deploy config at `path`, or undefined when there is none yet. */
-export const readDeployConfig = (path: string) => (existsSync(path) ? readJsonc<WranglerConfig>(path) : undefined);
+export const readDeployConfig = (path: string) => (existsSync(path) ? (readJsonc(path) as WranglerConfig) : undefined);
+
+/** The deploy config at `path`, which deploy has just written. */
+export function writtenDeployConfig(path: string): WranglerConfig {
+  const config = readDeployConfig(path);
+  if (config === undefined) throw new Error(`${path} is gone`);
+  return config;
+}
+
+/** A var as text (vars are strings; anything else as its JSON). */
+export const varText = (value: unknown) =>
+  typeof value === "string" ? value : value === undefined ? "" : JSON.stringify(value);
 
 /** The state at `path`, or an empty one. */
 export function readState(app: AppName, path: string): DeployState {
@@ -59,7 +70,7 @@ export function addressOf(origin: string, name: string): Address {
 export function originOf(config: WranglerConfig): string | undefined {
   const publicOrigin = config.vars?.["PUBLIC_ORIGIN"];
   if (typeof publicOrigin === "string" && publicOrigin !== "") return publicOrigin;
-  const hosts = String(config.vars?.["ALLOWED_HOSTNAMES"] ?? "")
+  const hosts = varText(config.vars?.["ALLOWED_HOSTNAMES"])
     .split(",")
     .map((host) => host.trim())
     .filter((host) => host !== "");
@@ -87,10 +98,14 @@ export function buildDeployConfig(
   inputs: DeployInputs,
 ): WranglerConfig {
   const base = baseConfig(app);
-  const { dev: _dev, $schema: _schema, ...rest } = base;
+  // The dev block (ports, inspector) is for `wrangler dev` only; $schema's path is relative to the app.
+  const rest: Partial<WranglerConfig> = Object.fromEntries(
+    Object.entries(base).filter(([key]) => key !== "dev" && key !== "$schema"),
+  );
   const from = (path: string) => relative(dir, join(appDir(app), path)) || ".";
-  const vars: Record<string, unknown> = { ...base.vars, ...previous?.vars, ...inputs.vars };
-  delete vars[DEV_ONLY_FLAG];
+  const vars: Record<string, unknown> = Object.fromEntries(
+    Object.entries({ ...base.vars, ...previous?.vars, ...inputs.vars }).filter(([name]) => name !== DEV_ONLY_FLAG),
+  );
   const config: WranglerConfig = {
     ...rest,
     name: inputs.name,
@@ -131,7 +146,7 @@ export function buildDeployConfig(
     const host = new URL(address.origin).host;
     if ("PUBLIC_ORIGIN" in vars) vars["PUBLIC_ORIGIN"] = address.origin;
     else if ("ALLOWED_HOSTNAMES" in vars) {
-      const hosts = String(vars["ALLOWED_HOSTNAMES"])
+      const hosts = varText(vars["ALLOWED_HOSTNAMES"])
         .split(",")
         .map((entry) => entry.trim())
         .filter((entry) => entry !== "" && entry !== host);

@@ -15,6 +15,7 @@ import {
   devSecretValues,
   secretNames,
 } from "./apps.ts";
+import { varText } from "./deploy-config.ts";
 
 /** One thing that would make the deployed Worker refuse to serve (or serve wrongly), with its fix. */
 export interface Problem {
@@ -135,7 +136,7 @@ export async function preflight(
       }
     }
   } else if ("ALLOWED_HOSTNAMES" in (base.vars ?? {})) {
-    const allowed = String(vars["ALLOWED_HOSTNAMES"] ?? "")
+    const allowed = varText(vars["ALLOWED_HOSTNAMES"])
       .split(",")
       .map((host) => host.trim().toLowerCase())
       .filter((host) => host !== "");
@@ -159,7 +160,7 @@ export async function preflight(
   const isDevValue = (value: string) => devValues.has(value) || value.startsWith("dev-only-");
   const randomFix = `a random value: \`${RANDOM_SECRET_COMMAND}\``;
   for (const [name, value] of Object.entries(vars)) {
-    const text = typeof value === "string" ? value : JSON.stringify(value);
+    const text = varText(value);
     if (name === DEV_ONLY_FLAG) {
       if (text !== "" && text !== "false") {
         add(name, "is a local development setting (plain http on loopback)", `remove it from vars in ${DEPLOY_CONFIG}`);

@@ -91,7 +91,11 @@ export async function withBindings<Env extends { db?: unknown; kv?: unknown }, T
   if (options.d1 === undefined && options.kv === undefined) throw new Error("withBindings needs d1, kv or both");
   // Loaded only now: wrangler is large, and usage errors are reported without it.
   const { getPlatformProxy } = await import("wrangler");
-  const appConfig = JSON.parse(jsoncToJson(readFileSync(join(options.appDir, "wrangler.jsonc"), "utf8"))) as AppConfig;
+  // Remote: the deployed Worker's ids, which `npm run deploy` keeps in wrangler.deploy.jsonc
+  // (wrangler.jsonc holds dev placeholders).
+  const deployed = join(options.appDir, "wrangler.deploy.jsonc");
+  const configFile = options.remote && existsSync(deployed) ? deployed : join(options.appDir, "wrangler.jsonc");
+  const appConfig = JSON.parse(jsoncToJson(readFileSync(configFile, "utf8"))) as AppConfig;
   const database =
     options.d1 === undefined ? undefined : appConfig.d1_databases?.find((entry) => entry.binding === options.d1);
   if (options.d1 !== undefined && database === undefined)
