@@ -391,6 +391,22 @@ describe("first admin", () => {
     ]);
   });
 
+  it("--json: one record on stdout (no secret in it), the narration on stderr", async () => {
+    const result = await run([FULL, "--workers-dev", "example-team", "--generate-secrets", "--json"]);
+    expect(result.code).toBe(0);
+    const record = JSON.parse(result.out) as { worker: string; origin: string; secretsSet: string[]; smoke: boolean };
+    expect(record).toMatchObject({
+      worker: "mcp-full-oauth-provider",
+      origin: "https://mcp-full-oauth-provider.example-team.workers.dev",
+      secretsSet: ["PASSWORD_PEPPER", "SESSION_SECRET"],
+      smoke: true,
+    });
+    expect(result.err).toContain("4. deploy");
+    for (const command of commands().filter((entry) => entry.args.startsWith("secret put"))) {
+      expect(result.out + result.err).not.toContain(command.stdin ?? "(none)");
+    }
+  });
+
   it("a failing smoke test fails the deploy (exit 1) with its checks printed", async () => {
     const result = await run([FULL, "--workers-dev", "example-team", "--generate-secrets"], {
       smoke: () =>
