@@ -11,6 +11,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { bindingsConfigFile } from "@mcp-auth/dev-harness";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type AppName, REPO, type WranglerConfig, readJsonc } from "../lib/apps.ts";
 import { type Io, main } from "../lib/cli.ts";
@@ -389,6 +390,13 @@ describe("first admin", () => {
     expect(invited).toEqual([
       ["invite", "--email", "ada@example.com", "--name", "Ada", "--remote", "--origin", "https://mcp.example.com"],
     ]);
+  });
+
+  it("users --remote (the admin CLI) opens the deploy config's ids, not wrangler.jsonc's placeholders", async () => {
+    expect(bindingsConfigFile(out, true)).toBe(join(out, "wrangler.jsonc"));
+    await run([FULL, "--workers-dev", "example-team", "--generate-secrets"]);
+    expect(bindingsConfigFile(out, true)).toBe(join(out, "wrangler.deploy.jsonc"));
+    expect(bindingsConfigFile(out, false)).toBe(join(out, "wrangler.jsonc"));
   });
 
   it("--json: one record on stdout (no secret in it), the narration on stderr", async () => {

@@ -19,7 +19,7 @@
 // generated and printed once; `invite` prints a one-time link instead, with which the person sets
 // their own password or passkey (their first sign-in). Every command goes through src/users.ts, the Worker's own module.
 import { hashPassword, passwordProblem, pepperFromSecret } from "@mcp-auth/auth-common/accounts";
-import { hasLocalD1, jsoncToJson, textTable as table, withBindings } from "@mcp-auth/dev-harness";
+import { bindingsConfigFile, hasLocalD1, jsoncToJson, textTable as table, withBindings } from "@mcp-auth/dev-harness";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { enableCompileCache } from "node:module";
@@ -136,7 +136,8 @@ function pepperSecret(remote: boolean): string {
 
 /**
  * The origin an invitation link starts with: --origin, else PUBLIC_ORIGIN from the app's config
- * (locally .dev.vars, then wrangler.jsonc; the deployed one's from wrangler.jsonc), as the Worker
+ * (locally .dev.vars, then wrangler.jsonc; the deployed one's from wrangler.deploy.jsonc when
+ * `npm run deploy` wrote one, else wrangler.jsonc), as the Worker
  * serves it: the link must open the server whose database holds the invitation.
  */
 function inviteOrigin(values: Values): string {
@@ -145,7 +146,7 @@ function inviteOrigin(values: Values): string {
       const local = devVar("PUBLIC_ORIGIN");
       if (local !== undefined) return local;
     }
-    const config = JSON.parse(jsoncToJson(readFileSync(join(APP_DIR, "wrangler.jsonc"), "utf8"))) as {
+    const config = JSON.parse(jsoncToJson(readFileSync(bindingsConfigFile(APP_DIR, values.remote), "utf8"))) as {
       vars?: Record<string, unknown>;
     };
     const deployed = config.vars?.["PUBLIC_ORIGIN"];

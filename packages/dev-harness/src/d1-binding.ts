@@ -21,6 +21,16 @@ function stringEnd(text: string, start: number): number {
 }
 
 /**
+ * The wrangler config whose binding ids a CLI opens: remotely the deployed Worker's, which
+ * `npm run deploy` keeps in the git-ignored wrangler.deploy.jsonc (wrangler.jsonc holds dev
+ * placeholders); locally, and remotely before any guided deploy, wrangler.jsonc.
+ */
+export function bindingsConfigFile(appDir: string, remote: boolean): string {
+  const deployed = join(appDir, "wrangler.deploy.jsonc");
+  return remote && existsSync(deployed) ? deployed : join(appDir, "wrangler.jsonc");
+}
+
+/**
  * JSON with comments and trailing commas (wrangler.jsonc) to plain JSON: drops `//` and `/* *\/`
  * comments, then commas before `}` or `]`, never touching string contents.
  */
@@ -91,11 +101,9 @@ export async function withBindings<Env extends { db?: unknown; kv?: unknown }, T
   if (options.d1 === undefined && options.kv === undefined) throw new Error("withBindings needs d1, kv or both");
   // Loaded only now: wrangler is large, and usage errors are reported without it.
   const { getPlatformProxy } = await import("wrangler");
-  // Remote: the deployed Worker's ids, which `npm run deploy` keeps in wrangler.deploy.jsonc
-  // (wrangler.jsonc holds dev placeholders).
-  const deployed = join(options.appDir, "wrangler.deploy.jsonc");
-  const configFile = options.remote && existsSync(deployed) ? deployed : join(options.appDir, "wrangler.jsonc");
-  const appConfig = JSON.parse(jsoncToJson(readFileSync(configFile, "utf8"))) as AppConfig;
+  const appConfig = JSON.parse(
+    jsoncToJson(readFileSync(bindingsConfigFile(options.appDir, options.remote), "utf8")),
+  ) as AppConfig;
   const database =
     options.d1 === undefined ? undefined : appConfig.d1_databases?.find((entry) => entry.binding === options.d1);
   if (options.d1 !== undefined && database === undefined)

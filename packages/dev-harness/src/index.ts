@@ -6,7 +6,14 @@ export { probeFraming, type FramingProbe } from "./framing.ts";
 export { serveOnLoopback, type LoopbackServer } from "./loopback-server.ts";
 export { listToolsOverStdio, registryUnreachable, runCommandLine, withoutShellComment } from "./command-line.ts";
 export { textTable } from "./cli-table.ts";
-export { hasLocalD1, jsoncToJson, withBindings, withD1Binding, type D1Target } from "./d1-binding.ts";
+export {
+  bindingsConfigFile,
+  hasLocalD1,
+  jsoncToJson,
+  withBindings,
+  withD1Binding,
+  type D1Target,
+} from "./d1-binding.ts";
 export { CookieJar, type Fetch, type StoredCookie } from "./cookie-jar.ts";
 export * from "./dev-idp.ts";
 export {
