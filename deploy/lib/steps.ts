@@ -29,7 +29,7 @@ import {
 } from "./deploy-config.ts";
 import { type Problem, RANDOM_SECRET_COMMAND, preflight, problemLines } from "./preflight.ts";
 import { smokeTest } from "./smoke.ts";
-import { type Wrangler, WranglerError, wranglerFor } from "./wrangler.ts";
+import { type Wrangler, WranglerError, jsonOf, wranglerFor } from "./wrangler.ts";
 
 type Values = Options["values"];
 
@@ -104,7 +104,7 @@ export async function deploy(app: AppName, values: Values, io: Io, dir: string):
     });
     let deployed: string[];
     if (listed.code === 0) {
-      deployed = (JSON.parse(listed.stdout) as { name: string }[]).map((secret) => secret.name);
+      deployed = jsonOf<{ name: string }>(listed, "wrangler secret list").map((secret) => secret.name);
     } else if (/10007|does not exist|not found/i.test(listed.stdout + listed.stderr)) {
       // No Worker yet: `secret put` creates it, so from here on deploy has created it.
       deployed = [];
@@ -235,7 +235,10 @@ async function provision(
 ): Promise<void> {
   const base = baseConfig(app);
   if ((base.kv_namespaces ?? []).length > 0) {
-    const list = JSON.parse((await wrangler(["kv", "namespace", "list"])).stdout) as { id: string; title: string }[];
+    const list = jsonOf<{ id: string; title: string }>(
+      await wrangler(["kv", "namespace", "list"]),
+      "wrangler kv namespace list",
+    );
     for (const { binding } of base.kv_namespaces ?? []) {
       const title = `${name}-${binding}`;
       const configured = current.kv_namespaces?.find((entry) => entry.binding === binding)?.id;
@@ -256,7 +259,10 @@ async function provision(
     }
   }
   if ((base.d1_databases ?? []).length > 0) {
-    const list = JSON.parse((await wrangler(["d1", "list", "--json"])).stdout) as { uuid: string; name: string }[];
+    const list = jsonOf<{ uuid: string; name: string }>(
+      await wrangler(["d1", "list", "--json"]),
+      "wrangler d1 list --json",
+    );
     for (const database of base.d1_databases ?? []) {
       const dbName =
         current.d1_databases?.find((entry) => entry.binding === database.binding)?.database_name ??

@@ -64,3 +64,14 @@ export function wranglerFor(app: AppName, cwd: string, env: NodeJS.ProcessEnv): 
       child.stdin.end(options.input ?? "");
     });
 }
+
+/** A list command's JSON output; a WranglerError (not a crash) when it printed something else. */
+export function jsonOf<T>(run: WranglerRun, command: string): T[] {
+  try {
+    const parsed: unknown = JSON.parse(run.stdout);
+    if (Array.isArray(parsed)) return parsed as T[];
+  } catch {
+    // reported below
+  }
+  throw new WranglerError(command, `printed no JSON list:\n${run.stdout.trim().split("\n").slice(0, 8).join("\n")}`);
+}

@@ -205,6 +205,16 @@ describe("a first deploy, a rerun, teardown (against a fake wrangler)", () => {
     expect(deployConfig().workers_dev).toBe(false);
   });
 
+  it("a list command that prints no JSON is a clear failure, not a crash, and nothing is created", async () => {
+    const result = await run([FULL, "--workers-dev", "example-team", "--generate-secrets"], {
+      env: { FAKE_WRANGLER_GARBLE: "kv namespace list" },
+    });
+    expect(result.code).toBe(1);
+    expect(result.err).toContain("✗ `wrangler kv namespace list` failed:\n    printed no JSON list:");
+    expect(result.err).toContain("▲ [WARNING] You are logged in with an API token that has expired.");
+    expect(argsOf()).toEqual(["kv namespace list"]);
+  });
+
   it("teardown removes exactly what deploy created, after --yes; a reused namespace stays", async () => {
     writeFileSync(
       accountFile,

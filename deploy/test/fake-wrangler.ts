@@ -1,7 +1,8 @@
 // A stand-in for wrangler on PATH (no Cloudflare account here): appends its argv (and stdin) as a
 // JSON line to FAKE_WRANGLER_LOG and answers like wrangler 4 from the account in
 // FAKE_WRANGLER_ACCOUNT (a JSON file it updates). FAKE_WRANGLER_FAIL="d1 create" makes every
-// command starting with those words fail as wrangler does (exit 1, an error on stderr).
+// command starting with those words fail as wrangler does (exit 1, an error on stderr);
+// FAKE_WRANGLER_GARBLE makes one command print something other than its JSON.
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes, randomUUID } from "node:crypto";
 
@@ -50,7 +51,10 @@ const failing = process.env["FAKE_WRANGLER_FAIL"];
 if (failing !== undefined && failing !== "" && words.startsWith(failing))
   fail("A request to the Cloudflare API failed. [code: 10000]");
 
-if (words === "kv namespace list") {
+// FAKE_WRANGLER_GARBLE="kv namespace list": that command prints a warning instead of its JSON.
+if (process.env["FAKE_WRANGLER_GARBLE"] === words) {
+  process.stdout.write("▲ [WARNING] You are logged in with an API token that has expired.\n");
+} else if (words === "kv namespace list") {
   process.stdout.write(JSON.stringify(account.kv));
 } else if (words.startsWith("kv namespace create ")) {
   const title = word(3);
