@@ -83,5 +83,12 @@ export function devSecretValues(app: AppName): Set<string> {
   return new Set([...devExample(app)].filter(([name, value]) => secrets.has(name) && value !== "").map(([, v]) => v));
 }
 
-/** Secrets another party issues (an IdP's client secret): `--generate-secrets` cannot make them up. */
-export const ISSUED_ELSEWHERE: ReadonlySet<string> = new Set(["UPSTREAM_CLIENT_SECRET", "INTROSPECTION_CLIENT_SECRET"]);
+/**
+ * Secrets another party holds too: an IdP's client secrets, and JWT_SECRET (whoever signs the
+ * tokens needs it). `--generate-secrets` cannot make them up: a value shown nowhere would be useless.
+ */
+export const ISSUED_ELSEWHERE: ReadonlySet<string> = new Set([
+  "UPSTREAM_CLIENT_SECRET",
+  "INTROSPECTION_CLIENT_SECRET",
+  "JWT_SECRET",
+]);

@@ -144,7 +144,11 @@ export async function deploy(app: AppName, values: Values, io: Io, dir: string):
           `    or run deploy on a terminal: it asks, without echo`,
           ...unanswered
             .filter((secret) => ISSUED_ELSEWHERE.has(secret))
-            .map((secret) => `  ${secret} is issued by the identity provider (the app's README says where)`),
+            .map((secret) =>
+              secret === "JWT_SECRET"
+                ? `  ${secret} is shared with whoever signs your tokens: use their value`
+                : `  ${secret} is issued by the identity provider (the app's README says where)`,
+            ),
         ].join("\n"),
       );
     }

@@ -310,6 +310,26 @@ describe("secrets", () => {
     expect(argsOf().filter((args) => args.startsWith("secret put") || args.startsWith("deploy"))).toEqual([]);
   });
 
+  it("--generate-secrets never makes up a secret another party must hold (token-validation's HS256 JWT_SECRET)", async () => {
+    const result = await run(
+      [
+        "token-validation",
+        "--origin",
+        "https://notes.example.com",
+        "--generate-secrets",
+        "--var",
+        "JWT_ISSUER=https://auth.example.com/",
+        "--var",
+        "JWT_AUDIENCE=https://notes.example.com/mcp",
+      ],
+      {},
+    );
+    expect(result.code).toBe(1);
+    expect(result.err).toContain("✗ no value for JWT_SECRET. Give each one of:");
+    expect(result.err).toContain("  JWT_SECRET is shared with whoever signs your tokens: use their value");
+    expect(argsOf().filter((args) => args.startsWith("secret put"))).toEqual([]);
+  });
+
   it("a dev value from --secrets-from is refused before anything is created, the value never printed", async () => {
     const file = join(root, "secrets.env");
     writeFileSync(
