@@ -23,6 +23,7 @@ export interface Io {
   users?: (args: string[]) => Promise<number>;
 }
 
+/** The command line, as `--help` and a usage error print it. */
 export const USAGE = `usage: npm run deploy -- <app> [--check] [--config FILE] [--name WORKER]
          [--origin https://HOST | --workers-dev SUBDOMAIN] [--var NAME=VALUE]…
          [--generate-secrets] [--secrets-from FILE] [--admin-email EMAIL --admin-name NAME]

@@ -3,7 +3,7 @@
 // rather than `--var` flags, so a later `wrangler deploy --config wrangler.deploy.jsonc` deploys
 // the same Worker (flags are forgotten and PUBLIC_ORIGIN would reset to "").
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { join, relative } from "node:path";
 import {
   type AppName,
   DEPLOY_CONFIG,
@@ -165,6 +165,3 @@ export function writeDeployConfig(path: string, config: WranglerConfig): void {
   ];
   writeFileSync(path, `${header.join("\n")}\n${JSON.stringify(config, null, 2)}\n`);
 }
-
-/** The folder a deploy config's relative paths start from. */
-export const configDir = (path: string) => dirname(path);
