@@ -36,6 +36,12 @@ export interface SmokeOptions {
   timeoutMs?: number;
 }
 
+/**
+ * wrangler as the fixes name it: the app's own, on the Node the project brings (a plain
+ * `npx wrangler` on a Node 20 machine stops: wrangler needs Node 22 or later).
+ */
+const WRANGLER = "npx -y pnpm@10.34.9 exec wrangler";
+
 /** The user agent Anthropic's Claude sends when a person's request fetches a URL. */
 export const AI_CLIENT_USER_AGENT = "Claude-User";
 
@@ -142,7 +148,7 @@ export async function smokeTest(app: SmokeApp, origin: string, options: SmokeOpt
             ? `The Worker answers another origin than ${base} (a 401 names resource_metadata only on PUBLIC_ORIGIN): ` +
               `set PUBLIC_ORIGIN to "${base}" in ${configFile} and deploy again.`
             : `AUTHORIZATION_SERVERS is set in ${configFile} but the live Worker does not advertise it: deploy again ` +
-              `with \`npx wrangler deploy --config wrangler.deploy.jsonc\` so the Worker gets the file's vars.`,
+              `with \`${WRANGLER} deploy --config wrangler.deploy.jsonc\` in apps/${app} so the Worker gets the file's vars.`,
         });
         resourceMetadata = undefined;
       } else if (resourceMetadata !== undefined && resourceMetadata !== metadataUrl) {
@@ -270,7 +276,7 @@ function unreachable(name: string, origin: string, error: unknown, timeoutMs: nu
     detail: `no answer from ${origin}: ${reason}`,
     fix:
       "Check the URL: the one `wrangler deploy` printed, or your custom domain. If the Worker was deployed " +
-      "moments ago, wait a minute and run the smoke test again; `npx wrangler deployments list` shows whether it is deployed.",
+      `moments ago, wait a minute and run the smoke test again; \`${WRANGLER} deployments list --config wrangler.deploy.jsonc\` in the app's folder shows whether it is deployed.`,
   };
 }
 
@@ -354,7 +360,7 @@ function explainFailure(answer: Answer, expected: string, context: Context): Omi
       ok: false,
       detail: `500 server_misconfigured: ${description}`,
       fix:
-        `Set what it names: vars in ${context.configFile}, secrets with \`npx wrangler secret put NAME\`; ` +
+        `Set what it names: vars in ${context.configFile}, secrets with \`${WRANGLER} secret put NAME --config wrangler.deploy.jsonc\` in apps/${context.app}; ` +
         `\`npm run deploy -- ${context.app} --check\` lists every problem. Then deploy again.`,
     };
   }
@@ -363,7 +369,7 @@ function explainFailure(answer: Answer, expected: string, context: Context): Omi
   return {
     ok: false,
     detail: `${answer.status} (${type})${summary === undefined ? "" : `: ${summary}`}, expected ${expected}`,
-    fix: `Look at the Worker's own log while you run the smoke test again: \`npx wrangler tail --config wrangler.deploy.jsonc\` in apps/${context.app}.`,
+    fix: `Look at the Worker's own log while you run the smoke test again: \`${WRANGLER} tail --config wrangler.deploy.jsonc\` in apps/${context.app}.`,
   };
 }
 

@@ -75,6 +75,8 @@ describe("smokeTest against the apps under wrangler dev", () => {
   let tokenValidationWithAs: WranglerDev;
   let oauthProxy: WranglerDev;
   let fullOauthProvider: WranglerDev;
+  /** oauth-proxy as a plain `wrangler deploy` after `--var` flags leaves it: PUBLIC_ORIGIN "". */
+  let resetProxy: WranglerDev;
   let zone: LoopbackServer;
   /** Everything started, stopped after the tests (a start that failed leaves nothing here). */
   const running: { stop(): Promise<void> }[] = [];
@@ -138,14 +140,25 @@ describe("smokeTest against the apps under wrangler dev", () => {
           ALLOW_INSECURE_HTTP_LOOPBACK: "true",
         },
       }),
+      start("oauth-proxy", {
+        vars: {
+          PUBLIC_ORIGIN: "",
+          UPSTREAM: "oidc",
+          UPSTREAM_ISSUER: idp.issuer,
+          UPSTREAM_CLIENT_ID: DEV_PROXY_CLIENT.clientId,
+          UPSTREAM_CLIENT_SECRET: DEV_PROXY_CLIENT.clientSecret,
+          ALLOW_INSECURE_HTTP_LOOPBACK: "true",
+        },
+      }),
     ]);
     for (const result of started) if (result.status === "fulfilled") running.push(result.value);
-    const [a, b, c, d, e] = started;
+    const [a, b, c, d, e, f] = started;
     if (a.status === "fulfilled") noAuth = a.value;
     if (b.status === "fulfilled") tokenValidation = b.value;
     if (c.status === "fulfilled") tokenValidationWithAs = c.value;
     if (d.status === "fulfilled") oauthProxy = d.value;
     if (e.status === "fulfilled") fullOauthProvider = e.value;
+    if (f.status === "fulfilled") resetProxy = f.value;
     const failed = started.find((result): result is PromiseRejectedResult => result.status === "rejected");
     if (failed !== undefined) throw failed.reason;
   });
@@ -196,7 +209,9 @@ describe("smokeTest against the apps under wrangler dev", () => {
     expect(byName(result)["POST /mcp without a credential"]).toMatchObject({
       ok: false,
       detail: "401 without resource_metadata: a client cannot discover where to sign in",
-      fix: expect.stringContaining("npx wrangler deploy --config wrangler.deploy.jsonc") as string,
+      fix: expect.stringContaining(
+        "`npx -y pnpm@10.34.9 exec wrangler deploy --config wrangler.deploy.jsonc` in apps/token-validation",
+      ) as string,
     });
   });
 
@@ -238,6 +253,22 @@ describe("smokeTest against the apps under wrangler dev", () => {
     for (const name of ["protected-resource metadata", "authorization-server metadata"]) {
       expect(byName(result)[name]).toMatchObject({ ok: false, detail: expect.stringContaining(proxyOrigin) as string });
     }
+  });
+
+  it("oauth-proxy deployed without PUBLIC_ORIGIN (a --var lost on the next deploy): 500 named, and the fix", async () => {
+    const result = await smokeTest("oauth-proxy", resetProxy.origin);
+    expect(result.ok).toBe(false);
+    expect(byName(result)["GET /"]).toEqual({
+      name: "GET /",
+      ok: false,
+      detail: expect.stringMatching(/^500 server_misconfigured: .*PUBLIC_ORIGIN: required/) as string,
+      fix:
+        "Set what it names: vars in apps/oauth-proxy/wrangler.deploy.jsonc, secrets with " +
+        "`npx -y pnpm@10.34.9 exec wrangler secret put NAME --config wrangler.deploy.jsonc` in apps/oauth-proxy; " +
+        "`npm run deploy -- oauth-proxy --check` lists every problem. Then deploy again.",
+    });
+    // Nothing of the configuration's values leaks into the report, only the variable's name.
+    expect(JSON.stringify(result)).not.toContain(DEV_PROXY_CLIENT.clientSecret);
   });
 
   it("an origin nothing listens on: one failed check with a clear reason and no stack", async () => {

@@ -92,3 +92,44 @@ describe("smokeTest: the origin it is given", () => {
     ]);
   });
 });
+
+describe("smokeTest: token-validation's anonymous callers", () => {
+  // A Worker in migration mode, as far as the smoke test asks: the page, and /mcp serving anyone.
+  const migrationMode: typeof fetch = (input) => {
+    const url = new URL(input instanceof Request ? input.url : input);
+    if (url.pathname === "/") {
+      return Promise.resolve(
+        new Response("<html>token-validation</html>", { headers: { "content-type": "text/html" } }),
+      );
+    }
+    return Promise.resolve(Response.json({ jsonrpc: "2.0", id: 1, result: {} }));
+  };
+
+  it("with AUTH_MODE=optional in the deploy config, a 200 at /mcp is the answer expected: no warning", async () => {
+    const result = await smokeTest("token-validation", "https://mcp.example.com", {
+      fetch: migrationMode,
+      vars: { AUTH_MODE: "optional" },
+    });
+    expect(result).toEqual({
+      ok: true,
+      warnings: [],
+      checks: [
+        { name: "GET /", ok: true, detail: "200 (text/html)" },
+        {
+          name: "POST /mcp without a credential",
+          ok: true,
+          detail: "200: anonymous callers are served (AUTH_MODE=optional)",
+        },
+      ],
+    });
+  });
+
+  it("without the deploy config's vars, a 200 passes with a warning naming AUTH_MODE", async () => {
+    const result = await smokeTest("token-validation", "https://mcp.example.com", { fetch: migrationMode });
+    expect(result.ok).toBe(true);
+    expect(result.warnings).toEqual([
+      "https://mcp.example.com/mcp serves callers without a credential (AUTH_MODE=optional, the migration mode). " +
+        'If that is not meant, set AUTH_MODE to "required" in apps/token-validation/wrangler.deploy.jsonc and deploy again.',
+    ]);
+  });
+});
