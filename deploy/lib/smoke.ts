@@ -321,6 +321,15 @@ export function zoneRefusal(answer: Pick<Answer, "status" | "headers" | "body">)
   return undefined;
 }
 
+/** The origin a `Location` points at (relative to `base`), or the value itself when it is no URL. */
+function originOf(location: string, base: string): string {
+  try {
+    return new URL(location, base).origin;
+  } catch {
+    return location;
+  }
+}
+
 function publicOriginFix(context: Context): string {
   return `Set PUBLIC_ORIGIN to "${context.origin}" in ${context.configFile} and deploy again (\`npm run deploy -- ${context.app}\`).`;
 }
@@ -333,6 +342,15 @@ function explainFailure(answer: Answer, expected: string, context: Context): Omi
       ok: false,
       detail: `${answer.status} from Cloudflare's ${zone} in front of the Worker (expected ${expected} from the Worker)`,
       fix: BOT_SETTINGS_FIX,
+    };
+  }
+  const location = answer.headers.get("location");
+  if (answer.status >= 300 && answer.status < 400 && location !== null) {
+    // Followed, the check would pass for a URL other than the one clients are given.
+    return {
+      ok: false,
+      detail: `${answer.status}: redirects to ${location} (expected ${expected} at ${context.origin} itself)`,
+      fix: `Smoke-test and give clients the origin that answers (${originOf(location, context.origin)}), or remove the redirect rule in front of the Worker.`,
     };
   }
   const body = json(answer);

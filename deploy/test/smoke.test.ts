@@ -133,3 +133,18 @@ describe("smokeTest: token-validation's anonymous callers", () => {
     ]);
   });
 });
+
+describe("smokeTest: a redirect in front of the Worker", () => {
+  it("is not followed: the check fails naming where it points", async () => {
+    const redirecting: typeof fetch = () =>
+      Promise.resolve(new Response(null, { status: 301, headers: { location: "https://www.example.com/" } }));
+    const result = await smokeTest("no-auth", "https://example.com", { fetch: redirecting });
+    expect(result.checks[0]).toEqual({
+      name: "GET /",
+      ok: false,
+      detail: "301: redirects to https://www.example.com/ (expected 200 at https://example.com itself)",
+      fix: "Smoke-test and give clients the origin that answers (https://www.example.com), or remove the redirect rule in front of the Worker.",
+    });
+    expect(result.ok).toBe(false);
+  });
+});
