@@ -59,8 +59,8 @@ const MCP_INITIALIZE = {
 /** Where Cloudflare's dashboard keeps the settings that block or challenge AI clients. */
 const BOT_SETTINGS_FIX =
   'In the Cloudflare dashboard, open the domain\'s Security settings, filter by "Bot traffic", and turn off ' +
-  '"Block AI bots" and "Bot fight mode" for this zone (or, on a plan with Super Bot Fight Mode, allow ' +
-  "this hostname with a WAF custom rule that skips it); then run the smoke test again.";
+  '"Block AI bots" and "Bot fight mode" for this zone (Bot fight mode cannot be skipped for one hostname; ' +
+  "Super Bot Fight Mode, on paid plans, can, by a WAF custom rule's Skip action); then run the smoke test again.";
 
 /** One HTTP answer as the checks read it: the body is read once, at most 64 KiB of it. */
 interface Answer {

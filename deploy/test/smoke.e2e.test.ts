@@ -299,8 +299,9 @@ describe("smokeTest against the apps under wrangler dev", () => {
         `A request with User-Agent: Claude-User (how Claude fetches for a person) to ${fopPublicOrigin}/mcp was ` +
           "answered 403 by Cloudflare's challenge page (cf-mitigated: challenge), not by the Worker: AI clients " +
           "cannot reach this server. In the Cloudflare dashboard, open the domain's Security settings, filter by " +
-          '"Bot traffic", and turn off "Block AI bots" and "Bot fight mode" for this zone (or, on a plan with ' +
-          "Super Bot Fight Mode, allow this hostname with a WAF custom rule that skips it); then run the smoke test again.",
+          '"Bot traffic", and turn off "Block AI bots" and "Bot fight mode" for this zone (Bot fight mode cannot be ' +
+          "skipped for one hostname; Super Bot Fight Mode, on paid plans, can, by a WAF custom rule's Skip action); " +
+          "then run the smoke test again.",
       ]);
     } finally {
       zoneMode = "pass";
