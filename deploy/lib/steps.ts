@@ -24,6 +24,7 @@ import {
   readDeployConfig,
   readState,
   writeDeployConfig,
+  varText,
   writtenDeployConfig,
   writeState,
 } from "./deploy-config.ts";
@@ -183,7 +184,11 @@ export async function deploy(app: AppName, values: Values, io: Io, dir: string):
     let smokeOk = true;
     if (!values["no-smoke"]) {
       say("5. smoke test");
-      const result = await (io.smoke ?? smokeTest)(app, live);
+      // token-validation's expected answers depend on its vars (AUTH_MODE, AUTHORIZATION_SERVERS).
+      const deployedVars = Object.fromEntries(
+        Object.entries(writtenDeployConfig(paths.config).vars ?? {}).map(([key, value]) => [key, varText(value)]),
+      );
+      const result = await (io.smoke ?? smokeTest)(app, live, { vars: deployedVars });
       for (const check of result.checks) {
         say(
           `   ${check.ok ? "✓" : "✗"} ${check.name}: ${check.detail}${check.ok || check.fix === undefined ? "" : ` (fix: ${check.fix})`}`,
