@@ -385,14 +385,24 @@ function flipStep(run: Run): number {
   return step?.n ?? Number.POSITIVE_INFINITY;
 }
 
-/** dev-idp as the organisation's identity provider, with oauth-proxy's redirect registered. */
-async function upstream(proxyOrigin: string): Promise<DevIdp> {
-  return startDevIdp({
+/**
+ * Runs `body` with dev-idp as the organisation's identity provider, its redirect registered for an
+ * oauth-proxy at a free port (both paths with oauth-proxy in them), and stops it afterwards.
+ */
+async function withUpstream<T>(body: (idp: DevIdp, proxyPort: number, proxyOrigin: string) => Promise<T>): Promise<T> {
+  const proxyPort = await freePort();
+  const proxyOrigin = `http://localhost:${String(proxyPort)}`;
+  const idp = await startDevIdp({
     port: 0,
     proxyRedirectUris: [`${proxyOrigin}/callback`],
     clients: [...DEFAULT_CLIENTS],
     rotateRefreshTokens: true,
   });
+  try {
+    return await body(idp, proxyPort, proxyOrigin);
+  } finally {
+    await idp.stop();
+  }
 }
 
 /** token-validation → oauth-proxy: keys and JWTs give way to people signing in at the company's IdP. */
@@ -400,17 +410,7 @@ const tokenValidationToOAuthProxy: MigrationPath = {
   from: "token-validation",
   to: "oauth-proxy",
   why: "an API-key server has to serve people who sign in with the company's identity provider",
-  async run(run) {
-    const { stage, narrator } = run;
-    const proxyPort = await freePort();
-    const proxyOrigin = `http://localhost:${String(proxyPort)}`;
-    const idp = await upstream(proxyOrigin);
-    try {
-      return await tvToProxy(run, stage, narrator, idp, proxyPort, proxyOrigin);
-    } finally {
-      await idp.stop();
-    }
-  },
+  run: (run) => withUpstream((idp, port, origin) => tvToProxy(run, run.stage, run.narrator, idp, port, origin)),
 };
 
 async function tvToProxy(
@@ -635,16 +635,7 @@ const oauthProxyToFullOAuthProvider: MigrationPath = {
   from: "oauth-proxy",
   to: "full-oauth-provider",
   why: "the organisation becomes its own identity provider",
-  async run(run) {
-    const proxyPort = await freePort();
-    const proxyOrigin = `http://localhost:${String(proxyPort)}`;
-    const idp = await upstream(proxyOrigin);
-    try {
-      return await proxyToFop(run, idp, proxyPort, proxyOrigin);
-    } finally {
-      await idp.stop();
-    }
-  },
+  run: (run) => withUpstream((idp, port, origin) => proxyToFop(run, idp, port, origin)),
 };
 
 async function proxyToFop(run: Run, idp: DevIdp, proxyPort: number, proxyOrigin: string): Promise<Verdict[]> {
