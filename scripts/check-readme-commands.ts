@@ -53,6 +53,13 @@ export function readmeFiles(root = REPO_ROOT): string[] {
     for (const name of readdirSync(join(root, group)).sort()) files.push(`${group}/${name}/README.md`);
   }
   files.push("bench/README.md", "compare/README.md", "rehearse/README.md", "deploy/README.md", "types/README.md");
+  // The workshop's agenda and each exercise's steps (`workshop/NN-slug/README.md`).
+  files.push("workshop/README.md");
+  if (existsSync(join(root, "workshop"))) {
+    for (const name of readdirSync(join(root, "workshop")).sort()) {
+      if (/^\d\d-/.test(name)) files.push(`workshop/${name}/README.md`);
+    }
+  }
   return files.filter((file) => existsSync(join(root, file)));
 }
 
@@ -138,6 +145,14 @@ export function planFor(command: string): Plan {
       mode: "smoke",
       seconds: 10,
       reason: "minutes: apps started, clients migrated (its e2e test runs every path --quick in full)",
+    };
+  }
+  if (/(^npm run|pnpm@[\d.]+) workshop (check|solve)\b/.test(command) && !/--show\b/.test(command)) {
+    return {
+      mode: "smoke",
+      seconds: 10,
+      reason:
+        "minutes: a check or solution starts apps or runs compare/rehearse (workshop's e2e test runs every exercise's start, check, solve and reset in full)",
     };
   }
   return { mode: "run" };

@@ -60,7 +60,7 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const runs: string[] = [];
-/** Every workspace package: the groups' members, then the packages at the root (compare, rehearse). */
+/** Every workspace package: the groups' members, then the packages at the root (compare, rehearse, workshop). */
 const packageDirs: [string, string][] = [
   ...["apps", "packages", "bench"].flatMap((group) =>
     existsSync(join(root, group))
@@ -72,6 +72,7 @@ const packageDirs: [string, string][] = [
   ["", "compare"],
   ["", "rehearse"],
   ["", "deploy"],
+  ["", "workshop"],
 ];
 {
   for (const [group, name] of packageDirs) {

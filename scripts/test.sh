@@ -24,7 +24,7 @@ need_package() {
 # certificate made per run by openssl.
 command -v openssl >/dev/null || need_package openssl "the e2e certificate"
 
-rm -rf apps/*/test-results packages/*/test-results compare/test-results rehearse/test-results deploy/test-results
+rm -rf apps/*/test-results packages/*/test-results compare/test-results rehearse/test-results deploy/test-results workshop/test-results
 status=0
 failed_steps=()
 step() {

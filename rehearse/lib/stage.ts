@@ -46,8 +46,14 @@ export interface App {
 
 /** The apps of one rehearsal and the directory their state lives in. */
 export class Stage {
-  readonly dir = mkdtempSync(join(tmpdir(), "mcp-auth-rehearse-"));
+  readonly dir: string;
   private readonly running = new Set<App>();
+
+  /** `dir`: where the apps' state goes (created; removed by close()); a fresh temporary one by default. */
+  constructor(dir?: string) {
+    if (dir !== undefined) mkdirSync(dir, { recursive: true });
+    this.dir = dir ?? mkdtempSync(join(tmpdir(), "mcp-auth-rehearse-"));
+  }
 
   /** Starts `name` with `vars` (plus its admin secret) on `port` (a free one when omitted), with fresh state. */
   async start(name: AppName, vars: Record<string, string>, port?: number): Promise<App> {
