@@ -41,7 +41,9 @@ function exerciseNamed(exercises: Exercise[], id: string | undefined): Exercise 
 /** "changed" when its files differ from HEAD, "state" when it has local state, else "-". */
 async function statusOf(exercise: Exercise): Promise<string> {
   const parts: string[] = [];
-  if ((await changedUnder(ROOT, exercise.files)).length > 0) parts.push("changed");
+  const changed = await changedUnder(ROOT, exercise.files);
+  // Ignored files the exercise writes (an answers file) count as work in progress too.
+  if (changed.length > 0 || (await untrackedUnder(ROOT, exercise.files)).length > 0) parts.push("changed");
   if (existsSync(stateDirOf(exercise.id))) parts.push("state");
   return parts.length === 0 ? "-" : parts.join(", ");
 }

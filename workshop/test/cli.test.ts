@@ -1,0 +1,97 @@
+// The CLI's usage errors and reset's refusal (no servers), and reset's restore on a scratch repo.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { runCommand } from "../lib/command.ts";
+import { stateDirOf, WORKSHOP_DIR } from "../lib/exercises.ts";
+import { changedUnder, restoreFromHead } from "../lib/git.ts";
+
+function workshop(args: string[], env: Record<string, string> = {}) {
+  return runCommand(process.execPath, [join(WORKSHOP_DIR, "run.ts"), ...args], { env });
+}
+
+describe("workshop CLI", () => {
+  it("an unknown exercise is a usage error (exit 2) that lists the exercises", async () => {
+    const result = await workshop(["check", "99"]);
+    expect(result.code).toBe(2);
+    expect(result.tail).toContain("no exercise 99; the exercises are:");
+    expect(result.tail).toContain("01  Your first authenticated call");
+    expect(result.tail).toContain("usage: npx -y pnpm@10.34.9 workshop");
+  });
+
+  it("an unknown command is a usage error (exit 2)", async () => {
+    const result = await workshop(["frobnicate"]);
+    expect(result.code).toBe(2);
+    expect(result.tail).toContain("unknown command frobnicate");
+  });
+
+  it("call refuses arguments that are not a JSON object (exit 2) before connecting", async () => {
+    const result = await workshop(["call", "http://127.0.0.1:9/mcp", "notes_add", "[1]"]);
+    expect(result.code).toBe(2);
+    expect(result.tail).toContain(`the tool's arguments must be a JSON object, e.g. '{"text":"hello"}'`);
+  });
+
+  it("call says why when nothing answers (exit 1), and never prints the credential", async () => {
+    const result = await workshop(["call", "http://127.0.0.1:9/mcp", "whoami"], { MCP_BEARER: "mcpk_secret-for-test" });
+    expect(result.code).toBe(1);
+    expect(result.tail).toContain("call failed:");
+    expect(result.tail).not.toContain("mcpk_secret-for-test");
+  });
+
+  describe("reset without --yes and no terminal", () => {
+    const state = stateDirOf("07");
+    const marker = join(state, "cli-test-marker");
+    const existed = existsSync(state);
+    afterAll(() => {
+      rmSync(existed ? marker : state, { recursive: true, force: true });
+    });
+
+    it("lists what it would remove, refuses (exit 2) and removes nothing", async () => {
+      mkdirSync(state, { recursive: true });
+      writeFileSync(marker, "kept");
+      const result = await workshop(["reset", "07"]);
+      expect(result.code).toBe(2);
+      expect(result.stdout).toContain("remove workshop/.state/07/ (the exercise's local state)");
+      expect(result.tail).toContain("not a terminal: nothing reset. Run it again with --yes to reset without asking.");
+      expect(readFileSync(marker, "utf8")).toBe("kept");
+    });
+  });
+});
+
+describe("restoreFromHead", () => {
+  const repo = mkdtempSync(join(tmpdir(), "workshop-git-"));
+  const git = (...args: string[]) => execFileSync("git", args, { cwd: repo, encoding: "utf8" });
+  afterAll(() => {
+    rmSync(repo, { recursive: true, force: true });
+  });
+
+  it("puts tracked files back, removes what the exercise created (ignored files too), leaves the rest", async () => {
+    git("init", "-q");
+    git("config", "user.email", "test@example.test");
+    git("config", "user.name", "test");
+    mkdirSync(join(repo, "ex"));
+    writeFileSync(join(repo, "ex/code.ts"), "original\n");
+    writeFileSync(join(repo, "ex/.gitignore"), "answers.json\n");
+    writeFileSync(join(repo, "other.ts"), "other\n");
+    git("add", ".");
+    git("commit", "-q", "-m", "start");
+
+    writeFileSync(join(repo, "ex/code.ts"), "changed by the learner\n");
+    writeFileSync(join(repo, "ex/new.ts"), "created by a solution\n");
+    writeFileSync(join(repo, "ex/answers.json"), "{}\n");
+    writeFileSync(join(repo, "solo.json"), "{}\n");
+    writeFileSync(join(repo, "other.ts"), "not the exercise's\n");
+
+    expect(await changedUnder(repo, ["ex", "solo.json"])).toEqual([" M ex/code.ts", "?? ex/new.ts", "?? solo.json"]);
+    await restoreFromHead(repo, ["ex", "solo.json"]);
+
+    expect(readFileSync(join(repo, "ex/code.ts"), "utf8")).toBe("original\n");
+    expect(existsSync(join(repo, "ex/new.ts"))).toBe(false);
+    expect(existsSync(join(repo, "ex/answers.json"))).toBe(false);
+    expect(existsSync(join(repo, "solo.json"))).toBe(false);
+    expect(readFileSync(join(repo, "other.ts"), "utf8")).toBe("not the exercise's\n");
+    expect(git("status", "--porcelain")).toBe(" M other.ts\n");
+  });
+});
