@@ -71,6 +71,7 @@ async function visit(
   });
   const navigated = async (action: Promise<unknown>) => {
     try {
+      // eslint-disable-next-line @typescript-eslint/no-deprecated -- it rejects at once when the redirect URI refuses the connection (the end of a visit); waitForURL would wait for a load that never comes
       await Promise.all([page.waitForNavigation(), action]);
     } catch (error) {
       // Reaching the redirect URI ends the visit with a refused connection: expected.

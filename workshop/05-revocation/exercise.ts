@@ -64,6 +64,11 @@ function figure(ms: number | null): string {
   return ms === null ? "still accepted at the end of the wait" : `${String(Math.round(ms))} ms`;
 }
 
+/** The revoked column that kept working longest (null = for the whole wait); the first on a tie. */
+function longestOf(ms: (id: string) => number | null): (typeof REVOCABLE)[number] {
+  return REVOCABLE.reduce((a, b) => ((ms(b) ?? Infinity) > (ms(a) ?? Infinity) ? b : a));
+}
+
 async function check(ctx: WorkshopContext): Promise<Criterion[]> {
   const file = answersPath(ctx);
   if (!existsSync(file)) {
@@ -105,7 +110,7 @@ async function check(ctx: WorkshopContext): Promise<Criterion[]> {
       detail: runOk
         ? `${answers.resultsJson}: ${results.revocations.length} revocations measured`
         : results.schema !== "mcp-auth-compare/1"
-          ? `${answers.resultsJson} is not a compare results.json (schema ${String(results.schema)})`
+          ? `${answers.resultsJson} is not a compare results.json (schema ${results.schema})`
           : `${answers.resultsJson} lacks ${[...missing, ...unmeasured.filter((id) => !missing.includes(id))].join(", ")}: run with --only ${COLUMNS.join(",")}`,
     },
   ];
@@ -129,15 +134,13 @@ async function check(ctx: WorkshopContext): Promise<Criterion[]> {
   });
 
   // 3. Which revoked credential kept working longest (null = for the whole wait).
-  const longest = [...REVOCABLE].sort(
-    (a, b) => (measured.get(b)?.ms ?? Infinity) - (measured.get(a)?.ms ?? Infinity),
-  )[0];
+  const longest = longestOf((id) => measured.get(id)?.ms ?? null);
   criteria.push({
     name: "kept working longest after its revoke",
     ok: answers.keptWorkingLongest === longest,
     detail:
       answers.keptWorkingLongest === longest
-        ? `${String(longest)}: ${figure(measured.get(longest ?? "")?.ms ?? null)} (${measured.get(longest ?? "")?.action ?? ""})`
+        ? `${longest}: ${figure(measured.get(longest)?.ms ?? null)} (${measured.get(longest)?.action ?? ""})`
         : answers.keptWorkingLongest === "tv-jwt"
           ? "tv-jwt has no revoke action at all (its cell says n/a): name the longest of those your run revoked"
           : `"keptWorkingLongest" is "${answers.keptWorkingLongest}": compare the three figures of your run`,
@@ -187,7 +190,7 @@ const exercise: Exercise = {
       const value = results.revocations.find((r) => r.column === id)?.ms ?? null;
       return value === null ? null : Math.round(value);
     };
-    const longest = [...REVOCABLE].sort((a, b) => (ms(b) ?? Infinity) - (ms(a) ?? Infinity))[0] ?? "";
+    const longest = longestOf(ms);
     const answers: Answers = {
       resultsJson: shown(ctx, resultsPath),
       refusedAfterMs: Object.fromEntries(REVOCABLE.map((id) => [id, ms(id)])),
