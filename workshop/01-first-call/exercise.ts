@@ -105,12 +105,11 @@ async function check(ctx: WorkshopContext): Promise<Criterion[]> {
         },
   );
   const { origin } = target();
-  let up = false;
-  try {
-    up = (await fetch(`${origin}/`)).status < 500;
-  } catch {
-    up = false;
-  }
+  // Any answer below 500 is the app serving; a refused connection is nothing running there.
+  const up = await fetch(`${origin}/`).then(
+    (answer) => answer.status < 500,
+    () => false,
+  );
   criteria.push(
     up
       ? { name: "token-validation is running", ok: true, detail: `${origin} answers` }

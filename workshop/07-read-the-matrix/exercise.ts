@@ -42,7 +42,7 @@ function findReport(root: string): { file: string; results: Results } | { why: s
       const results = JSON.parse(readFileSync(file, "utf8")) as Results;
       if (results.schema !== "mcp-auth-compare/1")
         return {
-          why: `${relative(root, file)} is not a compare report this exercise reads (schema ${String(results.schema)})`,
+          why: `${relative(root, file)} is not a compare report this exercise reads (schema ${JSON.stringify(results.schema)})`,
         };
       const missing = COLUMNS.filter((id) => !results.columns.some((column) => column.id === id));
       if (missing.length > 0)
@@ -101,33 +101,36 @@ function near(given: unknown, wanted: number, tolerance: number): boolean {
   return typeof given === "number" && Math.abs(given - wanted) <= tolerance;
 }
 
+/** The criteria, in the order check prints them. */
+const NAMES = {
+  answers: "answers file",
+  run: "a compare run to read",
+  q1: "Q1 revoked key kept working",
+  q2: "Q2 what the key check costs",
+  q3: "Q3 faster first request",
+};
+
 async function check(ctx: WorkshopContext): Promise<Criterion[]> {
-  const names = [
-    "answers file",
-    "a compare run to read",
-    "Q1 revoked key kept working",
-    "Q2 what the key check costs",
-    "Q3 faster first request",
-  ];
+  const names = NAMES;
   const read = readAnswers(ctx.root);
   const report = findReport(ctx.root);
   const criteria: Criterion[] = [
     "why" in read
-      ? { name: names[0]!, ok: false, detail: read.why }
-      : { name: names[0]!, ok: true, detail: `${ANSWERS} read` },
+      ? { name: names.answers, ok: false, detail: read.why }
+      : { name: names.answers, ok: true, detail: `${ANSWERS} read` },
   ];
   const judged = "why" in report ? report : expectedOf(report.results);
   criteria.push(
     "why" in judged
-      ? { name: names[1]!, ok: false, detail: judged.why }
+      ? { name: names.run, ok: false, detail: judged.why }
       : {
-          name: names[1]!,
+          name: names.run,
           ok: true,
           detail: `${(report as { file: string }).file}, the run started at ${(report as { results: Results }).results.startedAt}`,
         },
   );
   if ("why" in read || "why" in judged) {
-    for (const name of names.slice(2))
+    for (const name of [names.q1, names.q2, names.q3])
       criteria.push({ name, ok: false, detail: `needs ${"why" in read ? "the answers file" : "a compare run"}` });
     return criteria;
   }
@@ -138,16 +141,16 @@ async function check(ctx: WorkshopContext): Promise<Criterion[]> {
   criteria.push(
     expected.revokedKeyWorkedMs === null
       ? q1 === null
-        ? { name: names[2]!, ok: true, detail: "null: the key was still accepted at the end of the wait" }
+        ? { name: names.q1, ok: true, detail: "null: the key was still accepted at the end of the wait" }
         : {
-            name: names[2]!,
+            name: names.q1,
             ok: false,
             detail: `"revokedKeyWorkedMs" should be null: in this run the revoked key was still accepted when the scenario stopped waiting`,
           }
       : near(q1, expected.revokedKeyWorkedMs, 1)
-        ? { name: names[2]!, ok: true, detail: `${String(q1)} ms, as the revocation row says` }
+        ? { name: names.q1, ok: true, detail: `${String(q1)} ms, as the revocation row says` }
         : {
-            name: names[2]!,
+            name: names.q1,
             ok: false,
             detail: `"revokedKeyWorkedMs" is ${JSON.stringify(q1)}, not the milliseconds of the tv-api-key cell in the "revocation" row ${thisRun}`,
           },
@@ -155,9 +158,9 @@ async function check(ctx: WorkshopContext): Promise<Criterion[]> {
   const q2 = answers["authCostReqPerSec"];
   criteria.push(
     near(q2, expected.authCostReqPerSec, 1)
-      ? { name: names[3]!, ok: true, detail: `${String(q2)} req/s: no-auth's req/s minus tv-api-key's` }
+      ? { name: names.q2, ok: true, detail: `${String(q2)} req/s: no-auth's req/s minus tv-api-key's` }
       : {
-          name: names[3]!,
+          name: names.q2,
           ok: false,
           detail: `"authCostReqPerSec" is ${JSON.stringify(q2)}, not no-auth's req/s minus tv-api-key's in the "throughput" row ${thisRun} (a whole number, negative if tv-api-key was faster)`,
         },
@@ -165,9 +168,9 @@ async function check(ctx: WorkshopContext): Promise<Criterion[]> {
   const q3 = answers["fasterColdStart"];
   criteria.push(
     typeof q3 === "string" && expected.fasterColdStart.includes(q3)
-      ? { name: names[4]!, ok: true, detail: `${q3}, as the "first request after start" row says` }
+      ? { name: names.q3, ok: true, detail: `${q3}, as the "first request after start" row says` }
       : {
-          name: names[4]!,
+          name: names.q3,
           ok: false,
           detail: `"fasterColdStart" is ${JSON.stringify(q3)}: it must be the column id ("no-auth" or "tv-api-key") with fewer ms in the "first request after start" row ${thisRun}`,
         },

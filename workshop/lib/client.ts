@@ -24,8 +24,38 @@ export async function callTool(
       await client.close();
     }
   } catch (error) {
+    const message = `${error instanceof Error ? error.message : String(error)}${await challengeOf(url, options.bearer)}`;
     // A credential must never reach a message: the SDK's errors do not carry headers, but be sure.
-    const message = error instanceof Error ? error.message : String(error);
     return { ok: false, error: options.bearer === undefined ? message : message.replaceAll(options.bearer, "[key]") };
+  }
+}
+
+/**
+ * What the server told a refused client, which the SDK's error leaves out: " (HTTP 401,
+ * WWW-Authenticate: Bearer …)" for an initialize sent the same way, "" when it was not a 401/403
+ * or nothing answered.
+ */
+async function challengeOf(url: string, bearer: string | undefined): Promise<string> {
+  try {
+    const answer = await fetch(url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        ...(bearer === undefined ? {} : { authorization: `Bearer ${bearer}` }),
+      },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "workshop", version: "1.0.0" } },
+      }),
+    });
+    await answer.body?.cancel();
+    const challenge = answer.headers.get("www-authenticate");
+    if ((answer.status !== 401 && answer.status !== 403) || challenge === null) return "";
+    return ` (HTTP ${answer.status}, WWW-Authenticate: ${challenge})`;
+  } catch {
+    return "";
   }
 }

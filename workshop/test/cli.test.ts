@@ -3,6 +3,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { serveOnLoopback } from "@mcp-auth/dev-harness";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCommand } from "../lib/command.ts";
 import { stateDirOf, WORKSHOP_DIR } from "../lib/exercises.ts";
@@ -38,6 +39,27 @@ describe("workshop CLI", () => {
     expect(result.code).toBe(1);
     expect(result.tail).toContain("call failed:");
     expect(result.tail).not.toContain("mcpk_secret-for-test");
+  });
+
+  it("a refused call shows the server's status and challenge, which the SDK's error leaves out", async () => {
+    const server = await serveOnLoopback((_request, response) => {
+      response
+        .writeHead(401, {
+          "www-authenticate": 'Bearer realm="mcp", error="invalid_token"',
+          "content-type": "application/json",
+        })
+        .end(JSON.stringify({ error: "invalid_token" }));
+    });
+    try {
+      const result = await workshop(["call", `${server.origin}/mcp`, "whoami"], {
+        MCP_BEARER: "mcpk_refused-key-for-test",
+      });
+      expect(result.code).toBe(1);
+      expect(result.tail).toContain('(HTTP 401, WWW-Authenticate: Bearer realm="mcp", error="invalid_token")');
+      expect(result.tail).not.toContain("mcpk_refused-key-for-test");
+    } finally {
+      await server.stop();
+    }
   });
 
   describe("reset without --yes and no terminal", () => {

@@ -42,7 +42,9 @@ describe.each(exercises.map((exercise): [string, Exercise] => [`${exercise.id}-$
       const ci = join(WORKSHOP_DIR, `${exercise.id}-${exercise.slug}`, "ci.ts");
       if (existsSync(ci)) {
         const setup = ((await import(pathToFileURL(ci).href)) as { default: CiSetup }).default;
-        ({ env, stop } = await setup(contextFor(exercise, () => {})));
+        const started = await setup(contextFor(exercise, () => {}));
+        env = started.env;
+        stop = () => started.stop();
       }
     });
     afterAll(async () => {
