@@ -12,6 +12,8 @@ export default tseslint.config(
       "**/worker-configuration.d.ts",
       "types/worker-runtime.d.ts",
       "**/test-results/**",
+      // An exercise's local state (apps' storage, compare reports), git-ignored.
+      "workshop/.state/**",
     ],
   },
   js.configs.recommended,

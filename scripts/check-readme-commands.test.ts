@@ -11,6 +11,7 @@ import {
   notFoundIn,
   planFor,
   prepare,
+  readmeFiles,
   readmeTests,
   type CheckState,
 } from "./check-readme-commands.ts";
@@ -56,6 +57,14 @@ it("deploy's offline --check runs; the rest of deploy needs a Cloudflare account
     reason: "needs a Cloudflare account",
   });
   assert.equal(planFor("npm run deploy -- oauth-proxy --teardown").mode, "skip");
+it("the workshop's READMEs are read; its checks and solutions, which start apps or run compare, are watched", () => {
+  const files = readmeFiles();
+  assert.ok(files.includes("workshop/README.md"));
+  assert.ok(files.includes("workshop/01-first-call/README.md"));
+  assert.equal(planFor("npx -y pnpm@10.34.9 workshop check 01").mode, "smoke");
+  assert.equal(planFor("npx -y pnpm@10.34.9 workshop solve 07").mode, "smoke");
+  assert.equal(planFor("npx -y pnpm@10.34.9 workshop solve 07 --show").mode, "run");
+  assert.equal(planFor("npx -y pnpm@10.34.9 workshop list").mode, "run");
 });
 
 it("a `pnpm dev` start with one app down is named, with the line that says why", () => {
