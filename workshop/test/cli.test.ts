@@ -1,10 +1,10 @@
 // The CLI's usage errors and reset's refusal (no servers), and reset's restore on a scratch repo.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { serveOnLoopback } from "@mcp-auth/dev-harness";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCommand } from "../lib/command.ts";
 import { stateDirOf, WORKSHOP_DIR } from "../lib/exercises.ts";
 import { changedUnder, restoreFromHead } from "../lib/git.ts";
@@ -62,15 +62,32 @@ describe("workshop CLI", () => {
     }
   });
 
-  describe("reset without --yes and no terminal", () => {
+  describe("reset asks first", () => {
     const state = stateDirOf("07");
     const marker = join(state, "cli-test-marker");
-    const existed = existsSync(state);
+    beforeAll(() => {
+      // These tests reset exercise 07: state of a learner's own would be lost.
+      expect(existsSync(state), `${state} must not exist before this test`).toBe(false);
+    });
     afterAll(() => {
-      rmSync(existed ? marker : state, { recursive: true, force: true });
+      rmSync(state, { recursive: true, force: true });
     });
 
-    it("lists what it would remove, refuses (exit 2) and removes nothing", async () => {
+    /** reset 07 on a pseudo-terminal (util-linux `script`), the learner typing `answer`. */
+    const onTerminal = (answer: string) => {
+      const command = [process.execPath, join(WORKSHOP_DIR, "run.ts"), "reset", "07"]
+        .map((word) => `'${word}'`)
+        .join(" ");
+      const run = spawnSync("script", ["-qec", command, "/dev/null"], {
+        cwd: WORKSHOP_DIR,
+        input: `${answer}\n`,
+        encoding: "utf8",
+        timeout: 60_000,
+      });
+      return { code: run.status, output: run.stdout + run.stderr };
+    };
+
+    it("without --yes and no terminal: lists what it would remove, refuses (exit 2) and removes nothing", async () => {
       mkdirSync(state, { recursive: true });
       writeFileSync(marker, "kept");
       const result = await workshop(["reset", "07"]);
@@ -78,6 +95,21 @@ describe("workshop CLI", () => {
       expect(result.stdout).toContain("remove workshop/.state/07/ (the exercise's local state)");
       expect(result.tail).toContain("not a terminal: nothing reset. Run it again with --yes to reset without asking.");
       expect(readFileSync(marker, "utf8")).toBe("kept");
+    });
+
+    it("on a terminal: no keeps everything (exit 1), yes resets (exit 0)", () => {
+      mkdirSync(state, { recursive: true });
+      writeFileSync(marker, "kept");
+      const declined = onTerminal("n");
+      expect(declined.output).toContain("Reset these? [y/N]");
+      expect(declined.output).toContain("nothing reset");
+      expect(declined.code).toBe(1);
+      expect(readFileSync(marker, "utf8")).toBe("kept");
+
+      const accepted = onTerminal("y");
+      expect(accepted.output).toContain("exercise 07: reset (files as in HEAD, state removed)");
+      expect(accepted.code).toBe(0);
+      expect(existsSync(state)).toBe(false);
     });
   });
 });
