@@ -230,7 +230,7 @@ const exercise: Exercise = {
   id: "02",
   slug: "scopes-step-up",
   title: "Scopes and step-up: a notes_clear tool behind notes:admin",
-  minutes: 25,
+  minutes: 25, // an estimate, not yet measured with a newcomer (README, "For facilitators")
   files: [
     "packages/mcp-core/src/scopes.ts",
     "packages/mcp-core/src/tools/index.ts",

@@ -146,7 +146,7 @@ const exercise: Exercise = {
   id: "03",
   slug: "audience",
   title: "Break audience validation: find the token that should not get in",
-  minutes: 20,
+  minutes: 20, // an estimate, not yet measured with a newcomer (README, "For facilitators")
   files: [VERIFIER, "apps/token-validation/test/bearer.test.ts", "packages/auth-common/test/jwt.test.ts"],
   expectedStartFailure: "the attack got through: AssertionError: expected 200 to be 401",
   async start(ctx) {
