@@ -57,6 +57,8 @@ it("deploy's offline --check runs; the rest of deploy needs a Cloudflare account
     reason: "needs a Cloudflare account",
   });
   assert.equal(planFor("npm run deploy -- oauth-proxy --teardown").mode, "skip");
+});
+
 it("the workshop's READMEs are read; its checks and solutions, which start apps or run compare, are watched", () => {
   const files = readmeFiles();
   assert.ok(files.includes("workshop/README.md"));
