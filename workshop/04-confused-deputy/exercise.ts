@@ -8,6 +8,7 @@ import {
   launchChromium,
   proxyUpstreamVars,
   register,
+  runWrangler,
   startDevIdp,
   startWranglerDev,
   type Browser,
@@ -114,6 +115,25 @@ async function check(ctx: WorkshopContext): Promise<Criterion[]> {
   const criteria: Criterion[] = [];
   const stateDir = join(ctx.stateDir, "oauth-proxy");
   rmSync(stateDir, { recursive: true, force: true });
+  // A file that does not build keeps `wrangler dev` waiting for a fix instead of exiting: bundle
+  // it first (a few seconds), so a mistake is a failed criterion with esbuild's message at once.
+  ctx.say("bundling oauth-proxy with your change…");
+  const app = join(ctx.root, "apps", "oauth-proxy");
+  const build = await runWrangler(app, ["deploy", "--dry-run", "--outdir", join(ctx.stateDir, "build")]);
+  if (build.code !== 0) {
+    return [
+      {
+        name: "oauth-proxy builds",
+        ok: false,
+        detail: `wrangler cannot bundle it (look at ${CONSENT_FILE}): ${build.tail
+          .trim()
+          .split("\n")
+          .filter((line) => !line.includes("Logs were written"))
+          .slice(-5)
+          .join(" / ")}`,
+      },
+    ];
+  }
   const proxyPort = await freePort();
   const origin = `http://localhost:${String(proxyPort)}`;
   ctx.say("starting dev-idp and oauth-proxy (wrangler dev, state in workshop/.state/04)…");
@@ -123,7 +143,7 @@ async function check(ctx: WorkshopContext): Promise<Criterion[]> {
     let proxy;
     try {
       proxy = await startWranglerDev({
-        cwd: join(ctx.root, "apps", "oauth-proxy"),
+        cwd: app,
         vars: proxyUpstreamVars(origin, idp),
         port: proxyPort,
         stateDir,
@@ -134,7 +154,7 @@ async function check(ctx: WorkshopContext): Promise<Criterion[]> {
         {
           name: "oauth-proxy starts",
           ok: false,
-          detail: `wrangler dev did not start it (a syntax or type error in ${CONSENT_FILE}?): ${String(error)}`,
+          detail: `wrangler dev did not start it: ${String(error)}`,
         },
       ];
     }
