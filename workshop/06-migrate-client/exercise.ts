@@ -78,13 +78,15 @@ function readJson(path: string): unknown {
 
 async function check(ctx: WorkshopContext): Promise<Criterion[]> {
   const file = recordPath(ctx);
-  const command = `npx -y pnpm@10.34.9 rehearse ${REHEARSE_ARGS.join(" ")} > ${shown(ctx, file)}`;
+  const command = `npx -y pnpm@10.34.9 -s rehearse ${REHEARSE_ARGS.join(" ")} > ${shown(ctx, file)}`;
   if (!existsSync(file)) {
     return [{ name: "your rehearsal record", ok: false, detail: `no rehearsal record yet: run \`${command}\`` }];
   }
   let record: RehearsalRecord;
   try {
-    record = readJson(file) as RehearsalRecord;
+    // Without pnpm's -s, its "> mcp-auth-workers@ rehearse" banner precedes the record on stdout.
+    const text = readFileSync(file, "utf8").replace(/^(?:\s*\n|>[^\n]*\n)*/, "");
+    record = JSON.parse(text) as RehearsalRecord;
   } catch {
     return [
       {
@@ -263,7 +265,7 @@ const exercise: Exercise = {
   showSolution() {
     return Promise.resolve(
       [
-        `1. npx -y pnpm@10.34.9 rehearse ${REHEARSE_ARGS.join(" ")} > workshop/.state/06/rehearsal.json`,
+        `1. npx -y pnpm@10.34.9 -s rehearse ${REHEARSE_ARGS.join(" ")} > workshop/.state/06/rehearsal.json`,
         '2. Note the address it prints ("token-validation now answers at http://localhost:PORT/mcp") as "origin".',
         `3. At the pause after "${MIGRATION_STEP}", call it as an old client:`,
         "     curl -si -X POST http://localhost:PORT/mcp -H 'content-type: application/json' \\",
